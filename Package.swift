@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Settings shared by every Swift target.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "onnxcost",
+    products: [
+        .executable(name: "onnxcost", targets: ["onnxcost"]),
+        .library(name: "ONNXCost", targets: ["ONNXCost"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CProtobufC",
+            path: "Modules/CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"]), .brew(["protobuf-c"])]
+        ),
+        .target(name: "CONNX", dependencies: ["CProtobufC"], path: "Sources/CONNX"),
+        .target(name: "ONNXGraph", path: "Sources/ONNXGraph", swiftSettings: swiftSettings),
+        .target(name: "ONNXLoader", dependencies: ["CONNX", "ONNXGraph"], swiftSettings: swiftSettings),
+        .target(name: "ShapeInference", dependencies: ["ONNXGraph"], swiftSettings: swiftSettings),
+        .target(name: "CostKernels", dependencies: ["ONNXGraph", "ShapeInference"], swiftSettings: swiftSettings),
+        .target(name: "Operators", dependencies: ["ONNXGraph", "ShapeInference", "CostKernels"], swiftSettings: swiftSettings),
+        .target(
+            name: "DeviceDB", dependencies: ["ONNXGraph", "CostKernels"],
+            resources: [.process("Resources")], swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Report",
+            dependencies: ["ONNXGraph", "ShapeInference", "CostKernels", "DeviceDB"],
+            swiftSettings: swiftSettings
+        ),
+        /// The library facade: `import ONNXCost` gives load → shapes → costs → roofline → report.
+        .target(
+            name: "ONNXCost",
+            dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB", "Report"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "onnxcost",
+            dependencies: ["ONNXCost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXCost"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "ShapeInferenceTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
+        .testTarget(name: "OperatorsTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
+        .testTarget(name: "onnxcostTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,96 @@
+/*
+ * CONNX: the C boundary of onnxcost. The protobuf-c decoder generated from onnx-ml.proto, plus a
+ * thin hand-written shim (shim.c) for what Swift cannot reach cleanly:
+ *
+ *  - mapping a file read-only (CONNX_map_file / CONNX_unmap_file);
+ *  - unpacking a ModelProto WITHOUT copying weight payloads (CONNX_model_unpack): a pre-pass walks
+ *    the protobuf wire format, validates every length against the buffer, and, when some TensorProto
+ *    payload (raw_data, float_data, int32_data, int64_data, double_data, uint64_data, string_data)
+ *    is larger than `strip_threshold` bytes, builds a compacted copy of the message in which that
+ *    payload field is replaced by a small marker field (CONNX_STRIPPED_FIELD) that records where the
+ *    payload lies in the original buffer. protobuf-c then unpacks the compacted copy, so a 500 MB
+ *    model costs a copy of its graph structure only, and the weight pages are never touched.
+ *  - reading those markers back (CONNX_tensor_stripped_payload).
+ *
+ * Ownership: the caller frees an unpacked model with CONNX_model_free, and a mapping with
+ * CONNX_unmap_file. Every hand-written symbol is prefixed CONNX_.
+ */
+#ifndef CONNX_H
+#define CONNX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "onnx.pb-c.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Typed status codes; CONNX_status_name gives a stable name for each. */
+typedef enum {
+    CONNX_OK = 0,
+    CONNX_ERR_NOT_FOUND = 1,        /* open() failed with ENOENT */
+    CONNX_ERR_OPEN = 2,             /* open() failed otherwise (see errno_out) */
+    CONNX_ERR_NOT_REGULAR_FILE = 3, /* a directory, a device, a fifo */
+    CONNX_ERR_EMPTY = 4,            /* zero bytes */
+    CONNX_ERR_MMAP = 5,             /* mmap() failed */
+    CONNX_ERR_TRUNCATED = 6,        /* a length, varint or fixed field runs past the end of its buffer */
+    CONNX_ERR_MALFORMED = 7,        /* not protobuf wire format: bad wire type, field number 0, group tags, overlong varint */
+    CONNX_ERR_TOO_DEEP = 8,         /* messages nested deeper than CONNX_MAX_NESTING */
+    CONNX_ERR_UNPACK = 9,           /* the pre-pass accepted the bytes but protobuf-c refused them (wrong field types) */
+    CONNX_ERR_NO_MEMORY = 10,
+    CONNX_ERR_TOO_LARGE = 11,       /* a size does not fit the address space */
+} CONNX_status;
+
+/** Messages nested deeper than this are rejected before protobuf-c (which recurses without a limit) sees them. */
+#define CONNX_MAX_NESTING 256
+
+/** Field number of the marker that replaces a stripped TensorProto payload in the compacted message.
+ *  Its wire type is length-delimited; its content is three varints: the original field number,
+ *  the payload's byte offset in the ORIGINAL buffer, and the payload's byte length. */
+#define CONNX_STRIPPED_FIELD 536870000u
+
+/** A read-only mapping of a whole file. */
+typedef struct {
+    const uint8_t *bytes; /* NULL when size == 0 */
+    size_t size;
+} CONNX_mapped_file;
+
+/** Maps `path` read-only. On failure returns a status and sets *errno_out (0 when not from a syscall). */
+CONNX_status CONNX_map_file(const char *path, CONNX_mapped_file *out, int *errno_out);
+/** Unmaps a mapping made by CONNX_map_file; safe on a zeroed struct. */
+void CONNX_unmap_file(CONNX_mapped_file *file);
+
+/** The result of CONNX_model_unpack. `model` borrows nothing from the input buffer. */
+typedef struct {
+    Onnx__ModelProto *model;      /* caller frees with CONNX_model_free */
+    size_t stripped_payloads;     /* how many payload fields were replaced by markers */
+    size_t stripped_bytes;        /* their total size */
+    size_t error_offset;          /* on failure: byte offset in the input where the problem was found */
+} CONNX_unpacked_model;
+
+/** Validates and unpacks a serialized ModelProto, stripping TensorProto payloads larger than
+ *  `strip_threshold` bytes (0 strips none). */
+CONNX_status CONNX_model_unpack(const uint8_t *bytes, size_t size, size_t strip_threshold,
+                                CONNX_unpacked_model *out);
+/** Frees a model returned by CONNX_model_unpack; safe on NULL. */
+void CONNX_model_free(Onnx__ModelProto *model);
+
+/** Validates and unpacks a serialized TensorProto (test data `.pb` files), without stripping.
+ *  Caller frees with CONNX_tensor_free. */
+CONNX_status CONNX_tensor_unpack(const uint8_t *bytes, size_t size, Onnx__TensorProto **out);
+void CONNX_tensor_free(Onnx__TensorProto *tensor);
+
+/** Number of stripped-payload markers on `tensor`. */
+size_t CONNX_tensor_stripped_count(const Onnx__TensorProto *tensor);
+/** Reads the `index`-th marker of `tensor`. Returns 0 on success, -1 when there is none or it is malformed. */
+int CONNX_tensor_stripped_payload(const Onnx__TensorProto *tensor, size_t index,
+                                  uint32_t *field_number, uint64_t *offset, uint64_t *length);
+
+/** A stable lower-case name for a status, e.g. "truncated". */
+const char *CONNX_status_name(CONNX_status status);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,100 @@
+import ONNXGraph
+
+/// The compute of one node, as its cost rule states it. Bytes and params are not here: the cost
+/// pass derives them the same way for every op (inputs read, outputs written, constants consumed),
+/// so a rule states only what is specific to the op.
+public struct OpCost: Sendable, Equatable {
+    /// Multiply-accumulates (Conv, Gemm, MatMul, Einsum, attention, RNN, and their quantized forms).
+    public var macs: SymbolicInt
+    /// Floating-point (or integer) operations: 2·MACs + bias adds + per-element work.
+    public var flops: SymbolicInt
+    /// Transcendental evaluations (exp, log, tanh, erf, sqrt, sin...), also counted once in `flops`.
+    public var transcendentals: SymbolicInt
+    /// The precision the compute runs at (`int8` for quantized MACs); `nil` = the first input's type.
+    public var computeType: DataType?
+    /// Bytes this op reads, when it is not "all inputs" (Shape and Size read only metadata).
+    public var bytesReadOverride: SymbolicInt?
+
+    public init(macs: SymbolicInt = 0, flops: SymbolicInt = 0, transcendentals: SymbolicInt = 0,
+                computeType: DataType? = nil, bytesReadOverride: SymbolicInt? = nil) {
+        self.macs = macs
+        self.flops = flops
+        self.transcendentals = transcendentals
+        self.computeType = computeType
+        self.bytesReadOverride = bytesReadOverride
+    }
+
+    /// No compute: data movement and shape ops (their bytes are still counted by the pass).
+    public static let zero = OpCost()
+
+    /// A MAC-based op: `flops = 2·macs + extraFLOPs`.
+    public static func macs(_ macs: SymbolicInt, extraFLOPs: SymbolicInt = 0, computeType: DataType? = nil) -> OpCost {
+        OpCost(macs: macs, flops: macs * .value(Conventions.flopsPerMAC) + extraFLOPs, computeType: computeType)
+    }
+
+    /// Per-element work: `elements × flopsPerElement` FLOPs, `elements × transcendentalsPerElement` transcendentals.
+    public static func elementwise(_ elements: SymbolicInt, flopsPerElement: Int, transcendentalsPerElement: Int = 0) -> OpCost {
+        OpCost(flops: elements * .value(flopsPerElement), transcendentals: elements * .value(transcendentalsPerElement))
+    }
+}
+
+/// Why a node's cost could not be computed.
+public enum CostError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// An input or output shape the rule needs is unknown.
+    case unknownShape(String)
+    /// Counts overflowed 64 bits.
+    case overflow(String)
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .unknownShape(let what): "shape of \(what) is unknown"
+        case .overflow(let what): "count overflows 64 bits: \(what)"
+        case .unsupported(let what): "no cost rule: \(what)"
+        }
+    }
+}
+
+/// What a cost rule sees: the node and its inferred input and output types.
+public struct CostContext: Sendable {
+    public let node: Node
+    public let opset: Int
+    public let inputs: [TensorType?]
+    public let outputs: [TensorType?]
+    public let inputValues: [TensorValue?]
+
+    public init(node: Node, opset: Int, inputs: [TensorType?], outputs: [TensorType?], inputValues: [TensorValue?] = []) {
+        self.node = node
+        self.opset = opset
+        self.inputs = inputs
+        self.outputs = outputs
+        self.inputValues = inputValues
+    }
+
+    public func hasInput(_ index: Int) -> Bool { index < inputs.count && inputs[index] != nil }
+
+    /// Shape of input `index`; throws when missing or of unknown rank.
+    public func inputShape(_ index: Int) throws(CostError) -> [Dim] {
+        guard index < inputs.count, let shape = inputs[index]?.shape else { throw .unknownShape("input \(index)") }
+        return shape
+    }
+
+    /// Shape of output `index`; throws when unknown.
+    public func outputShape(_ index: Int = 0) throws(CostError) -> [Dim] {
+        guard index < outputs.count, let shape = outputs[index]?.shape else { throw .unknownShape("output \(index)") }
+        return shape
+    }
+
+    /// Element count of output `index`.
+    public func outputElements(_ index: Int = 0) throws(CostError) -> SymbolicInt { try outputShape(index).product }
+
+    /// Element count of input `index`.
+    public func inputElements(_ index: Int) throws(CostError) -> SymbolicInt { try inputShape(index).product }
+
+    public func inputType(_ index: Int) -> DataType? { index < inputs.count ? inputs[index]?.dtype : nil }
+}
+
+/// Computes an operator's cost from its inferred types.
+public protocol CostRule: Sendable {
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost
+}

@@ -1,0 +1,5 @@
+@_exported import ONNXGraph
+@_exported import ONNXLoader
+@_exported import ShapeInference
+@_exported import CostKernels
+@_exported import Operators

@@ -1,0 +1,110 @@
+/// An ONNX tensor element type (`TensorProto.DataType`), every one the format defines.
+///
+/// Raw values are the wire values, so a decoder converts with `DataType(rawValue:)`; unknown values
+/// from a newer ONNX become `nil` there and are reported, never guessed.
+public enum DataType: Int32, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    case undefined = 0
+    case float = 1
+    case uint8 = 2
+    case int8 = 3
+    case uint16 = 4
+    case int16 = 5
+    case int32 = 6
+    case int64 = 7
+    case string = 8
+    case bool = 9
+    case float16 = 10
+    case double = 11
+    case uint32 = 12
+    case uint64 = 13
+    case complex64 = 14
+    case complex128 = 15
+    case bfloat16 = 16
+    case float8e4m3fn = 17
+    case float8e4m3fnuz = 18
+    case float8e5m2 = 19
+    case float8e5m2fnuz = 20
+    case uint4 = 21
+    case int4 = 22
+    case float4e2m1 = 23
+    case float8e8m0 = 24
+    case uint2 = 25
+    case int2 = 26
+
+    /// Storage bits per element; `nil` for strings (variable) and `undefined`.
+    /// Sub-byte types are packed, so bytes are computed from bits (see `byteCount(elements:)`).
+    public var bitsPerElement: Int? {
+        switch self {
+        case .undefined, .string: nil
+        case .bool, .uint8, .int8, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0: 8
+        case .uint16, .int16, .float16, .bfloat16: 16
+        case .int32, .uint32, .float: 32
+        case .int64, .uint64, .double, .complex64: 64
+        case .complex128: 128
+        case .uint4, .int4, .float4e2m1: 4
+        case .uint2, .int2: 2
+        }
+    }
+
+    /// Bytes needed to store `elements` packed elements (sub-byte types round up), `nil` on overflow
+    /// or for types without a fixed size.
+    public func byteCount(elements: Int) -> Int? {
+        guard let bits = bitsPerElement, elements >= 0 else { return nil }
+        let (product, overflow) = elements.multipliedReportingOverflow(by: bits)
+        if overflow { return nil }
+        return (product + 7) / 8
+    }
+
+    /// The numpy-style name used in reports (`float32`, `bfloat16`, `float8e4m3fn`, ...).
+    public var name: String {
+        switch self {
+        case .undefined: "undefined"
+        case .float: "float32"
+        case .uint8: "uint8"
+        case .int8: "int8"
+        case .uint16: "uint16"
+        case .int16: "int16"
+        case .int32: "int32"
+        case .int64: "int64"
+        case .string: "string"
+        case .bool: "bool"
+        case .float16: "float16"
+        case .double: "float64"
+        case .uint32: "uint32"
+        case .uint64: "uint64"
+        case .complex64: "complex64"
+        case .complex128: "complex128"
+        case .bfloat16: "bfloat16"
+        case .float8e4m3fn: "float8e4m3fn"
+        case .float8e4m3fnuz: "float8e4m3fnuz"
+        case .float8e5m2: "float8e5m2"
+        case .float8e5m2fnuz: "float8e5m2fnuz"
+        case .uint4: "uint4"
+        case .int4: "int4"
+        case .float4e2m1: "float4e2m1"
+        case .float8e8m0: "float8e8m0"
+        case .uint2: "uint2"
+        case .int2: "int2"
+        }
+    }
+
+    public var description: String { name }
+
+    /// Integer types, whose small constant values shape rules may read.
+    public var isInteger: Bool {
+        switch self {
+        case .uint8, .int8, .uint16, .int16, .int32, .int64, .uint32, .uint64, .uint4, .int4, .uint2, .int2: true
+        default: false
+        }
+    }
+
+    /// Floating-point types of every width (float8, float4 and bfloat16 included).
+    public var isFloatingPoint: Bool {
+        switch self {
+        case .float, .float16, .double, .bfloat16, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz,
+             .float4e2m1, .float8e8m0:
+            true
+        default: false
+        }
+    }
+}

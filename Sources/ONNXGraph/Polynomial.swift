@@ -1,0 +1,222 @@
+/// A polynomial with integer coefficients over named symbols (`batch`, `sequence`, `s23`).
+///
+/// Exported graphs compute shapes with products, sums and exact divisions of symbolic dims, and a
+/// model's FLOPs are sums of products of dims, so one exact algebra serves both. Every operation
+/// checks for overflow and returns `nil` instead of trapping: sizes come from untrusted files.
+/// Terms are kept sorted and merged, so equal polynomials compare equal.
+public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
+    /// A product of symbols with positive powers, sorted by symbol name.
+    public struct Monomial: Hashable, Sendable, Comparable {
+        public var factors: [Factor]
+
+        public struct Factor: Hashable, Sendable {
+            public var symbol: String
+            public var power: Int
+        }
+
+        public static let one = Monomial(factors: [])
+
+        public var degree: Int { factors.reduce(0) { $0 + $1.power } }
+
+        public static func < (lhs: Monomial, rhs: Monomial) -> Bool {
+            if lhs.degree != rhs.degree { return lhs.degree > rhs.degree }  // highest degree first
+            for (l, r) in zip(lhs.factors, rhs.factors) {
+                if l.symbol != r.symbol { return l.symbol < r.symbol }
+                if l.power != r.power { return l.power > r.power }
+            }
+            return lhs.factors.count < rhs.factors.count
+        }
+
+        func multiplied(by other: Monomial) -> Monomial {
+            var merged: [Factor] = []
+            merged.reserveCapacity(factors.count + other.factors.count)
+            var i = 0, j = 0
+            while i < factors.count || j < other.factors.count {
+                if j == other.factors.count || (i < factors.count && factors[i].symbol < other.factors[j].symbol) {
+                    merged.append(factors[i]); i += 1
+                } else if i == factors.count || other.factors[j].symbol < factors[i].symbol {
+                    merged.append(other.factors[j]); j += 1
+                } else {
+                    merged.append(Factor(symbol: factors[i].symbol, power: factors[i].power + other.factors[j].power))
+                    i += 1; j += 1
+                }
+            }
+            return Monomial(factors: merged)
+        }
+
+        /// `self / other` when `other` divides it exactly.
+        func divided(by other: Monomial) -> Monomial? {
+            var result = factors
+            for factor in other.factors {
+                guard let index = result.firstIndex(where: { $0.symbol == factor.symbol }),
+                      result[index].power >= factor.power else { return nil }
+                result[index].power -= factor.power
+                if result[index].power == 0 { result.remove(at: index) }
+            }
+            return Monomial(factors: result)
+        }
+
+        var text: String {
+            factors.map { $0.power == 1 ? $0.symbol : "\($0.symbol)^\($0.power)" }.joined(separator: "*")
+        }
+    }
+
+    public struct Term: Hashable, Sendable {
+        public var coefficient: Int
+        public var monomial: Monomial
+    }
+
+    /// Non-zero terms, sorted by monomial (highest degree first).
+    public private(set) var terms: [Term]
+
+    public init(constant: Int) {
+        terms = constant == 0 ? [] : [Term(coefficient: constant, monomial: .one)]
+    }
+
+    public init(symbol: String) {
+        terms = [Term(coefficient: 1, monomial: Monomial(factors: [.init(symbol: symbol, power: 1)]))]
+    }
+
+    init(normalizing raw: [Term]) {
+        let sorted = raw.sorted { $0.monomial < $1.monomial }
+        var merged: [Term] = []
+        merged.reserveCapacity(sorted.count)
+        for term in sorted {
+            if let last = merged.last, last.monomial == term.monomial {
+                merged[merged.count - 1].coefficient = last.coefficient &+ term.coefficient
+            } else {
+                merged.append(term)
+            }
+        }
+        terms = merged.filter { $0.coefficient != 0 }
+    }
+
+    /// The value when the polynomial has no symbols.
+    public var constantValue: Int? {
+        if terms.isEmpty { return 0 }
+        if terms.count == 1, terms[0].monomial.factors.isEmpty { return terms[0].coefficient }
+        return nil
+    }
+
+    /// Every symbol that appears.
+    public var symbols: Set<String> {
+        Set(terms.flatMap { $0.monomial.factors.map(\.symbol) })
+    }
+
+    public func adding(_ other: Polynomial) -> Polynomial? {
+        var combined = terms
+        combined.append(contentsOf: other.terms)
+        // Merge with overflow checks.
+        let sorted = combined.sorted { $0.monomial < $1.monomial }
+        var merged: [Term] = []
+        for term in sorted {
+            if let last = merged.last, last.monomial == term.monomial {
+                let (sum, overflow) = last.coefficient.addingReportingOverflow(term.coefficient)
+                if overflow { return nil }
+                merged[merged.count - 1].coefficient = sum
+            } else {
+                merged.append(term)
+            }
+        }
+        var result = Polynomial(constant: 0)
+        result.terms = merged.filter { $0.coefficient != 0 }
+        return result
+    }
+
+    public func negated() -> Polynomial? {
+        var result = self
+        for index in result.terms.indices {
+            guard result.terms[index].coefficient != Int.min else { return nil }
+            result.terms[index].coefficient = -result.terms[index].coefficient
+        }
+        return result
+    }
+
+    public func multiplied(by other: Polynomial) -> Polynomial? {
+        var raw: [Term] = []
+        raw.reserveCapacity(terms.count * other.terms.count)
+        for a in terms {
+            for b in other.terms {
+                let (product, overflow) = a.coefficient.multipliedReportingOverflow(by: b.coefficient)
+                if overflow { return nil }
+                raw.append(Term(coefficient: product, monomial: a.monomial.multiplied(by: b.monomial)))
+            }
+        }
+        // Re-merge with overflow checks through `adding`.
+        var result = Polynomial(constant: 0)
+        for term in raw {
+            var single = Polynomial(constant: 0)
+            single.terms = [term]
+            guard let sum = result.adding(single) else { return nil }
+            result = sum
+        }
+        return result
+    }
+
+    /// `self / divisor` when the division is exact term by term (a single-term divisor that divides
+    /// every term, or a divisor equal to `self` times a constant); `nil` otherwise.
+    public func dividedExactly(by divisor: Polynomial) -> Polynomial? {
+        if divisor.terms.count == 1 {
+            let d = divisor.terms[0]
+            var result: [Term] = []
+            for term in terms {
+                guard d.coefficient != 0, term.coefficient % d.coefficient == 0,
+                      let monomial = term.monomial.divided(by: d.monomial) else { return nil }
+                if d.coefficient == -1 && term.coefficient == Int.min { return nil }
+                result.append(Term(coefficient: term.coefficient / d.coefficient, monomial: monomial))
+            }
+            return Polynomial(normalizing: result)
+        }
+        // A multi-term divisor: exact only when self == k·divisor for an integer k.
+        guard let lead = divisor.terms.first, let selfLead = terms.first,
+              lead.monomial == selfLead.monomial, lead.coefficient != 0,
+              selfLead.coefficient % lead.coefficient == 0 else { return nil }
+        let k = selfLead.coefficient / lead.coefficient
+        guard let scaled = divisor.multiplied(by: Polynomial(constant: k)), scaled == self else { return nil }
+        return Polynomial(constant: k)
+    }
+
+    /// Replaces bound symbols by their values.
+    public func substituting(_ bindings: [String: Int]) -> Polynomial? {
+        var result = Polynomial(constant: 0)
+        for term in terms {
+            var factorProduct = Polynomial(constant: term.coefficient)
+            for factor in term.monomial.factors {
+                let base: Polynomial
+                if let value = bindings[factor.symbol] { base = Polynomial(constant: value) } else {
+                    base = Polynomial(symbol: factor.symbol)
+                }
+                for _ in 0..<factor.power {
+                    guard let next = factorProduct.multiplied(by: base) else { return nil }
+                    factorProduct = next
+                }
+            }
+            guard let sum = result.adding(factorProduct) else { return nil }
+            result = sum
+        }
+        return result
+    }
+
+    /// Readable form: `2*batch*sequence^2 + 768*batch - 3`.
+    public var description: String {
+        if terms.isEmpty { return "0" }
+        var text = ""
+        for (index, term) in terms.enumerated() {
+            let magnitude = term.coefficient.magnitude
+            let body: String
+            if term.monomial.factors.isEmpty {
+                body = "\(magnitude)"
+            } else if magnitude == 1 {
+                body = term.monomial.text
+            } else {
+                body = "\(magnitude)*\(term.monomial.text)"
+            }
+            if index == 0 {
+                text = term.coefficient < 0 ? "-" + body : body
+            } else {
+                text += term.coefficient < 0 ? " - " + body : " + " + body
+            }
+        }
+        return text
+    }
+}

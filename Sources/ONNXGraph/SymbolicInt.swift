@@ -1,0 +1,146 @@
+/// An integer that is known, a polynomial in named symbols, or unknown.
+///
+/// Tensor dims and operator costs use the same algebra: a dim of an exported transformer is `batch`
+/// or `sequence*12`, and its FLOPs are a polynomial in those symbols. Arithmetic never traps: an
+/// overflow becomes `.unknown`, which callers report (see `ShapeError`/`CostError`).
+/// A `.polynomial` is never constant: constants are always `.value`.
+public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    case value(Int)
+    case polynomial(Polynomial)
+    case unknown
+
+    public init(integerLiteral value: Int) { self = .value(value) }
+
+    /// A named symbol (`batch`, `s0`).
+    public static func symbol(_ name: String) -> SymbolicInt { .polynomial(Polynomial(symbol: name)) }
+
+    /// Wraps a polynomial, folding constants into `.value`.
+    public init(_ polynomial: Polynomial?) {
+        guard let polynomial else { self = .unknown; return }
+        if let constant = polynomial.constantValue { self = .value(constant) } else { self = .polynomial(polynomial) }
+    }
+
+    public var intValue: Int? { if case .value(let v) = self { v } else { nil } }
+    public var isKnown: Bool { if case .value = self { true } else { false } }
+    public var isUnknown: Bool { if case .unknown = self { true } else { false } }
+
+    /// The polynomial form (a constant for `.value`), `nil` when unknown.
+    public var asPolynomial: Polynomial? {
+        switch self {
+        case .value(let v): Polynomial(constant: v)
+        case .polynomial(let p): p
+        case .unknown: nil
+        }
+    }
+
+    /// A symbol that stands for an expression this algebra cannot keep exactly (`floor((s0 - 1)/2)`),
+    /// so that equal expressions still compare equal and flow on by name.
+    public static func opaque(_ text: String) -> SymbolicInt { .symbol(text) }
+
+    public var description: String {
+        switch self {
+        case .value(let v): "\(v)"
+        case .polynomial(let p): p.description
+        case .unknown: "?"
+        }
+    }
+
+    public static func + (lhs: SymbolicInt, rhs: SymbolicInt) -> SymbolicInt {
+        if case .value(let a) = lhs, case .value(let b) = rhs {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? .unknown : .value(sum)
+        }
+        guard let a = lhs.asPolynomial, let b = rhs.asPolynomial else { return .unknown }
+        return SymbolicInt(a.adding(b))
+    }
+
+    public static prefix func - (operand: SymbolicInt) -> SymbolicInt {
+        if case .value(let a) = operand { return a == Int.min ? .unknown : .value(-a) }
+        return SymbolicInt(operand.asPolynomial?.negated())
+    }
+
+    public static func - (lhs: SymbolicInt, rhs: SymbolicInt) -> SymbolicInt { lhs + (-rhs) }
+
+    public static func * (lhs: SymbolicInt, rhs: SymbolicInt) -> SymbolicInt {
+        if case .value(let a) = lhs, case .value(let b) = rhs {
+            let (product, overflow) = a.multipliedReportingOverflow(by: b)
+            return overflow ? .unknown : .value(product)
+        }
+        if lhs == 0 || rhs == 0 { return 0 }
+        guard let a = lhs.asPolynomial, let b = rhs.asPolynomial else { return .unknown }
+        return SymbolicInt(a.multiplied(by: b))
+    }
+
+    public static func += (lhs: inout SymbolicInt, rhs: SymbolicInt) { lhs = lhs + rhs }
+    public static func *= (lhs: inout SymbolicInt, rhs: SymbolicInt) { lhs = lhs * rhs }
+
+    /// Floor division. Exact symbolic quotients stay polynomials; other symbolic quotients become an
+    /// opaque symbol; division by zero or a non-positive known divisor of a symbol is `.unknown`.
+    public func floorDivided(by divisor: SymbolicInt) -> SymbolicInt {
+        if case .value(let a) = self, case .value(let b) = divisor {
+            guard b != 0, !(a == Int.min && b == -1) else { return .unknown }
+            let q = a / b
+            return .value((a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q)
+        }
+        guard let a = asPolynomial, let b = divisor.asPolynomial, b != Polynomial(constant: 0) else { return .unknown }
+        if let exact = a.dividedExactly(by: b) { return SymbolicInt(exact) }
+        return .opaque("floor((\(a))/(\(b)))")
+    }
+
+    /// Ceiling division (`ceil(a/b)`), as in pooling with `ceil_mode`.
+    public func ceilDivided(by divisor: SymbolicInt) -> SymbolicInt {
+        if case .value(let a) = self, case .value(let b) = divisor {
+            guard b != 0, !(a == Int.min && b == -1) else { return .unknown }
+            let q = a / b
+            return .value((a % b != 0 && ((a < 0) == (b < 0))) ? q + 1 : q)
+        }
+        guard let a = asPolynomial, let b = divisor.asPolynomial, b != Polynomial(constant: 0) else { return .unknown }
+        if let exact = a.dividedExactly(by: b) { return SymbolicInt(exact) }
+        return .opaque("ceil((\(a))/(\(b)))")
+    }
+
+    /// Broadcast of two dims (numpy rules): 1 yields the other; equal dims stay; a known dim >1 wins
+    /// over a symbol (the symbol must be 1 or equal to it). Two different symbols give the opaque
+    /// `max(a, b)`, not a guess; incompatible known dims give `nil`.
+    public static func broadcast(_ a: SymbolicInt, _ b: SymbolicInt) -> SymbolicInt? {
+        if a == b { return a }
+        if a == 1 { return b }
+        if b == 1 { return a }
+        switch (a, b) {
+        case (.value, .value): return nil
+        case (.value, _): return a
+        case (_, .value): return b
+        case (.unknown, _), (_, .unknown): return .unknown
+        default:
+            let names = [a.description, b.description].sorted()
+            return .opaque("max(\(names[0]), \(names[1]))")
+        }
+    }
+
+    /// Replaces bound symbols by values (used for `--dim` bindings).
+    public func substituting(_ bindings: [String: Int]) -> SymbolicInt {
+        guard case .polynomial(let p) = self else { return self }
+        return SymbolicInt(p.substituting(bindings))
+    }
+
+    /// The minimum of two values when it can be decided.
+    public static func minimum(_ a: SymbolicInt, _ b: SymbolicInt) -> SymbolicInt {
+        if let x = a.intValue, let y = b.intValue { return .value(Swift.min(x, y)) }
+        if a == b { return a }
+        if a.isUnknown || b.isUnknown { return .unknown }
+        let names = [a.description, b.description].sorted()
+        return .opaque("min(\(names[0]), \(names[1]))")
+    }
+}
+
+/// A tensor dimension: a known size, a symbolic size, or unknown.
+public typealias Dim = SymbolicInt
+
+extension Array where Element == SymbolicInt {
+    /// The product of all elements (the element count of a shape); 1 for a scalar.
+    public var product: SymbolicInt {
+        var result: SymbolicInt = 1
+        for dim in self { result = result * dim }
+        return result
+    }
+}

@@ -1,0 +1,464 @@
+// The only Swift file that sees C: it maps the file, asks the CONNX shim to unpack it without
+// copying weight payloads, converts every protobuf-c struct into ONNXGraph values, and frees them.
+internal import CONNX
+import Foundation
+import ONNXGraph
+
+/// A model read from a file, with what the reader learned about the file itself.
+public struct LoadedModel: Sendable {
+    public var model: Model
+    public var path: String
+    public var fileByteCount: Int
+    /// Bytes of tensor payloads that were left in the file, never copied into memory.
+    public var skippedPayloadBytes: Int
+    /// Every external-data file the model names (relative to its folder), and whether it exists.
+    public var externalDataFiles: [String: Bool]
+}
+
+/// Reads ONNX files into `Model` values.
+public enum ModelLoader {
+    /// The newest IR version this build's `onnx-ml.proto` (ONNX 1.23.2) defines.
+    public static let newestIRVersion = 13
+    /// TensorProto payloads longer than this stay in the mapped file; smaller ones are decoded by
+    /// protobuf-c. Small numeric tensors are still decoded from the mapping when they are stripped.
+    static let stripThreshold = 256
+
+    /// Reads the model at `path`.
+    public static func load(path: String) throws(LoadError) -> LoadedModel {
+        var file = CONNX_mapped_file()
+        var errnoValue: Int32 = 0
+        let status = CONNX_map_file(path, &file, &errnoValue)
+        defer { CONNX_unmap_file(&file) }
+        switch status {
+        case CONNX_OK: break
+        case CONNX_ERR_NOT_FOUND: throw .fileNotFound(path: path)
+        case CONNX_ERR_NOT_REGULAR_FILE: throw .notARegularFile(path: path)
+        case CONNX_ERR_EMPTY: throw .emptyFile(path: path)
+        default: throw .cannotOpen(path: path, reason: errnoValue != 0 ? String(cString: strerror(errnoValue)) : statusName(status))
+        }
+        let buffer = UnsafeRawBufferPointer(start: file.bytes, count: file.size)
+        var loaded = try load(buffer: buffer, path: path)
+        loaded.externalDataFiles = externalFiles(of: loaded.model, modelPath: path)
+        return loaded
+    }
+
+    /// Reads a model from bytes in memory (`path` only names it in messages).
+    public static func load(bytes: [UInt8], path: String = "<memory>") throws(LoadError) -> LoadedModel {
+        if bytes.isEmpty { throw .emptyFile(path: path) }
+        let result: Result<LoadedModel, LoadError> = bytes.withUnsafeBytes { buffer in
+            Result { () throws(LoadError) -> LoadedModel in try load(buffer: buffer, path: path) }
+        }
+        return try result.get()
+    }
+
+    /// Reads a serialized `TensorProto` (ONNX test data `input_0.pb`) with its values decoded.
+    public static func loadTensor(path: String) throws(LoadError) -> TensorData {
+        var file = CONNX_mapped_file()
+        var errnoValue: Int32 = 0
+        let status = CONNX_map_file(path, &file, &errnoValue)
+        defer { CONNX_unmap_file(&file) }
+        switch status {
+        case CONNX_OK: break
+        case CONNX_ERR_NOT_FOUND: throw .fileNotFound(path: path)
+        case CONNX_ERR_NOT_REGULAR_FILE: throw .notARegularFile(path: path)
+        case CONNX_ERR_EMPTY: throw .emptyFile(path: path)
+        default: throw .cannotOpen(path: path, reason: statusName(status))
+        }
+        let buffer = UnsafeRawBufferPointer(start: file.bytes, count: file.size)
+        var tensor: UnsafeMutablePointer<Onnx__TensorProto>?
+        let unpackStatus = CONNX_tensor_unpack(file.bytes, file.size, &tensor)
+        defer { CONNX_tensor_free(tensor) }
+        guard unpackStatus == CONNX_OK, let tensor else {
+            throw mapStatus(unpackStatus, path: path, offset: 0)
+        }
+        let converter = ProtoConverter(buffer: buffer, path: path)
+        return try converter.tensor(tensor.pointee)
+    }
+
+    static func load(buffer: UnsafeRawBufferPointer, path: String) throws(LoadError) -> LoadedModel {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { throw .emptyFile(path: path) }
+        var unpacked = CONNX_unpacked_model()
+        let status = CONNX_model_unpack(base.assumingMemoryBound(to: UInt8.self), buffer.count, stripThreshold, &unpacked)
+        defer { CONNX_model_free(unpacked.model) }
+        guard status == CONNX_OK, let proto = unpacked.model else {
+            // A TensorProto file fails as a model; say what it is.
+            if isTensorFile(buffer) { throw .tensorFileNotModel(path: path) }
+            throw mapStatus(status, path: path, offset: unpacked.error_offset)
+        }
+        let converter = ProtoConverter(buffer: buffer, path: path)
+        let model = try converter.model(proto.pointee, buffer: buffer)
+        return LoadedModel(model: model, path: path, fileByteCount: buffer.count,
+                           skippedPayloadBytes: Int(unpacked.stripped_bytes), externalDataFiles: [:])
+    }
+
+    /// Whether the bytes parse as a TensorProto with a data type and no model-only content.
+    static func isTensorFile(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        guard let base = buffer.baseAddress else { return false }
+        var tensor: UnsafeMutablePointer<Onnx__TensorProto>?
+        let status = CONNX_tensor_unpack(base.assumingMemoryBound(to: UInt8.self), buffer.count, &tensor)
+        defer { CONNX_tensor_free(tensor) }
+        guard status == CONNX_OK, let t = tensor?.pointee else { return false }
+        return t.has_data_type != 0 && t.data_type > 0 && t.data_type <= 26
+    }
+
+    static func statusName(_ status: CONNX_status) -> String { String(cString: CONNX_status_name(status)) }
+
+    static func mapStatus(_ status: CONNX_status, path: String, offset: Int) -> LoadError {
+        switch status {
+        case CONNX_ERR_TRUNCATED: .truncated(path: path, offset: offset)
+        case CONNX_ERR_MALFORMED: .malformed(path: path, offset: offset)
+        case CONNX_ERR_TOO_DEEP: .nestedTooDeep(path: path, limit: Int(CONNX_MAX_NESTING))
+        case CONNX_ERR_NO_MEMORY: .outOfMemory(path: path)
+        case CONNX_ERR_UNPACK: .notAModel(path: path, reason: "the protobuf fields do not match ModelProto")
+        default: .notAModel(path: path, reason: statusName(status))
+        }
+    }
+
+    static func externalFiles(of model: Model, modelPath: String) -> [String: Bool] {
+        var names = Set<String>()
+        func collect(_ graph: Graph) {
+            for tensor in graph.initializers { if case .external(let p, _, _) = tensor.location { names.insert(p) } }
+            for node in graph.nodes { for sub in node.subgraphs { collect(sub.graph) } }
+        }
+        collect(model.graph)
+        let folder = (modelPath as NSString).deletingLastPathComponent
+        var result: [String: Bool] = [:]
+        for name in names {
+            let full = folder.isEmpty ? name : folder + "/" + name
+            result[name] = FileManager.default.fileExists(atPath: full)
+        }
+        return result
+    }
+}
+
+/// Converts protobuf-c structs to ONNXGraph values. Reads stripped payloads from `buffer`.
+struct ProtoConverter {
+    let buffer: UnsafeRawBufferPointer
+    let path: String
+
+    func model(_ p: Onnx__ModelProto, buffer: UnsafeRawBufferPointer) throws(LoadError) -> Model {
+        let irVersion = p.has_ir_version != 0 ? Int(p.ir_version) : 0
+        if irVersion > ModelLoader.newestIRVersion {
+            throw .unsupportedIRVersion(path: path, version: irVersion, supported: ModelLoader.newestIRVersion)
+        }
+        guard let graphProto = p.graph else {
+            if p.n_opset_import == 0 && p.has_ir_version == 0 {
+                throw .notAModel(path: path, reason: "no ir_version, opset_import or graph")
+            }
+            throw .noGraph(path: path)
+        }
+        var metadata: [String: String] = [:]
+        for entry in array(p.metadata_props, p.n_metadata_props) { metadata[string(entry.key)] = string(entry.value) }
+        var trainingGraphs: [Graph] = []
+        for info in array(p.training_info, p.n_training_info) {
+            if let g = info.initialization { trainingGraphs.append(try graph(g.pointee)) }
+            if let g = info.algorithm { trainingGraphs.append(try graph(g.pointee)) }
+        }
+        var functions: [Function] = []
+        for f in array(p.functions, p.n_functions) { functions.append(try function(f)) }
+        return Model(
+            irVersion: irVersion,
+            producerName: string(p.producer_name),
+            producerVersion: string(p.producer_version),
+            domain: string(p.domain),
+            modelVersion: p.has_model_version != 0 ? Int(p.model_version) : 0,
+            docString: string(p.doc_string),
+            opsetImports: array(p.opset_import, p.n_opset_import).map(opset),
+            metadata: metadata,
+            graph: try graph(graphProto.pointee),
+            functions: functions,
+            trainingGraphs: trainingGraphs
+        )
+    }
+
+    func opset(_ p: Onnx__OperatorSetIdProto) -> OpsetImport {
+        OpsetImport(domain: string(p.domain), version: p.has_version != 0 ? Int(p.version) : 1)
+    }
+
+    func function(_ p: Onnx__FunctionProto) throws(LoadError) -> Function {
+        var nodes: [Node] = []
+        for n in array(p.node, p.n_node) { nodes.append(try node(n)) }
+        var defaults: [Attribute] = []
+        for a in array(p.attribute_proto, p.n_attribute_proto) { defaults.append(try attribute(a)) }
+        return Function(
+            name: string(p.name), domain: string(p.domain), overload: string(p.overload),
+            inputs: strings(p.input, p.n_input), outputs: strings(p.output, p.n_output),
+            attributeNames: strings(p.attribute, p.n_attribute), attributeDefaults: defaults,
+            nodes: nodes, opsetImports: array(p.opset_import, p.n_opset_import).map(opset),
+            valueInfo: array(p.value_info, p.n_value_info).map(valueInfo), docString: string(p.doc_string))
+    }
+
+    func graph(_ p: Onnx__GraphProto) throws(LoadError) -> Graph {
+        var nodes: [Node] = []
+        nodes.reserveCapacity(p.n_node)
+        for n in array(p.node, p.n_node) { nodes.append(try node(n)) }
+        var initializers: [TensorData] = []
+        initializers.reserveCapacity(p.n_initializer)
+        for t in array(p.initializer, p.n_initializer) { initializers.append(try tensor(t)) }
+        var sparse: [SparseTensorData] = []
+        for s in array(p.sparse_initializer, p.n_sparse_initializer) { sparse.append(try sparseTensor(s)) }
+        return Graph(
+            name: string(p.name), nodes: nodes,
+            inputs: array(p.input, p.n_input).map(valueInfo),
+            outputs: array(p.output, p.n_output).map(valueInfo),
+            valueInfo: array(p.value_info, p.n_value_info).map(valueInfo),
+            initializers: initializers, sparseInitializers: sparse, docString: string(p.doc_string))
+    }
+
+    func node(_ p: Onnx__NodeProto) throws(LoadError) -> Node {
+        var attributes: [Attribute] = []
+        attributes.reserveCapacity(p.n_attribute)
+        for a in array(p.attribute, p.n_attribute) { attributes.append(try attribute(a)) }
+        return Node(name: string(p.name), opType: string(p.op_type), domain: string(p.domain),
+                    inputs: strings(p.input, p.n_input), outputs: strings(p.output, p.n_output),
+                    attributes: attributes, overload: string(p.overload), docString: string(p.doc_string))
+    }
+
+    func valueInfo(_ p: Onnx__ValueInfoProto) -> ValueInfo {
+        ValueInfo(name: string(p.name), type: p.type.map { valueType($0.pointee) } ?? .unknown, docString: string(p.doc_string))
+    }
+
+    func valueType(_ p: Onnx__TypeProto) -> ValueType {
+        switch p.value_case {
+        case ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE:
+            guard let t = p.tensor_type?.pointee else { return .unknown }
+            return .tensor(TensorType(dtype: dataType(t.has_elem_type != 0 ? t.elem_type : 0), shape: t.shape.map { shape($0.pointee) }))
+        case ONNX__TYPE_PROTO__VALUE_SPARSE_TENSOR_TYPE:
+            guard let t = p.sparse_tensor_type?.pointee else { return .unknown }
+            return .sparseTensor(TensorType(dtype: dataType(t.has_elem_type != 0 ? t.elem_type : 0), shape: t.shape.map { shape($0.pointee) }))
+        case ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE:
+            return .sequence(p.sequence_type?.pointee.elem_type.map { valueType($0.pointee) } ?? .unknown)
+        case ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE:
+            return .optional(p.optional_type?.pointee.elem_type.map { valueType($0.pointee) } ?? .unknown)
+        case ONNX__TYPE_PROTO__VALUE_MAP_TYPE:
+            guard let m = p.map_type?.pointee else { return .unknown }
+            return .map(key: dataType(m.has_key_type != 0 ? m.key_type : 0), value: m.value_type.map { valueType($0.pointee) } ?? .unknown)
+        default:
+            return .unknown
+        }
+    }
+
+    /// A declared shape. A dim with neither value nor name is `.unknown`; a negative value too.
+    func shape(_ p: Onnx__TensorShapeProto) -> [Dim] {
+        array(p.dim, p.n_dim).map { d in
+            switch d.value_case {
+            case ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE:
+                return d.dim_value >= 0 && d.dim_value <= Int64(Int.max) ? .value(Int(d.dim_value)) : .unknown
+            case ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM:
+                let name = string(d.dim_param)
+                return name.isEmpty ? .unknown : .symbol(name)
+            default:
+                return .unknown
+            }
+        }
+    }
+
+    func dataType(_ raw: Int32) -> DataType { DataType(rawValue: raw) ?? .undefined }
+
+    func attribute(_ p: Onnx__AttributeProto) throws(LoadError) -> Attribute {
+        let value: Attribute.Value
+        switch p.type.rawValue {
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT.rawValue: value = .float(p.f)
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT.rawValue: value = .int(Int(p.i))
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING.rawValue: value = .string(bytesString(p.s))
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR.rawValue:
+            guard let t = p.t else { value = .undefined; break }
+            value = .tensor(try tensor(t.pointee))
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH.rawValue:
+            guard let g = p.g else { value = .undefined; break }
+            value = .graph(try graph(g.pointee))
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__SPARSE_TENSOR.rawValue:
+            guard let s = p.sparse_tensor else { value = .undefined; break }
+            value = .sparseTensor(try sparseTensor(s.pointee))
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TYPE_PROTO.rawValue:
+            value = .typeProto(p.tp.map { valueType($0.pointee) } ?? .unknown)
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS.rawValue:
+            value = .floats(Array(UnsafeBufferPointer(start: p.floats, count: p.n_floats)))
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS.rawValue:
+            value = .ints(UnsafeBufferPointer(start: p.ints, count: p.n_ints).map { Int($0) })
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS.rawValue:
+            value = .strings(UnsafeBufferPointer(start: p.strings, count: p.n_strings).map(bytesString))
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSORS.rawValue:
+            var list: [TensorData] = []
+            for t in array(p.tensors, p.n_tensors) { list.append(try tensor(t)) }
+            value = .tensors(list)
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS.rawValue:
+            var list: [Graph] = []
+            for g in array(p.graphs, p.n_graphs) { list.append(try graph(g)) }
+            value = .graphs(list)
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__SPARSE_TENSORS.rawValue:
+            var list: [SparseTensorData] = []
+            for s in array(p.sparse_tensors, p.n_sparse_tensors) { list.append(try sparseTensor(s)) }
+            value = .sparseTensors(list)
+        case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TYPE_PROTOS.rawValue:
+            value = .typeProtos(array(p.type_protos, p.n_type_protos).map(valueType))
+        default:
+            value = try inferredAttributeValue(p)
+        }
+        let reference = string(p.ref_attr_name)
+        return Attribute(name: string(p.name), value: value, referencedAttribute: reference.isEmpty ? nil : reference,
+                         docString: string(p.doc_string))
+    }
+
+    /// IR version 1 attributes may omit `type`; take the one field that is set.
+    func inferredAttributeValue(_ p: Onnx__AttributeProto) throws(LoadError) -> Attribute.Value {
+        if p.has_f != 0 { return .float(p.f) }
+        if p.has_i != 0 { return .int(Int(p.i)) }
+        if p.has_s != 0 { return .string(bytesString(p.s)) }
+        if let t = p.t { return .tensor(try tensor(t.pointee)) }
+        if let g = p.g { return .graph(try graph(g.pointee)) }
+        if p.n_floats > 0 { return .floats(Array(UnsafeBufferPointer(start: p.floats, count: p.n_floats))) }
+        if p.n_ints > 0 { return .ints(UnsafeBufferPointer(start: p.ints, count: p.n_ints).map { Int($0) }) }
+        if p.n_strings > 0 { return .strings(UnsafeBufferPointer(start: p.strings, count: p.n_strings).map(bytesString)) }
+        return .undefined
+    }
+
+    func sparseTensor(_ p: Onnx__SparseTensorProto) throws(LoadError) -> SparseTensorData {
+        let empty = TensorData(name: "", dtype: .undefined, dims: [0], location: .inline(byteCount: 0), value: nil)
+        return SparseTensorData(
+            values: try p.values.map { (t) throws(LoadError) in try tensor(t.pointee) } ?? empty,
+            indices: try p.indices.map { (t) throws(LoadError) in try tensor(t.pointee) } ?? empty,
+            dims: UnsafeBufferPointer(start: p.dims, count: p.n_dims).map { Int($0) })
+    }
+
+    // MARK: - Tensors
+
+    func tensor(_ p: Onnx__TensorProto) throws(LoadError) -> TensorData {
+        let name = string(p.name)
+        let dtype = dataType(p.has_data_type != 0 ? p.data_type : 0)
+        var dims: [Int] = []
+        dims.reserveCapacity(p.n_dims)
+        for d in UnsafeBufferPointer(start: p.dims, count: p.n_dims) {
+            guard d >= 0 else { throw .invalidTensor(path: path, tensor: name, reason: "negative dim \(d)") }
+            dims.append(Int(d))
+        }
+        var tensor = TensorData(name: name, dtype: dtype, dims: dims, location: .inline(byteCount: 0), value: nil,
+                                docString: string(p.doc_string))
+        guard let elementCount = tensor.elementCount else {
+            throw .invalidTensor(path: path, tensor: name, reason: "element count of dims \(dims) overflows")
+        }
+        if p.has_data_location != 0 && p.data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL {
+            var entries: [String: String] = [:]
+            for e in array(p.external_data, p.n_external_data) { entries[string(e.key)] = string(e.value) }
+            guard let location = entries["location"], !location.isEmpty else {
+                throw .invalidTensor(path: path, tensor: name, reason: "external data without a location")
+            }
+            let offset = Int(entries["offset"] ?? "0")
+            let length = entries["length"].flatMap { Int($0) }
+            guard let offset, offset >= 0, (length ?? 0) >= 0 else {
+                throw .invalidTensor(path: path, tensor: name, reason: "external data offset/length is not a non-negative integer")
+            }
+            tensor.location = .external(path: location, offset: offset, length: length)
+            return tensor
+        }
+        let payload = try payloadBytes(p, name: name)
+        tensor.location = .inline(byteCount: payload.byteCount)
+        if elementCount <= TensorData.valueElementLimit {
+            tensor.value = decodeValue(p, payload: payload, dtype: dtype, count: elementCount)
+        }
+        if payload.isRaw, let expected = tensor.byteCount, payload.byteCount != expected, dtype != .string {
+            throw .invalidTensor(path: path, tensor: name,
+                                 reason: "raw_data holds \(payload.byteCount) bytes but \(dtype.name)\(dims) needs \(expected)")
+        }
+        return tensor
+    }
+
+    /// Where a tensor's payload is: protobuf-c's copy (small), or a range of the mapped file (stripped).
+    struct Payload {
+        var isRaw = false
+        var byteCount = 0
+        /// Raw bytes (raw_data, or a stripped typed field as encoded).
+        var bytes: UnsafeRawBufferPointer?
+        /// For a stripped typed field: its field number, so the packed encoding can be decoded.
+        var strippedField: UInt32?
+    }
+
+    func payloadBytes(_ p: Onnx__TensorProto, name: String) throws(LoadError) -> Payload {
+        var payload = Payload()
+        if p.has_raw_data != 0 {
+            payload.isRaw = true
+            payload.byteCount = p.raw_data.len
+            payload.bytes = UnsafeRawBufferPointer(start: p.raw_data.data, count: p.raw_data.len)
+        }
+        var pointer = p
+        let markers = withUnsafePointer(to: &pointer) { CONNX_tensor_stripped_count($0) }
+        for index in 0..<markers {
+            var field: UInt32 = 0, offset: UInt64 = 0, length: UInt64 = 0
+            let ok = withUnsafePointer(to: &pointer) { CONNX_tensor_stripped_payload($0, index, &field, &offset, &length) }
+            guard ok == 0, offset <= UInt64(buffer.count), length <= UInt64(buffer.count) - offset else {
+                throw .invalidTensor(path: path, tensor: name, reason: "payload reference outside the file")
+            }
+            let slice = UnsafeRawBufferPointer(rebasing: buffer[Int(offset)..<Int(offset + length)])
+            payload.byteCount += slice.count
+            if field == 9 {
+                payload.isRaw = true
+                payload.bytes = slice
+            } else if markers == 1 {
+                payload.bytes = slice
+                payload.strippedField = field
+            }
+        }
+        if !payload.isRaw && payload.strippedField == nil {
+            // Typed fields decoded by protobuf-c: count their in-memory size.
+            payload.byteCount += p.n_float_data * 4 + p.n_int32_data * 4 + p.n_int64_data * 8
+                + p.n_double_data * 8 + p.n_uint64_data * 8
+            for s in UnsafeBufferPointer(start: p.string_data, count: p.n_string_data) { payload.byteCount += s.len }
+        }
+        return payload
+    }
+
+    /// Decodes the values of a small numeric tensor; `nil` when the type is not one shape rules read.
+    func decodeValue(_ p: Onnx__TensorProto, payload: Payload, dtype: DataType, count: Int) -> TensorValue? {
+        if dtype == .string {
+            let list = UnsafeBufferPointer(start: p.string_data, count: p.n_string_data).map(bytesString)
+            return list.count == count ? .strings(list) : nil
+        }
+        if payload.isRaw, let bytes = payload.bytes {
+            return RawDecoding.decode(bytes, dtype: dtype, count: count)
+        }
+        if let field = payload.strippedField, let bytes = payload.bytes {
+            return RawDecoding.decodePacked(bytes, field: field, dtype: dtype, count: count)
+        }
+        switch dtype {
+        case .float:
+            guard p.n_float_data == count else { return nil }
+            return .floats(UnsafeBufferPointer(start: p.float_data, count: count).map { Double($0) })
+        case .double:
+            guard p.n_double_data == count else { return nil }
+            return .floats(Array(UnsafeBufferPointer(start: p.double_data, count: count)))
+        case .int64:
+            guard p.n_int64_data == count else { return nil }
+            return .ints(UnsafeBufferPointer(start: p.int64_data, count: count).map { .value(Int($0)) })
+        case .uint32, .uint64:
+            guard p.n_uint64_data == count else { return nil }
+            return .ints(UnsafeBufferPointer(start: p.uint64_data, count: count).map { $0 <= UInt64(Int.max) ? .value(Int($0)) : .unknown })
+        case .int32, .int16, .int8, .uint16, .uint8, .bool:
+            guard p.n_int32_data == count else { return nil }
+            return .ints(UnsafeBufferPointer(start: p.int32_data, count: count).map { .value(Int($0)) })
+        case .float16, .bfloat16:
+            guard p.n_int32_data == count else { return nil }
+            return .floats(UnsafeBufferPointer(start: p.int32_data, count: count).map {
+                RawDecoding.halfBitsToDouble(UInt16(truncatingIfNeeded: $0), bfloat: dtype == .bfloat16)
+            })
+        default:
+            return nil
+        }
+    }
+
+    // MARK: - C helpers
+
+    func string(_ p: UnsafeMutablePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+
+    func bytesString(_ data: ProtobufCBinaryData) -> String {
+        guard let bytes = data.data, data.len > 0 else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: data.len), as: UTF8.self)
+    }
+
+    func strings(_ p: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ count: Int) -> [String] {
+        UnsafeBufferPointer(start: p, count: count).map(string)
+    }
+
+    func array<T>(_ p: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, _ count: Int) -> [T] {
+        UnsafeBufferPointer(start: p, count: count).compactMap { $0?.pointee }
+    }
+}

@@ -1,0 +1,152 @@
+import ONNXGraph
+
+/// Everything a shape rule may look at for one node, and where it puts propagated values.
+public struct ShapeContext {
+    public let node: Node
+    /// The opset version imported for the node's domain.
+    public let opset: Int
+    /// Types of the inputs, `nil` for an omitted optional input (`""`).
+    public let inputTypes: [ValueType?]
+    /// Known values of small inputs: constants, and values propagated from Shape/Gather/... chains.
+    public let inputValues: [TensorValue?]
+    /// Values of this node's outputs, when the rule can compute them (filled by the rule).
+    public var outputValues: [TensorValue?]
+    /// Non-fatal remarks the rule makes (printed as warnings naming the node).
+    public var warnings: [String] = []
+    /// Infers a subgraph (If branch, Loop/Scan body) given the types of its formal inputs; returns
+    /// the types of its outputs. Outer-scope values are visible to the body.
+    public let inferSubgraph: (Graph, [ValueType]) -> [ValueType]
+
+    public init(node: Node, opset: Int, inputTypes: [ValueType?], inputValues: [TensorValue?],
+                inferSubgraph: @escaping (Graph, [ValueType]) -> [ValueType] = { g, _ in g.outputs.map { _ in .unknown } }) {
+        self.node = node
+        self.opset = opset
+        self.inputTypes = inputTypes
+        self.inputValues = inputValues
+        self.outputValues = Array(repeating: nil, count: node.outputs.count)
+        self.inferSubgraph = inferSubgraph
+    }
+
+    // MARK: Inputs
+
+    public var inputCount: Int { inputTypes.count }
+
+    /// Whether input `index` is present (not past the end, not `""`).
+    public func hasInput(_ index: Int) -> Bool { index < inputTypes.count && inputTypes[index] != nil }
+
+    /// The tensor type of input `index`; throws when it is missing, unknown, or not a tensor.
+    public func tensor(_ index: Int) throws(ShapeError) -> TensorType {
+        guard index < inputTypes.count, let type = inputTypes[index] else { throw .missingInput(index) }
+        switch type {
+        case .tensor(let t): return t
+        case .unknown: throw .unknownInput(index)
+        default: throw .invalidInput(index: index, reason: "expected a tensor, got \(type)")
+        }
+    }
+
+    /// The tensor type of an optional input, `nil` when omitted.
+    public func optionalTensor(_ index: Int) throws(ShapeError) -> TensorType? {
+        hasInput(index) ? try tensor(index) : nil
+    }
+
+    /// The shape of input `index`; throws when its rank is unknown.
+    public func shape(_ index: Int) throws(ShapeError) -> [Dim] {
+        guard let shape = try tensor(index).shape else { throw .unknownInput(index) }
+        return shape
+    }
+
+    /// The element type of input `index`.
+    public func dtype(_ index: Int) throws(ShapeError) -> DataType { try tensor(index).dtype }
+
+    /// The integer values of input `index` (possibly symbolic), when known.
+    public func intValues(_ index: Int) -> [Dim]? {
+        index < inputValues.count ? inputValues[index]?.ints : nil
+    }
+
+    /// The integer values of input `index` when all are known numbers.
+    public func knownInts(_ index: Int) -> [Int]? {
+        index < inputValues.count ? inputValues[index]?.knownInts : nil
+    }
+
+    /// The floating values of input `index`, when known.
+    public func doubles(_ index: Int) -> [Double]? {
+        index < inputValues.count ? inputValues[index]?.doubles : nil
+    }
+
+    // MARK: Attributes
+
+    public func attribute(_ name: String) -> Attribute.Value? { node.attribute(name)?.value }
+}
+
+// MARK: - Attribute readers shared by shape rules and operator initializers
+
+extension Node {
+    /// An INT attribute, or `defaultValue` when absent.
+    public func int(_ name: String, default defaultValue: Int) throws(ShapeError) -> Int {
+        guard let value = attribute(name)?.value else { return defaultValue }
+        guard case .int(let v) = value else { throw .invalidAttribute(name: name, reason: "expected INT, got \(value.kindName)") }
+        return v
+    }
+
+    /// An INT attribute that may be absent.
+    public func optionalInt(_ name: String) throws(ShapeError) -> Int? {
+        guard let value = attribute(name)?.value else { return nil }
+        guard case .int(let v) = value else { throw .invalidAttribute(name: name, reason: "expected INT, got \(value.kindName)") }
+        return v
+    }
+
+    public func float(_ name: String, default defaultValue: Float) throws(ShapeError) -> Float {
+        guard let value = attribute(name)?.value else { return defaultValue }
+        switch value {
+        case .float(let v): return v
+        case .int(let v): return Float(v)
+        default: throw .invalidAttribute(name: name, reason: "expected FLOAT, got \(value.kindName)")
+        }
+    }
+
+    public func string(_ name: String, default defaultValue: String) throws(ShapeError) -> String {
+        guard let value = attribute(name)?.value else { return defaultValue }
+        guard case .string(let v) = value else { throw .invalidAttribute(name: name, reason: "expected STRING, got \(value.kindName)") }
+        return v
+    }
+
+    /// An INTS attribute, `nil` when absent.
+    public func ints(_ name: String) throws(ShapeError) -> [Int]? {
+        guard let value = attribute(name)?.value else { return nil }
+        switch value {
+        case .ints(let v): return v
+        case .int(let v): return [v]
+        default: throw .invalidAttribute(name: name, reason: "expected INTS, got \(value.kindName)")
+        }
+    }
+
+    public func floats(_ name: String) throws(ShapeError) -> [Float]? {
+        guard let value = attribute(name)?.value else { return nil }
+        switch value {
+        case .floats(let v): return v
+        case .float(let v): return [v]
+        default: throw .invalidAttribute(name: name, reason: "expected FLOATS, got \(value.kindName)")
+        }
+    }
+
+    public func strings(_ name: String) throws(ShapeError) -> [String]? {
+        guard let value = attribute(name)?.value else { return nil }
+        switch value {
+        case .strings(let v): return v
+        case .string(let v): return [v]
+        default: throw .invalidAttribute(name: name, reason: "expected STRINGS, got \(value.kindName)")
+        }
+    }
+
+    public func tensorAttribute(_ name: String) throws(ShapeError) -> TensorData? {
+        guard let value = attribute(name)?.value else { return nil }
+        guard case .tensor(let t) = value else { throw .invalidAttribute(name: name, reason: "expected TENSOR, got \(value.kindName)") }
+        return t
+    }
+
+    public func graphAttribute(_ name: String) throws(ShapeError) -> Graph? {
+        guard let value = attribute(name)?.value else { return nil }
+        guard case .graph(let g) = value else { throw .invalidAttribute(name: name, reason: "expected GRAPH, got \(value.kindName)") }
+        return g
+    }
+}

@@ -1,0 +1,1 @@
+@main struct OnnxCost { static func main() {} }

@@ -1,0 +1,6 @@
+import ONNXCost
+import Testing
+
+@Test func registryBuilds() {
+    _ = OpRegistry.builtin.registeredOps
+}
