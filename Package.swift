@@ -34,7 +34,7 @@ let package = Package(
         ),
         .target(
             name: "Report",
-            dependencies: ["ONNXGraph", "ShapeInference", "CostKernels", "DeviceDB"],
+            dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "DeviceDB"],
             swiftSettings: swiftSettings
         ),
         /// The library facade: `import ONNXCost` gives load → shapes → costs → roofline → report.
@@ -48,7 +48,7 @@ let package = Package(
             dependencies: ["ONNXCost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXCost"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeInferenceTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
         .testTarget(name: "OperatorsTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
         .testTarget(name: "onnxcostTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),

@@ -98,3 +98,16 @@ public struct CostContext: Sendable {
 public protocol CostRule: Sendable {
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost
 }
+
+/// How a control-flow op's subgraphs count toward its cost.
+public enum SubgraphCostPolicy: Sendable, Equatable {
+    /// Every inferred subgraph runs this many times (Loop: trip count; Scan: sequence length).
+    case repeated(SymbolicInt)
+    /// One of the branches runs (If with an unknown condition): the costlier one is counted.
+    case costlierBranch
+}
+
+/// Implemented by ops that hold subgraphs (If, Loop, Scan); the cost pass adds the subgraphs' cost.
+public protocol SubgraphCostRule: Sendable {
+    func subgraphPolicy(_ ctx: CostContext) -> SubgraphCostPolicy
+}

@@ -30,6 +30,8 @@ public enum DataType: Int32, Sendable, CaseIterable, Codable, CustomStringConver
     case float8e8m0 = 24
     case uint2 = 25
     case int2 = 26
+    case float6e2m3 = 27
+    case float6e3m2 = 28
 
     /// Storage bits per element; `nil` for strings (variable) and `undefined`.
     /// Sub-byte types are packed, so bytes are computed from bits (see `byteCount(elements:)`).
@@ -43,6 +45,7 @@ public enum DataType: Int32, Sendable, CaseIterable, Codable, CustomStringConver
         case .complex128: 128
         case .uint4, .int4, .float4e2m1: 4
         case .uint2, .int2: 2
+        case .float6e2m3, .float6e3m2: 6
         }
     }
 
@@ -85,6 +88,8 @@ public enum DataType: Int32, Sendable, CaseIterable, Codable, CustomStringConver
         case .float8e8m0: "float8e8m0"
         case .uint2: "uint2"
         case .int2: "int2"
+        case .float6e2m3: "float6e2m3"
+        case .float6e3m2: "float6e3m2"
         }
     }
 
@@ -102,7 +107,7 @@ public enum DataType: Int32, Sendable, CaseIterable, Codable, CustomStringConver
     public var isFloatingPoint: Bool {
         switch self {
         case .float, .float16, .double, .bfloat16, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz,
-             .float4e2m1, .float8e8m0:
+             .float4e2m1, .float8e8m0, .float6e2m3, .float6e3m2:
             true
         default: false
         }

@@ -42,3 +42,18 @@ public struct Graph: Hashable, Sendable {
         return inputs.filter { !constantNames.contains($0.name) }
     }
 }
+
+extension Graph {
+    /// Names this graph reads from enclosing scopes (a subgraph's implicit inputs), nested subgraphs included.
+    public var outerScopeReferences: [String] {
+        var defined = Set(inputs.map(\.name))
+        defined.formUnion(initializers.map(\.name))
+        for node in nodes { defined.formUnion(node.outputs) }
+        var free: [String] = []
+        for node in nodes {
+            free.append(contentsOf: node.inputs.filter { !$0.isEmpty && !defined.contains($0) })
+            for (_, sub) in node.subgraphs { free.append(contentsOf: sub.outerScopeReferences.filter { !defined.contains($0) }) }
+        }
+        return free
+    }
+}

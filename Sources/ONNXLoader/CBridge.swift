@@ -18,7 +18,7 @@ public struct LoadedModel: Sendable {
 /// Reads ONNX files into `Model` values.
 public enum ModelLoader {
     /// The newest IR version this build's `onnx-ml.proto` (ONNX 1.23.2) defines.
-    public static let newestIRVersion = 13
+    public static let newestIRVersion = 14
     /// TensorProto payloads longer than this stay in the mapped file; smaller ones are decoded by
     /// protobuf-c. Small numeric tensors are still decoded from the mapping when they are stripped.
     static let stripThreshold = 256
@@ -83,6 +83,7 @@ public enum ModelLoader {
         guard status == CONNX_OK, let proto = unpacked.model else {
             // A TensorProto file fails as a model; say what it is.
             if isTensorFile(buffer) { throw .tensorFileNotModel(path: path) }
+            if isText(buffer) { throw .notAModel(path: path, reason: "it is a text file") }
             throw mapStatus(status, path: path, offset: unpacked.error_offset)
         }
         let converter = ProtoConverter(buffer: buffer, path: path)
@@ -98,7 +99,14 @@ public enum ModelLoader {
         let status = CONNX_tensor_unpack(base.assumingMemoryBound(to: UInt8.self), buffer.count, &tensor)
         defer { CONNX_tensor_free(tensor) }
         guard status == CONNX_OK, let t = tensor?.pointee else { return false }
-        return t.has_data_type != 0 && t.data_type > 0 && t.data_type <= 26
+        return t.has_data_type != 0 && DataType(rawValue: t.data_type).map { $0 != .undefined } == true
+    }
+
+    /// Whether the first bytes are printable text (a README or a JSON file passed by mistake).
+    static func isText(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        let prefix = buffer.prefix(512)
+        guard !prefix.isEmpty else { return false }
+        return prefix.allSatisfy { $0 == 9 || $0 == 10 || $0 == 13 || ($0 >= 32 && $0 < 127) || $0 >= 0xC2 }
     }
 
     static func statusName(_ status: CONNX_status) -> String { String(cString: CONNX_status_name(status)) }

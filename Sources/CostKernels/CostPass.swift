@@ -1,0 +1,368 @@
+import ONNXGraph
+import ShapeInference
+
+/// Options of the cost pass.
+public struct CostOptions: Sendable {
+    /// `--dtype`: re-cost float weights and activations at this precision; `nil` = as stored.
+    public var targetPrecision: Precision?
+
+    public init(targetPrecision: Precision? = nil) { self.targetPrecision = targetPrecision }
+}
+
+/// The cost of one node of the main graph (subgraph costs folded into their control-flow node).
+public struct NodeCost: Sendable {
+    public enum Status: Sendable, Equatable {
+        case costed
+        /// No cost rule (an unsupported op): its compute is not counted, and `coverage` says so.
+        case noRule
+        /// Shapes it needs are unknown, or a count overflowed.
+        case failed(String)
+    }
+
+    public var ref: NodeRef
+    public var outputShapes: [[Dim]?]
+    public var outputTypes: [DataType?]
+    public var macs: SymbolicInt
+    public var flops: SymbolicInt
+    public var transcendentals: SymbolicInt
+    /// Elements of parameters this node is the first to consume.
+    public var params: SymbolicInt
+    public var bytesRead: SymbolicInt
+    public var bytesWritten: SymbolicInt
+    /// The precision the MACs and FLOPs run at.
+    public var computeType: DataType
+    public var status: Status
+}
+
+/// Totals over the model.
+public struct CostTotals: Sendable {
+    public var macs: SymbolicInt = 0
+    public var flops: SymbolicInt = 0
+    public var transcendentals: SymbolicInt = 0
+    public var params: SymbolicInt = 0
+    public var weightBytes: SymbolicInt = 0
+    public var activationBytes: SymbolicInt = 0
+    public var peakActivationBytes: SymbolicInt = 0
+    public var memoryAccessBytes: SymbolicInt = 0
+    /// MACs and FLOPs by compute precision (`float32`, `int8`...), for the roofline.
+    public var macsByType: [DataType: SymbolicInt] = [:]
+    public var flopsByType: [DataType: SymbolicInt] = [:]
+    /// Parameter elements and stored bytes by stored element type.
+    public var paramsByType: [DataType: Int] = [:]
+    public var weightBytesByType: [DataType: Int] = [:]
+}
+
+/// Ops whose compute is not counted, so no zero is silent.
+public struct Coverage: Sendable {
+    /// `op` → nodes without a cost rule (unsupported ops, or rules that failed).
+    public var uncostedOps: [String: Int] = [:]
+    public var uncostedNodes = 0
+    public var totalNodes = 0
+    public var uncostedShare: Double { totalNodes == 0 ? 0 : Double(uncostedNodes) / Double(totalNodes) }
+}
+
+/// The cost of a whole model.
+public struct CostReport: Sendable {
+    public var nodes: [NodeCost]
+    public var totals: CostTotals
+    public var coverage: Coverage
+    /// The node during which live activation bytes peak.
+    public var peakNode: NodeRef?
+    public var targetPrecision: Precision?
+    public var diagnostics: [Diagnostic]
+}
+
+/// Computes every node's cost from the shape pass's result.
+public struct CostPass {
+    let model: Model
+    let shapes: ShapeInferenceResult
+    let options: CostOptions
+
+    public init(model: Model, shapes: ShapeInferenceResult, options: CostOptions = .init()) {
+        self.model = model
+        self.shapes = shapes
+        self.options = options
+    }
+
+    /// The representative value of every unbound symbol when a peak must be chosen among
+    /// symbolic sizes (documented in docs/cost-model.md): bind symbols for exact peaks.
+    static let representativeSymbolValue = 1024
+
+    public func run() -> CostReport {
+        var state = State(options: options, constantTensors: constantTensors())
+        let nodes = state.costGraph(shapes.main, enclosingConstants: [])
+        var totals = state.totals
+        totals.weightBytes = .value(totals.weightBytesByType.values.reduce(0, +))
+        let memory = state.activationMemory(shapes.main, inputs: shapes.inputs.map(\.name))
+        totals.activationBytes = memory.sum
+        totals.peakActivationBytes = memory.peak
+        for node in nodes where node.status == .costed || node.status == .noRule {
+            totals.memoryAccessBytes += node.bytesRead + node.bytesWritten
+        }
+        return CostReport(nodes: nodes, totals: totals, coverage: state.coverage, peakNode: memory.peakNode,
+                          targetPrecision: options.targetPrecision, diagnostics: state.diagnostics)
+    }
+
+    /// Every constant tensor by name: its stored type (initializers of all graphs).
+    func constantTensors() -> [String: TensorData] {
+        var result: [String: TensorData] = [:]
+        func collect(_ graph: Graph) {
+            for tensor in graph.initializers { result[tensor.name] = tensor }
+            for sparse in graph.sparseInitializers {
+                var dense = sparse.values
+                dense.name = sparse.values.name
+                result[dense.name] = dense
+            }
+            for node in graph.nodes { for (_, sub) in node.subgraphs { collect(sub) } }
+        }
+        collect(model.graph)
+        return result
+    }
+
+    struct State {
+        let options: CostOptions
+        let constantTensors: [String: TensorData]
+        var totals = CostTotals()
+        var coverage = Coverage()
+        var diagnostics: [Diagnostic] = []
+        var countedParams = Set<String>()
+
+        init(options: CostOptions, constantTensors: [String: TensorData]) {
+            self.options = options
+            self.constantTensors = constantTensors
+        }
+
+        /// The element type a tensor is costed at: float tensors take the target precision.
+        func costedType(_ dtype: DataType) -> DataType {
+            guard let target = options.targetPrecision, dtype.isFloatingPoint else { return dtype }
+            return target.storageType
+        }
+
+        func bytes(_ type: TensorType?) -> SymbolicInt {
+            guard let type else { return 0 }
+            return TensorType.bytes(elements: type.elementCount, dtype: costedType(type.dtype))
+        }
+
+        /// Whether a constant consumed at input `index` of `node` is a model parameter: float
+        /// tensors and ≤8-bit integers (quantized weights, zero points), int32 only into quantized
+        /// ops (QDQ biases); never at a shape/axes/index input, never int64 or bool.
+        func isParameter(_ tensor: TensorData, input index: Int, of node: NodeInference) -> Bool {
+            if let schema = node.schema, schema.metadataInputs.contains(index) { return false }
+            let dtype = tensor.dtype
+            if dtype.isFloatingPoint { return true }
+            if let bits = dtype.bitsPerElement, dtype.isInteger, bits <= 8 { return true }
+            if dtype == .int32 {
+                let op = node.node.opType
+                return op.hasPrefix("Dequantize") || op.hasPrefix("QLinear") || op.hasPrefix("QGemm") || op.contains("Integer")
+            }
+            return false
+        }
+
+        mutating func costGraph(_ graph: GraphInference, enclosingConstants: Set<String>) -> [NodeCost] {
+            let constants = enclosingConstants.union(graph.constants)
+            var producers: [String: NodeInference] = [:]
+            for node in graph.nodes { for output in node.node.outputs where !output.isEmpty { producers[output] = node } }
+            return graph.nodes.map { costNode($0, constants: constants, producers: producers) }
+        }
+
+        mutating func costNode(_ inference: NodeInference, constants: Set<String>, producers: [String: NodeInference]) -> NodeCost {
+            let node = inference.node
+            let inputTensors = inference.inputTypes.map { $0?.tensor }
+            let outputTensors = inference.outputTypes.map(\.tensor)
+            coverage.totalNodes += 1
+
+            // Parameters: constants this node is the first to consume.
+            var params: SymbolicInt = 0
+            for (index, name) in node.inputs.enumerated() where !name.isEmpty && constants.contains(name) {
+                guard !countedParams.contains(name) else { continue }
+                let tensor = constantTensors[name] ?? inputTensors[index].map {
+                    TensorData(name: name, dtype: $0.dtype, dims: $0.shape?.compactMap(\.intValue) ?? [], location: .inline(byteCount: 0), value: nil)
+                }
+                guard let tensor, isParameter(tensor, input: index, of: inference), let count = tensor.elementCount else { continue }
+                countedParams.insert(name)
+                params += .value(count)
+                totals.paramsByType[tensor.dtype, default: 0] += count
+                let storedType = options.targetPrecision != nil && tensor.dtype.isFloatingPoint ? costedType(tensor.dtype) : tensor.dtype
+                totals.weightBytesByType[storedType, default: 0] += storedType.byteCount(elements: count) ?? 0
+            }
+            totals.params += params
+
+            var bytesRead: SymbolicInt = 0
+            for (index, type) in inputTensors.enumerated() where index < node.inputs.count && !node.inputs[index].isEmpty {
+                bytesRead += quantizedInputBytes(node.inputs[index], producers: producers) ?? bytes(type)
+            }
+            if inference.inputTypes.contains(where: { $0 == .unknown }) { bytesRead = .unknown }
+            var bytesWritten: SymbolicInt = 0
+            for type in outputTensors { bytesWritten += bytes(type) }
+            if inference.outputTypes.contains(.unknown) { bytesWritten = .unknown }
+
+            var cost = NodeCost(ref: inference.ref, outputShapes: outputTensors.map { $0?.shape }, outputTypes: outputTensors.map { $0?.dtype },
+                                macs: 0, flops: 0, transcendentals: 0, params: params, bytesRead: bytesRead,
+                                bytesWritten: bytesWritten, computeType: costedType(inputTensors.first??.dtype ?? .float), status: .costed)
+
+            let context = CostContext(node: node, opset: inference.opset, inputs: inputTensors, outputs: outputTensors,
+                                      inputValues: inference.inputValues)
+            if let rule = inference.rule as? any CostRule, inference.status == .inferred {
+                do {
+                    let opCost = try rule.cost(context)
+                    cost.macs = opCost.macs
+                    cost.flops = opCost.flops
+                    cost.transcendentals = opCost.transcendentals
+                    if let override = opCost.bytesReadOverride { cost.bytesRead = override }
+                    if let computeType = opCost.computeType {
+                        cost.computeType = computeType
+                    } else if opCost.macs != 0, let quantized = qdqComputeType(node, producers: producers) {
+                        cost.computeType = quantized
+                    }
+                } catch {
+                    cost.status = .failed(error.description)
+                    diagnostics.append(Diagnostic(.warning, node: inference.ref, "cost: \(error.description)"))
+                }
+            } else if inference.subgraphs.isEmpty || inference.rule != nil {
+                cost.status = inference.status == .inferred || inference.status == .unsupported ? .noRule
+                    : .failed("shapes could not be inferred")
+            }
+
+            // Subgraphs (If branches, Loop/Scan bodies, expanded functions) fold into this node.
+            if !inference.subgraphs.isEmpty && cost.status == .costed || (inference.rule == nil && !inference.subgraphs.isEmpty) {
+                let policy = (inference.rule as? any SubgraphCostRule)?.subgraphPolicy(context) ?? .repeated(1)
+                var branchCosts: [(macs: SymbolicInt, flops: SymbolicInt, transcendentals: SymbolicInt)] = []
+                for subgraph in inference.subgraphs {
+                    let saved = coverage
+                    let inner = costGraph(subgraph.graph, enclosingConstants: constants)
+                    _ = saved
+                    var sum = (macs: SymbolicInt(0), flops: SymbolicInt(0), transcendentals: SymbolicInt(0))
+                    for n in inner where n.status == .costed {
+                        sum.macs += n.macs
+                        sum.flops += n.flops
+                        sum.transcendentals += n.transcendentals
+                        cost.params += n.params
+                    }
+                    branchCosts.append(sum)
+                }
+                switch policy {
+                case .repeated(let times):
+                    for branch in branchCosts {
+                        cost.macs += branch.macs * times
+                        cost.flops += branch.flops * times
+                        cost.transcendentals += branch.transcendentals * times
+                    }
+                case .costlierBranch:
+                    let costliest = branchCosts.max { representative($0.flops) < representative($1.flops) }
+                    if let costliest {
+                        cost.macs += costliest.macs
+                        cost.flops += costliest.flops
+                        cost.transcendentals += costliest.transcendentals
+                    }
+                }
+                if inference.rule == nil { cost.status = .costed }
+            }
+
+            if cost.status != .costed {
+                coverage.uncostedNodes += 1
+                let key = node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)"
+                coverage.uncostedOps[key, default: 0] += 1
+            } else {
+                if cost.macs.isUnknown || cost.flops.isUnknown {
+                    diagnostics.append(Diagnostic(.warning, node: inference.ref, "cost: a count overflowed or a dim is unknown"))
+                }
+                totals.macs += cost.macs
+                totals.flops += cost.flops
+                totals.transcendentals += cost.transcendentals
+                if cost.macs != 0 { totals.macsByType[cost.computeType, default: 0] += cost.macs }
+                if cost.flops != 0 { totals.flopsByType[cost.computeType, default: 0] += cost.flops }
+            }
+            return cost
+        }
+
+        /// QDQ form: a MAC op whose data inputs all come from DequantizeLinear of 8-bit tensors runs
+        /// in that integer type (that is how runtimes fuse it).
+        func qdqComputeType(_ node: Node, producers: [String: NodeInference]) -> DataType? {
+            var type: DataType?
+            for name in node.inputs.prefix(2) where !name.isEmpty {
+                guard let producer = producers[name], producer.node.opType == "DequantizeLinear",
+                      let quantized = producer.inputTypes.first??.tensor?.dtype,
+                      quantized == .int8 || quantized == .uint8 || quantized == .int4 || quantized == .uint4 else {
+                    if constantTensors[name] != nil { continue }
+                    return nil
+                }
+                type = quantized == .uint8 ? .uint8 : quantized
+            }
+            return type
+        }
+
+        /// A fused QDQ kernel reads the quantized tensor, not the dequantized float: count its bytes.
+        func quantizedInputBytes(_ name: String, producers: [String: NodeInference]) -> SymbolicInt? {
+            guard let producer = producers[name], producer.node.opType == "DequantizeLinear",
+                  let quantized = producer.inputTypes.first??.tensor else { return nil }
+            return TensorType.bytes(elements: quantized.elementCount, dtype: quantized.dtype)
+        }
+
+        /// Evaluates a count with every symbol at the representative value, to pick among symbolic sizes.
+        func representative(_ value: SymbolicInt) -> Double {
+            switch value {
+            case .value(let v): return Double(v)
+            case .unknown: return -1
+            case .polynomial(let p):
+                var bindings: [String: Int] = [:]
+                for symbol in p.symbols { bindings[symbol] = CostPass.representativeSymbolValue }
+                return Double(p.substituting(bindings)?.constantValue ?? Int.max)
+            }
+        }
+
+        /// Sum of intermediate tensors' bytes, and the peak of live bytes over the inference order:
+        /// a tensor lives from its producer to its last consumer; graph inputs from the start, graph
+        /// outputs to the end. Constants are weights, not activations.
+        mutating func activationMemory(_ graph: GraphInference, inputs: [String]) -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?) {
+            let steps = graph.nodes.count
+            var lastUse: [String: Int] = [:]
+            for (step, node) in graph.nodes.enumerated() {
+                for name in node.node.inputs where !name.isEmpty { lastUse[name] = step }
+                for (_, sub) in node.node.subgraphs { for name in sub.outerScopeReferences { lastUse[name] = step } }
+            }
+            for output in graph.outputNames { lastUse[output] = steps }
+            var sizes: [String: SymbolicInt] = [:]
+            for name in inputs { sizes[name] = bytes(graph.valueTypes[name]?.tensor) }
+            var sum: SymbolicInt = 0
+            for name in inputs { sum += sizes[name] ?? 0 }
+            for node in graph.nodes {
+                for (index, name) in node.node.outputs.enumerated() where !name.isEmpty && !graph.constants.contains(name) {
+                    let size = bytes(node.outputTypes[index].tensor)
+                    sizes[name] = size
+                    sum += size
+                }
+            }
+            // Sweep: live = inputs at start; at step s add outputs of s, record, free what dies at s.
+            var live: SymbolicInt = 0
+            var freeAt: [Int: [String]] = [:]
+            for name in inputs {
+                live += sizes[name] ?? 0
+                freeAt[lastUse[name] ?? 0, default: []].append(name)
+            }
+            var peak: SymbolicInt = live
+            var peakNode: NodeRef?
+            for (step, node) in graph.nodes.enumerated() {
+                for name in node.node.outputs where !name.isEmpty {
+                    guard let size = sizes[name] else { continue }
+                    live += size
+                    freeAt[lastUse[name] ?? step, default: []].append(name)
+                }
+                // A subgraph's own activations live only while its node runs.
+                var innerPeak: SymbolicInt = 0
+                for sub in node.subgraphs {
+                    let inner = activationMemory(sub.graph, inputs: sub.graph.inputNames)
+                    if representative(inner.peak) > representative(innerPeak) { innerPeak = inner.peak }
+                }
+                let atStep = live + innerPeak
+                if peakNode == nil || representative(atStep) > representative(peak) {
+                    peak = atStep
+                    peakNode = node.ref
+                }
+                for name in freeAt[step] ?? [] { live = live - (sizes[name] ?? 0) }
+                freeAt[step] = nil
+            }
+            return (sum, peak, peakNode)
+        }
+    }
+}
+

@@ -1,0 +1,63 @@
+import CostKernels
+import DeviceDB
+import ONNXGraph
+import ONNXLoader
+import ShapeInference
+
+/// Everything one analysis found, ready to render. Built by the facade from each layer's result;
+/// renderers only read it.
+public struct AnalysisReport: Sendable {
+    public var loaded: LoadedModel
+    public var shapes: ShapeInferenceResult
+    public var costs: CostReport
+    public var roofline: RooflineResult?
+    /// Why there is no roofline although a device was asked for (symbolic counts, missing figures).
+    public var rooflineNote: String?
+
+    public init(loaded: LoadedModel, shapes: ShapeInferenceResult, costs: CostReport, roofline: RooflineResult? = nil,
+                rooflineNote: String? = nil) {
+        self.loaded = loaded
+        self.shapes = shapes
+        self.costs = costs
+        self.roofline = roofline
+        self.rooflineNote = rooflineNote
+    }
+
+    public var model: Model { loaded.model }
+
+    /// Op type → node count over the main graph, `domain.Op` outside the default domain.
+    public var opHistogram: [(op: String, count: Int)] {
+        var counts: [String: Int] = [:]
+        for node in model.graph.nodes { counts[node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)", default: 0] += 1 }
+        return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// Initializer count and bytes by stored dtype (as the file stores them, whatever `--dtype` says).
+    public var initializerBytesByType: [(dtype: DataType, count: Int, bytes: Int)] {
+        var table: [DataType: (Int, Int)] = [:]
+        for tensor in model.graph.initializers {
+            let entry = table[tensor.dtype] ?? (0, 0)
+            table[tensor.dtype] = (entry.0 + 1, entry.1 + (tensor.byteCount ?? 0))
+        }
+        return table.sorted { $0.value.1 > $1.value.1 }.map { ($0.key, $0.value.0, $0.value.1) }
+    }
+
+    public var weightsAreExternal: Bool { model.hasExternalData }
+
+    /// Warnings from every layer, each naming its node or tensor.
+    public var warnings: [String] {
+        var result: [String] = []
+        if weightsAreExternal {
+            let files = loaded.externalDataFiles.sorted { $0.key < $1.key }
+            let missing = files.filter { !$0.value }.map(\.key)
+            result.append(missing.isEmpty
+                ? "weights are stored in external data (\(files.map(\.key).joined(separator: ", "))); analysis reads the graph only"
+                : "weights are stored in external data that is absent (\(missing.joined(separator: ", "))); analysis reads the graph only")
+        }
+        result += shapes.diagnostics.map { "\($0.severity.rawValue): \($0)" }
+        result += costs.diagnostics.map { "\($0.severity.rawValue): \($0)" }
+        if let roofline { result += roofline.warnings }
+        if let rooflineNote { result.append(rooflineNote) }
+        return result
+    }
+}

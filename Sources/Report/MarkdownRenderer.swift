@@ -1,0 +1,27 @@
+import CostKernels
+
+/// A Markdown summary (totals and the per-op table), for CI comments and docs.
+public enum MarkdownRenderer {
+    public static func render(_ report: AnalysisReport) -> String {
+        let totals = report.costs.totals
+        var lines = ["# \(report.loaded.path)", "",
+                     "| metric | value |", "|---|---|",
+                     "| MACs | \(Units.count(totals.macs)) |",
+                     "| FLOPs | \(Units.count(totals.flops)) |",
+                     "| params | \(Units.count(totals.params)) |",
+                     "| weight bytes | \(Units.bytes(totals.weightBytes)) |",
+                     "| activation bytes (sum) | \(Units.bytes(totals.activationBytes)) |",
+                     "| peak activation bytes | \(Units.bytes(totals.peakActivationBytes)) |",
+                     "| memory access | \(Units.bytes(totals.memoryAccessBytes)) |"]
+        if let roofline = report.roofline {
+            lines.append("| latency on \(roofline.device.name) | ≥ \(Units.seconds(roofline.latencySeconds)) (\(roofline.bound.rawValue)-bound) |")
+        }
+        lines += ["", "| op | count | MACs | FLOPs | params | bytes moved | FLOPs % |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for row in TextRenderer.opTableCells(report).dropFirst() {
+            lines.append("| " + row.joined(separator: " | ") + " |")
+        }
+        lines.append("")
+        lines.append("Convention: 1 MAC = 2 FLOPs (docs/cost-model.md).")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

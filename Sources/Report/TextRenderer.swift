@@ -1,0 +1,160 @@
+import CostKernels
+import DeviceDB
+import ONNXGraph
+import ShapeInference
+
+/// The human report: the model, totals, a per-op-type table, the heaviest nodes, coverage, roofline,
+/// and the counting convention in a footer.
+public enum TextRenderer {
+    public static func render(_ report: AnalysisReport, top: Int = 10) -> String {
+        let model = report.model
+        var lines: [String] = []
+        lines.append("onnxcost · \(report.loaded.path)")
+        let producer = [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
+        let opsets = model.opsetImports.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain) \($0.version)" }.joined(separator: ", ")
+        lines.append("  producer     \(producer.isEmpty ? "(none)" : producer) · IR \(model.irVersion) · opsets \(opsets)")
+        if report.weightsAreExternal {
+            let files = report.loaded.externalDataFiles.sorted { $0.key < $1.key }
+                .map { "\($0.key)\($0.value ? "" : ", absent")" }.joined(separator: "; ")
+            lines.append("  weights      external (\(files)): analysis reads the graph only")
+        }
+        for input in report.shapes.inputs { lines.append("  input        \(input.name)  \(input.type)") }
+        for output in report.shapes.outputs { lines.append("  output       \(output.name)  \(output.type)") }
+        let initializers = report.initializerBytesByType
+        let initText = initializers.map { "\($0.count) \($0.dtype.name), \(Units.bytes(Double($0.bytes)))" }.joined(separator: "; ")
+        lines.append("  nodes        \(model.graph.nodes.count) · initializers \(model.graph.initializers.count)\(initText.isEmpty ? "" : " (\(initText))")")
+        let histogram = report.opHistogram.prefix(12).map { "\($0.op)×\($0.count)" }.joined(separator: " ")
+        lines.append("  ops          \(histogram)\(report.opHistogram.count > 12 ? " …" : "")")
+
+        let totals = report.costs.totals
+        lines.append("")
+        lines.append("Totals\(report.costs.targetPrecision.map { " (float tensors at \($0.rawValue))" } ?? "")")
+        lines.append("  MACs         \(Units.count(totals.macs))")
+        lines.append("  FLOPs        \(Units.count(totals.flops))   (transcendentals \(Units.count(totals.transcendentals)))")
+        lines.append("  params       \(Units.count(totals.params))   weights \(Units.bytes(totals.weightBytes))")
+        lines.append("  activations  \(Units.bytes(totals.activationBytes)) in all · peak \(Units.bytes(totals.peakActivationBytes))\(report.costs.peakNode.map { " at \($0)" } ?? "")")
+        lines.append("  memory moved \(Units.bytes(totals.memoryAccessBytes)) (inputs read + outputs written, per node)")
+
+        lines.append("")
+        lines.append(contentsOf: opTable(report))
+        lines.append("")
+        lines.append(contentsOf: topNodes(report, top: top))
+
+        let coverage = report.costs.coverage
+        lines.append("")
+        if coverage.uncostedNodes == 0 {
+            lines.append("Coverage     all \(coverage.totalNodes) nodes costed")
+        } else {
+            let ops = coverage.uncostedOps.sorted { $0.value > $1.value }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
+            lines.append("Coverage     \(coverage.uncostedNodes) of \(coverage.totalNodes) nodes (\(percent(coverage.uncostedShare))) NOT costed: \(ops)")
+        }
+        if !report.shapes.unresolved.isEmpty {
+            let origins = Set(report.shapes.unresolved.compactMap { $0.lostAt?.description })
+            lines.append("Unresolved   \(report.shapes.unresolved.count) dims unknown, lost at: \(origins.sorted().prefix(5).joined(separator: "; "))\(origins.count > 5 ? " …" : "")")
+        }
+        if let roofline = report.roofline {
+            lines.append("")
+            lines.append("Roofline on \(roofline.device.name)\(roofline.requestedPrecision.map { " at \($0.rawValue)" } ?? "")")
+            lines.append("  latency      ≥ \(Units.seconds(roofline.latencySeconds)) (\(roofline.bound.rawValue)-bound: compute \(Units.seconds(roofline.computeSeconds)), memory \(Units.seconds(roofline.memorySeconds)))")
+            let fit = roofline.fitsInMemory.map { $0 ? "fits" : "does NOT fit" } ?? "capacity unknown"
+            lines.append("  memory       weights + peak activations \(Units.bytes(roofline.requiredMemoryBytes)): \(fit) in \(roofline.device.memoryGB.map { "\(Units.format($0)) GB" } ?? "?")")
+        } else if let note = report.rooflineNote {
+            lines.append("")
+            lines.append("Roofline     \(note)")
+        }
+        let warnings = report.warnings
+        if !warnings.isEmpty {
+            lines.append("")
+            lines.append("Warnings (\(warnings.count))")
+            for warning in warnings.prefix(20) { lines.append("  \(warning)") }
+            if warnings.count > 20 { lines.append("  … \(warnings.count - 20) more (see --format json)") }
+        }
+        lines.append("")
+        lines.append("Convention: 1 MAC = 2 FLOPs; FLOPs add bias, elementwise, normalization and softmax work")
+        lines.append("(see docs/cost-model.md). torchvision's \"GFLOPS\", thop and fvcore report MACs: compare those with MACs.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func percent(_ share: Double) -> String { Units.format(share * 100) + "%" }
+
+    struct OpRow {
+        var op: String
+        var count = 0
+        var macs: SymbolicInt = 0
+        var flops: SymbolicInt = 0
+        var params: SymbolicInt = 0
+        var bytes: SymbolicInt = 0
+    }
+
+    static func opTable(_ report: AnalysisReport) -> [String] {
+        ["By op type"] + format(opTableCells(report))
+    }
+
+    /// Header row, then one row per op type, heaviest first.
+    static func opTableCells(_ report: AnalysisReport) -> [[String]] {
+        var rows: [String: OpRow] = [:]
+        for node in report.costs.nodes {
+            let key = node.ref.domain.isEmpty ? node.ref.opType : "\(node.ref.domain).\(node.ref.opType)"
+            var row = rows[key] ?? OpRow(op: key)
+            row.count += 1
+            if node.status == .costed {
+                row.macs += node.macs
+                row.flops += node.flops
+            }
+            row.params += node.params
+            row.bytes += node.bytesRead + node.bytesWritten
+            rows[key] = row
+        }
+        let total = report.costs.totals.flops
+        let sorted = rows.values.sorted { rank($0.flops) != rank($1.flops) ? rank($0.flops) > rank($1.flops) : $0.op < $1.op }
+        var table = [["op", "count", "MACs", "FLOPs", "params", "bytes moved", "FLOPs %"]]
+        for row in sorted {
+            table.append([row.op, "\(row.count)", Units.count(row.macs), Units.count(row.flops), Units.count(row.params),
+                          Units.bytes(row.bytes), share(row.flops, of: total)])
+        }
+        return table
+    }
+
+    static func topNodes(_ report: AnalysisReport, top: Int) -> [String] {
+        let total = report.costs.totals.flops
+        let heaviest = report.costs.nodes.filter { $0.status == .costed }.sorted { rank($0.flops) > rank($1.flops) }.prefix(top)
+        var table = [["node", "op", "output", "MACs", "FLOPs", "FLOPs %"]]
+        for node in heaviest {
+            let shape = node.outputShapes.first.flatMap { $0 }.map { "[\($0.map(\.description).joined(separator: ","))]" } ?? "?"
+            table.append([node.ref.name.isEmpty ? "#\(node.ref.index)" : node.ref.name, node.ref.opType, shape,
+                          Units.count(node.macs), Units.count(node.flops), share(node.flops, of: total)])
+        }
+        return ["Top \(heaviest.count) nodes by FLOPs"] + format(table)
+    }
+
+    /// Orders counts: known values by size; symbolic ones as if each symbol were 1024 (see cost-model.md).
+    static func rank(_ value: SymbolicInt) -> Double {
+        switch value {
+        case .value(let v): return Double(v)
+        case .unknown: return -1
+        case .polynomial(let p):
+            var bindings: [String: Int] = [:]
+            for symbol in p.symbols { bindings[symbol] = 1024 }
+            return Double(p.substituting(bindings)?.constantValue ?? 0)
+        }
+    }
+
+    static func share(_ part: SymbolicInt, of total: SymbolicInt) -> String {
+        guard let p = part.intValue, let t = total.intValue, t > 0 else { return part == 0 ? "0%" : "–" }
+        return percent(Double(p) / Double(t))
+    }
+
+    /// Left-aligns the first columns and right-aligns numbers.
+    static func format(_ table: [[String]]) -> [String] {
+        guard let header = table.first else { return [] }
+        var widths = Array(repeating: 0, count: header.count)
+        for row in table { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        let textColumns = header.first == "node" ? 3 : 1
+        return table.map { row in
+            "  " + row.enumerated().map { index, cell in
+                let pad = String(repeating: " ", count: widths[index] - cell.count)
+                return index < textColumns ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }
+    }
+}
