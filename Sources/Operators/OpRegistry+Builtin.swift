@@ -21,5 +21,6 @@ extension OpRegistry {
         + AttentionFamily.operators
         + MLFamily.operators
         + ControlFlowFamily.operators
+        + TrainingFamily.operators
     )
 }

@@ -61,8 +61,7 @@ struct IfOp: Operator, SubgraphCostRule {
 /// A loop over a body graph. Spec: https://onnx.ai/onnx/operators/onnx__Loop.html · opsets 1–24.
 /// Inputs: M (trip count, optional), cond (optional), then N loop-carried values. The body takes
 /// (iteration, cond, N carried) and returns (cond, N carried, K scan outputs); scan outputs are stacked
-/// along a new leading axis whose length is M when M is a constant and there is no condition, and a
-/// named symbol (`<first output>_iterations`) otherwise, since it depends on runtime data.
+/// along a new leading axis of the trip count (see `tripCount`).
 /// Cost: the body's cost × that trip count.
 struct LoopOp: Operator, SubgraphCostRule {
     static let schema = OpSchema(type: "Loop", since: 1, inputs: 2...Int.max, outputs: 1...Int.max, metadataInputs: [0, 1])
@@ -73,13 +72,25 @@ struct LoopOp: Operator, SubgraphCostRule {
         self.body = body
     }
 
-    static func tripCount(node: Node, inputValues: [TensorValue?]) -> Dim {
+    /// M when it is a constant and the loop cannot stop early: no condition, or a constant-true
+    /// condition that the body passes through unchanged (`cond_out` is `cond_in`, its Identity, or a
+    /// true constant). Otherwise a named symbol, since the count depends on runtime data.
+    static func tripCount(node: Node, inputValues: [TensorValue?], body: Graph) -> Dim {
+        let symbol = Dim.opaque("\(node.outputs.first ?? node.name)_iterations")
+        guard !node.inputs.isEmpty, !node.inputs[0].isEmpty, let m = inputValues.first??.ints, m.count == 1,
+              let trips = m.first, !trips.isUnknown else { return symbol }
         let hasCondition = node.inputs.count > 1 && !node.inputs[1].isEmpty
-        if !hasCondition, !node.inputs.isEmpty, !node.inputs[0].isEmpty,
-           let m = inputValues.first??.ints, m.count == 1, let trips = m.first, !trips.isUnknown {
+        if !hasCondition { return trips }
+        guard inputValues.count > 1, inputValues[1]?.knownInts == [1], body.inputs.count > 1,
+              let conditionOut = body.outputs.first?.name else { return symbol }
+        let conditionIn = body.inputs[1].name
+        if conditionOut == conditionIn { return trips }
+        guard let producer = body.nodes.first(where: { $0.outputs.contains(conditionOut) }) else { return symbol }
+        if producer.opType == "Identity" && producer.inputs.first == conditionIn { return trips }
+        if producer.opType == "Constant", case .tensor(let t)? = producer.attribute("value")?.value, t.value?.knownInts == [1] {
             return trips
         }
-        return .opaque("\(node.outputs.first ?? node.name)_iterations")
+        return symbol
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
@@ -98,7 +109,7 @@ struct LoopOp: Operator, SubgraphCostRule {
         guard outputs.count >= 1 + carriedCount else {
             throw .invalidAttribute(name: "body", reason: "body has \(outputs.count) outputs, needs at least \(1 + carriedCount)")
         }
-        let trips = Self.tripCount(node: ctx.node, inputValues: ctx.inputValues)
+        let trips = Self.tripCount(node: ctx.node, inputValues: ctx.inputValues, body: body)
         var result = (0..<carriedCount).map { mergeTypes(carried[$0], outputs[1 + $0]) }
         for scanOutput in outputs.dropFirst(1 + carriedCount) {
             if case .tensor(let t) = scanOutput {
@@ -113,7 +124,7 @@ struct LoopOp: Operator, SubgraphCostRule {
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 
     func subgraphPolicy(_ ctx: CostContext) -> SubgraphCostPolicy {
-        .repeated(Self.tripCount(node: ctx.node, inputValues: ctx.inputValues))
+        .repeated(Self.tripCount(node: ctx.node, inputValues: ctx.inputValues, body: body))
     }
 }
 
