@@ -8,7 +8,7 @@ struct OnnxCost: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onnxcost",
         abstract: "What an ONNX model costs, without running it: MACs, FLOPs, params, memory, bytes moved, roofline latency.",
-        subcommands: [Analyze.self, Shapes.self, Devices.self],
+        subcommands: [Analyze.self, Shapes.self, Scan.self, Check.self, Devices.self],
         defaultSubcommand: Analyze.self
     )
 
