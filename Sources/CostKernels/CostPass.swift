@@ -92,7 +92,10 @@ public struct CostPass {
         var state = State(options: options, constantTensors: constantTensors())
         let nodes = state.costGraph(shapes.main, enclosingConstants: [])
         var totals = state.totals
-        totals.weightBytes = .value(totals.weightBytesByType.values.reduce(0, +))
+        // Summed as SymbolicInt: a total beyond 64 bits is unknown, never a trap.
+        var weightBytes: SymbolicInt = state.weightBytesUnknown ? .unknown : 0
+        for bytes in totals.weightBytesByType.values { weightBytes += .value(bytes) }
+        totals.weightBytes = weightBytes
         let memory = state.activationMemory(shapes.main, inputs: shapes.inputs.map(\.name))
         totals.activationBytes = memory.sum
         totals.peakActivationBytes = memory.peak
@@ -126,6 +129,8 @@ public struct CostPass {
         var coverage = Coverage()
         var diagnostics: [Diagnostic] = []
         var countedParams = Set<String>()
+        /// A parameter's element or byte count did not fit 64 bits: the weight-byte total is unknown.
+        var weightBytesUnknown = false
 
         init(options: CostOptions, constantTensors: [String: TensorData]) {
             self.options = options
@@ -178,12 +183,30 @@ public struct CostPass {
                 let tensor = constantTensors[name] ?? inputTensors[index].map {
                     TensorData(name: name, dtype: $0.dtype, dims: $0.shape?.compactMap(\.intValue) ?? [], location: .inline(byteCount: 0), value: nil)
                 }
-                guard let tensor, isParameter(tensor, input: index, of: inference), let count = tensor.elementCount else { continue }
+                guard let tensor, isParameter(tensor, input: index, of: inference) else { continue }
                 countedParams.insert(name)
+                // Hostile files declare constants of 2^62 elements: counts that overflow are unknown
+                // (with a warning naming the tensor), never a trap.
+                guard let count = tensor.elementCount else {
+                    params += .unknown
+                    weightBytesUnknown = true
+                    diagnostics.append(Diagnostic(.warning, node: inference.ref, "cost: the element count of parameter '\(name)' overflows 64 bits"))
+                    continue
+                }
                 params += .value(count)
-                totals.paramsByType[tensor.dtype, default: 0] += count
                 let storedType = options.targetPrecision != nil && tensor.dtype.isFloatingPoint ? costedType(tensor.dtype) : tensor.dtype
-                totals.weightBytesByType[storedType, default: 0] += storedType.byteCount(elements: count) ?? 0
+                let bytes = storedType.byteCount(elements: count)
+                let countFits = Self.accumulate(&totals.paramsByType, tensor.dtype, count)
+                var bytesFit = true
+                if let bytes {
+                    bytesFit = Self.accumulate(&totals.weightBytesByType, storedType, bytes)
+                } else if storedType.bitsPerElement != nil {
+                    bytesFit = false  // the byte count itself overflows
+                }
+                if !bytesFit { weightBytesUnknown = true }
+                if !countFits || !bytesFit {
+                    diagnostics.append(Diagnostic(.warning, node: inference.ref, "cost: parameter totals overflow 64 bits at '\(name)'"))
+                }
             }
             totals.params += params
 
@@ -273,6 +296,13 @@ public struct CostPass {
                 if cost.flops != 0 { totals.flopsByType[cost.computeType, default: 0] += cost.flops }
             }
             return cost
+        }
+
+        /// Adds `amount` to `table[key]`, saturating at `Int.max`; `false` when it saturated.
+        static func accumulate(_ table: inout [DataType: Int], _ key: DataType, _ amount: Int) -> Bool {
+            let (sum, overflow) = table[key, default: 0].addingReportingOverflow(amount)
+            table[key] = overflow ? Int.max : sum
+            return !overflow
         }
 
         /// QDQ form: a MAC op whose data inputs all come from DequantizeLinear of 8-bit tensors runs

@@ -106,6 +106,9 @@ public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, Expressibl
         if a == b { return a }
         if a == 1 { return b }
         if b == 1 { return a }
+        // `min(k, s)` against `s`: in a valid model they broadcast, so the larger one, `s`, wins.
+        if a.isMinimum(involving: b) { return b }
+        if b.isMinimum(involving: a) { return a }
         switch (a, b) {
         case (.value, .value): return nil
         case (.value, _): return a
@@ -115,6 +118,15 @@ public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, Expressibl
             let names = [a.description, b.description].sorted()
             return .opaque("max(\(names[0]), \(names[1]))")
         }
+    }
+
+    /// Whether this is the opaque `min(x, other)` that `minimum` builds.
+    func isMinimum(involving other: SymbolicInt) -> Bool {
+        guard case .polynomial(let p) = self, p.terms.count == 1, p.terms[0].coefficient == 1,
+              p.terms[0].monomial.factors.count == 1, p.terms[0].monomial.factors[0].power == 1 else { return false }
+        let name = p.terms[0].monomial.factors[0].symbol
+        let operand = other.description
+        return name.hasPrefix("min(") && (name.hasPrefix("min(\(operand), ") || name.hasSuffix(", \(operand))"))
     }
 
     /// Replaces bound symbols by values (used for `--dim` bindings).

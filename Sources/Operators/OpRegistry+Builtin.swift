@@ -18,8 +18,14 @@ extension OpRegistry {
         + SequenceFamily.operators
         + MiscFamily.operators
         + ContribFamily.operators
+        + ContribAttentionFamily.operators
+        + ContribNormFamily.operators
+        + ContribElementwiseFamily.operators
+        + ContribMatMulFamily.operators
+        + ContribQuantizedFamily.operators
         + AttentionFamily.operators
         + MLFamily.operators
+        + MLTreeFamily.operators
         + ControlFlowFamily.operators
         + TrainingFamily.operators
     )

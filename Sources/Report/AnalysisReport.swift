@@ -37,7 +37,9 @@ public struct AnalysisReport: Sendable {
         var table: [DataType: (Int, Int)] = [:]
         for tensor in model.graph.initializers {
             let entry = table[tensor.dtype] ?? (0, 0)
-            table[tensor.dtype] = (entry.0 + 1, entry.1 + (tensor.byteCount ?? 0))
+            // saturating: hostile files declare tensors whose byte counts sum past 64 bits
+            let (bytes, overflow) = entry.1.addingReportingOverflow(tensor.byteCount ?? 0)
+            table[tensor.dtype] = (entry.0 + 1, overflow ? Int.max : bytes)
         }
         return table.sorted { $0.value.1 > $1.value.1 }.map { ($0.key, $0.value.0, $0.value.1) }
     }

@@ -213,12 +213,13 @@ final class Engine {
                               inputNames: formalNames, outputNames: graph.outputs.map(\.name))
     }
 
-    /// Constant nodes, and ConstantOfShape of a constant shape, produce constants (model parameters
-    /// when they feed compute).
+    /// Constant nodes, and ConstantOfShape of a stored constant shape, produce constants (model
+    /// parameters when they feed compute). A ConstantOfShape whose shape is only known because the
+    /// inputs were bound (an attention mask sized by the sequence) is an activation, not a parameter.
     func isConstantProducer(_ node: Node, scope: Scope) -> Bool {
         guard node.domain.isEmpty else { return false }
         if node.opType == "Constant" { return true }
-        if node.opType == "ConstantOfShape", let input = node.inputs.first { return scope.isConstant(input) || scope.value(input) != nil }
+        if node.opType == "ConstantOfShape", let input = node.inputs.first { return scope.isConstant(input) }
         return false
     }
 
@@ -282,6 +283,15 @@ final class Engine {
                 record(inference, scope: scope)
                 return inference
             }
+            // Rules may set `outputValues[0..<lowerBound]` and read their required outputs: a node
+            // that declares fewer outputs than the op requires (a damaged file) fails here, typed.
+            if node.outputs.count < schema.outputs.lowerBound {
+                let error = ShapeError.arity(what: "outputs", expected: schema.outputs, got: node.outputs.count)
+                inference.status = .failed(error)
+                diagnostics.append(Diagnostic(.error, node: ref, error.description))
+                record(inference, scope: scope)
+                return inference
+            }
         }
 
         let subgraphBox = SubgraphBox()
@@ -298,6 +308,11 @@ final class Engine {
                                          formalNames: graph.inputs.map(\.name), opsets: opsets)
             subgraphBox.graphs.append(SubgraphInference(attribute: attribute, graph: result))
             return graph.outputs.map { child.type($0.name) ?? .unknown }
+        }
+        // Room for every output the op may have, even those the node omits: a rule that sets the
+        // value of an optional output must not index past the end (extra values are dropped below).
+        if let schema = inference.schema, schema.outputs.upperBound <= 64, ctx.outputValues.count < schema.outputs.upperBound {
+            ctx.outputValues += Array(repeating: nil, count: schema.outputs.upperBound - ctx.outputValues.count)
         }
         do {
             var outputs = try rule.inferShapes(&ctx)

@@ -2,17 +2,20 @@ import ONNXGraph
 import ShapeInference
 import CostKernels
 
-/// Merges the types two control-flow paths give one value: equal dims stay, differing dims become
-/// `.unknown`, differing ranks give an unknown rank.
-func mergeTypes(_ a: ValueType, _ b: ValueType) -> ValueType {
+/// Merges the types two control-flow paths give one value: equal dims stay; a dim that differs
+/// depends on which path runs, so it becomes a named symbol (`<name>_dim<i>`, data-dependent, not a
+/// guess); differing ranks give an unknown rank.
+func mergeTypes(_ a: ValueType, _ b: ValueType, name: String) -> ValueType {
     switch (a, b) {
     case (.tensor(let x), .tensor(let y)):
         guard let sx = x.shape, let sy = y.shape, sx.count == sy.count else {
             return .tensor(TensorType(dtype: x.dtype, shape: nil))
         }
-        return .tensor(TensorType(dtype: x.dtype, shape: zip(sx, sy).map { $0 == $1 ? $0 : .unknown }))
-    case (.sequence(let x), .sequence(let y)): return .sequence(mergeTypes(x, y))
-    case (.optional(let x), .optional(let y)): return .optional(mergeTypes(x, y))
+        return .tensor(TensorType(dtype: x.dtype, shape: zip(sx, sy).enumerated().map { index, dims in
+            dims.0 == dims.1 ? dims.0 : (dims.0.isUnknown || dims.1.isUnknown ? .unknown : .opaque("\(name)_dim\(index)"))
+        }))
+    case (.sequence(let x), .sequence(let y)): return .sequence(mergeTypes(x, y, name: name))
+    case (.optional(let x), .optional(let y)): return .optional(mergeTypes(x, y, name: name))
     case (.unknown, _): return b
     case (_, .unknown): return a
     default: return a == b ? a : .unknown
@@ -45,7 +48,9 @@ struct IfOp: Operator, SubgraphCostRule {
         guard thenTypes.count == elseTypes.count else {
             throw .invalidAttribute(name: "else_branch", reason: "branches have \(thenTypes.count) and \(elseTypes.count) outputs")
         }
-        return zip(thenTypes, elseTypes).map(mergeTypes)
+        return zip(thenTypes, elseTypes).enumerated().map { index, pair in
+            mergeTypes(pair.0, pair.1, name: index < ctx.node.outputs.count ? ctx.node.outputs[index] : ctx.node.name)
+        }
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
@@ -101,7 +106,7 @@ struct LoopOp: Operator, SubgraphCostRule {
         var outputs = ctx.inferSubgraph(body, [iteration, condition] + carried)
         // A carried value whose shape changes across iterations is merged and the body inferred again.
         if outputs.count >= 1 + carriedCount {
-            let merged = (0..<carriedCount).map { mergeTypes(carried[$0], outputs[1 + $0]) }
+            let merged = (0..<carriedCount).map { mergeTypes(carried[$0], outputs[1 + $0], name: Self.outputName(ctx.node, $0)) }
             if merged != Array(outputs[1..<(1 + carriedCount)]) || merged != carried {
                 if merged != carried { outputs = ctx.inferSubgraph(body, [iteration, condition] + merged) }
             }
@@ -110,7 +115,7 @@ struct LoopOp: Operator, SubgraphCostRule {
             throw .invalidAttribute(name: "body", reason: "body has \(outputs.count) outputs, needs at least \(1 + carriedCount)")
         }
         let trips = Self.tripCount(node: ctx.node, inputValues: ctx.inputValues, body: body)
-        var result = (0..<carriedCount).map { mergeTypes(carried[$0], outputs[1 + $0]) }
+        var result = (0..<carriedCount).map { mergeTypes(carried[$0], outputs[1 + $0], name: Self.outputName(ctx.node, $0)) }
         for scanOutput in outputs.dropFirst(1 + carriedCount) {
             if case .tensor(let t) = scanOutput {
                 result.append(.tensor(TensorType(dtype: t.dtype, shape: t.shape.map { [trips] + $0 })))
@@ -119,6 +124,10 @@ struct LoopOp: Operator, SubgraphCostRule {
             }
         }
         return result
+    }
+
+    static func outputName(_ node: Node, _ index: Int) -> String {
+        index < node.outputs.count && !node.outputs[index].isEmpty ? node.outputs[index] : "\(node.name)_\(index)"
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
@@ -195,7 +204,7 @@ struct ScanOp: Operator, SubgraphCostRule {
         }
         var result: [ValueType] = []
         for index in 0..<stateCount {
-            let merged = mergeTypes(bodyInputs[index], outputs[index])
+            let merged = mergeTypes(bodyInputs[index], outputs[index], name: LoopOp.outputName(ctx.node, index))
             if batched, case .tensor(let t) = merged { result.append(.tensor(TensorType(dtype: t.dtype, shape: t.shape.map { [batch] + $0 }))) } else { result.append(merged) }
         }
         for (k, output) in outputs.dropFirst(stateCount).enumerated() {

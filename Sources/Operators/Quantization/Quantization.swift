@@ -4,7 +4,193 @@ import CostKernels
 
 // Quantization: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear.
 
+extension Conventions {
+    /// QuantizeLinear / DequantizeLinear per element: a scale (div or mul) and a shift (add or sub
+    /// of the zero point); rounding and saturation are not counted. The FLOPs run at the float
+    /// type, never at the quantized one.
+    static let quantizeAffine = 2
+}
+
+/// Checks shared by QuantizeLinear and DequantizeLinear: zero point shaped like the scale, and the
+/// scale's shape consistent with per-tensor, per-axis or blocked granularity.
+enum QuantizationSupport {
+    /// Reads an `output_dtype` attribute (0 = unset) and checks it against `allowed`.
+    static func outputDType(_ node: Node, allowed: Set<DataType>) throws(ShapeError) -> DataType? {
+        let raw = try node.int("output_dtype", default: 0)
+        if raw == 0 { return nil }
+        guard let value = Int32(exactly: raw), let dtype = DataType(rawValue: value), allowed.contains(dtype) else {
+            throw .invalidAttribute(name: "output_dtype", reason: "\(raw) is not an allowed element type")
+        }
+        return dtype
+    }
+
+    static func checkGranularity(x: [Dim]?, scale: [Dim]?, zeroPoint: [Dim]?, axis: Int, blockSize: Int,
+                                 scaleInput: Int) throws(ShapeError) {
+        if let scale, let zeroPoint, scale.count == zeroPoint.count {
+            for (s, z) in zip(scale, zeroPoint) {
+                if let a = s.intValue, let b = z.intValue, a != b {
+                    throw .incompatibleDims("zero point shape differs from the scale's")
+                }
+            }
+        } else if let scale, let zeroPoint, scale.count != zeroPoint.count {
+            throw .rankMismatch("zero point rank \(zeroPoint.count) differs from the scale's \(scale.count)")
+        }
+        guard let x, let scale else { return }
+        let isScalar = scale.isEmpty || (scale.count == 1 && scale[0] == 1 && blockSize == 0)
+        if isScalar { return }
+        let normalized = try Axes.normalize(axis, rank: x.count)
+        if blockSize > 0 {
+            guard scale.count == x.count else {
+                throw .rankMismatch("blocked quantization needs a scale of rank \(x.count), got \(scale.count)")
+            }
+            let blocks = x[normalized].ceilDivided(by: .value(blockSize))
+            if let expected = blocks.intValue, let got = scale[normalized].intValue, expected != got {
+                throw .incompatibleDims("scale dim \(got) at axis \(normalized) should be ceil(\(x[normalized])/\(blockSize)) = \(expected)")
+            }
+        } else if scale.count == 1 {
+            if let expected = x[normalized].intValue, let got = scale[0].intValue, expected != got {
+                throw .incompatibleDims("per-axis scale has \(got) values for axis \(normalized) of size \(expected)")
+            }
+        } else {
+            throw .invalidInput(index: scaleInput, reason: "scale must be a scalar or 1-D without block_size, got rank \(scale.count)")
+        }
+    }
+}
+
+// MARK: - QuantizeLinear
+
+/// `y = saturate(round(x / y_scale) + y_zero_point)`, per tensor, per axis or blocked (opset 21);
+/// y has x's shape. Its type is `output_dtype` (opset 21) when set, else the zero point's type, else
+/// uint8.
+/// Spec: https://onnx.ai/onnx/operators/onnx__QuantizeLinear.html · opsets 10–28.
+/// Cost: `Conventions.quantizeAffine` (2: scale, shift) FLOPs per element, at x's float type.
+struct QuantizeLinearOp: Operator {
+    static let schema = OpSchema(type: "QuantizeLinear", since: 10, inputs: 2...3, outputs: 1...1)
+
+    /// Every type `y` may have across opsets.
+    static let quantizedTypes: Set<DataType> = [
+        .int8, .uint8, .int16, .uint16, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz,
+        .uint4, .int4, .float4e2m1, .uint2, .int2,
+    ]
+
+    let axis: Int
+    let blockSize: Int
+    let outputDType: DataType?
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        axis = try node.int("axis", default: 1)
+        blockSize = opset >= 21 ? try node.int("block_size", default: 0) : 0
+        guard blockSize >= 0 else { throw .invalidAttribute(name: "block_size", reason: "must be >= 0, got \(blockSize)") }
+        outputDType = opset >= 21 ? try QuantizationSupport.outputDType(node, allowed: Self.quantizedTypes) : nil
+        let saturate = try node.int("saturate", default: 1)
+        guard saturate == 0 || saturate == 1 else { throw .invalidAttribute(name: "saturate", reason: "must be 0 or 1, got \(saturate)") }
+    }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let x = try ctx.tensor(0), scale = try ctx.tensor(1)
+        let zeroPoint = try ctx.optionalTensor(2)
+        let dtype: DataType
+        if let outputDType {
+            if let zeroPoint, zeroPoint.dtype != outputDType {
+                throw .invalidAttribute(name: "output_dtype", reason: "\(outputDType) differs from the zero point's type \(zeroPoint.dtype)")
+            }
+            dtype = outputDType
+        } else {
+            dtype = zeroPoint?.dtype ?? .uint8
+        }
+        try QuantizationSupport.checkGranularity(x: x.shape, scale: scale.shape, zeroPoint: zeroPoint?.shape,
+                                                 axis: axis, blockSize: blockSize, scaleInput: 1)
+        return [.tensor(TensorType(dtype: dtype, shape: x.shape))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.quantizeAffine)
+    }
+}
+
+// MARK: - DequantizeLinear
+
+/// `y = (x − x_zero_point) · x_scale`, per tensor, per axis or blocked (opset 21, `block_size`);
+/// y has x's shape. Its type is `output_dtype` (opset 23) when set, else the scale's type (float
+/// before opset 19).
+/// Spec: https://onnx.ai/onnx/operators/onnx__DequantizeLinear.html · opsets 10–28.
+/// Cost: `Conventions.quantizeAffine` (2: shift, scale) FLOPs per element, at the output's float
+/// type (not the quantized input's).
+struct DequantizeLinearOp: Operator {
+    static let schema = OpSchema(type: "DequantizeLinear", since: 10, inputs: 2...3, outputs: 1...1)
+
+    let axis: Int
+    let blockSize: Int
+    let outputDType: DataType?
+    let opset: Int
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        self.opset = opset
+        axis = try node.int("axis", default: 1)
+        blockSize = opset >= 21 ? try node.int("block_size", default: 0) : 0
+        guard blockSize >= 0 else { throw .invalidAttribute(name: "block_size", reason: "must be >= 0, got \(blockSize)") }
+        outputDType = opset >= 23 ? try QuantizationSupport.outputDType(node, allowed: [.float, .float16, .bfloat16]) : nil
+    }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let x = try ctx.tensor(0), scale = try ctx.tensor(1)
+        let zeroPoint = try ctx.optionalTensor(2)
+        if let zeroPoint, zeroPoint.dtype != x.dtype, zeroPoint.dtype != .undefined, x.dtype != .undefined {
+            throw .invalidInput(index: 2, reason: "zero point type \(zeroPoint.dtype) differs from x's \(x.dtype)")
+        }
+        let dtype: DataType
+        if let outputDType {
+            dtype = outputDType
+        } else if opset < 19 {
+            dtype = .float
+        } else if scale.dtype == .float8e8m0 {
+            throw .missingAttribute("output_dtype")
+        } else {
+            dtype = scale.dtype
+        }
+        try QuantizationSupport.checkGranularity(x: x.shape, scale: scale.shape, zeroPoint: zeroPoint?.shape,
+                                                 axis: axis, blockSize: blockSize, scaleInput: 1)
+        return [.tensor(TensorType(dtype: dtype, shape: x.shape))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        var cost = OpCost.elementwise(try ctx.outputElements(), flopsPerElement: Conventions.quantizeAffine)
+        cost.computeType = ctx.outputs.first??.dtype
+        return cost
+    }
+}
+
+// MARK: - DynamicQuantizeLinear
+
+/// Computes a uint8 scale and zero point from x's range, then quantizes: outputs y (uint8, x's
+/// shape), y_scale (float scalar) and y_zero_point (uint8 scalar).
+/// Spec: https://onnx.ai/onnx/operators/onnx__DynamicQuantizeLinear.html · opset 11.
+/// Cost per element: 2 `Conventions.reduceStep` (running min and max) + `Conventions.quantizeAffine`
+/// (2); the scalar scale/zero-point arithmetic is not counted.
+struct DynamicQuantizeLinearOp: Operator {
+    static let schema = OpSchema(type: "DynamicQuantizeLinear", since: 11, inputs: 1...1, outputs: 3...3)
+
+    init(node: Node, opset: Int) throws(ShapeError) {}
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let x = try ctx.tensor(0)
+        return [
+            .tensor(TensorType(dtype: .uint8, shape: x.shape)),
+            .tensor(TensorType(dtype: .float, shape: [])),
+            .tensor(TensorType(dtype: .uint8, shape: [])),
+        ]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        .elementwise(try ctx.inputElements(0), flopsPerElement: Conventions.reduceStep + Conventions.reduceStep + Conventions.quantizeAffine)
+    }
+}
+
+// MARK: - Family
+
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum QuantizationFamily {
-    public static let operators: [any Operator.Type] = []
+    public static let operators: [any Operator.Type] = [
+        QuantizeLinearOp.self, DequantizeLinearOp.self, DynamicQuantizeLinearOp.self,
+    ]
 }

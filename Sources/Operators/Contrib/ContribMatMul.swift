@@ -1,0 +1,423 @@
+import ONNXGraph
+import ShapeInference
+import CostKernels
+
+// com.microsoft matrix-multiply and convolution fusions, and the quantized-weight MatMuls of LLM
+// exports (MatMulNBits, MatMulBnb4). MACs: `M·N·K` per batch (Conv: output elements × Cin/group ×
+// kernel elements); FLOPs = 2·MACs + the fused elementwise work stated per op.
+
+/// The FusedMatMul geometry: `transBatch` moves the first axis before the last (perm
+/// `[1, ..., r-2, 0, r-1]`), then `trans` swaps the last two, then numpy matmul.
+private func contribFusedMatMul(_ a: [Dim], _ b: [Dim], transA: Bool, transB: Bool, transBatchA: Bool, transBatchB: Bool)
+    throws(ShapeError) -> (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim) {
+    func permute(_ s: [Dim], trans: Bool, transBatch: Bool) throws(ShapeError) -> [Dim] {
+        var s = s
+        if transBatch {
+            guard s.count >= 3 else { throw .invalidAttribute(name: "transBatch", reason: "needs rank ≥ 3, got \(s.count)") }
+            s = Array(s[1..<(s.count - 1)]) + [s[0], s[s.count - 1]]
+        }
+        if trans, s.count >= 2 { s.swapAt(s.count - 1, s.count - 2) }
+        return s
+    }
+    return try ContribShape.matmul(try permute(a, trans: transA, transBatch: transBatchA),
+                                   try permute(b, trans: transB, transBatch: transBatchB))
+}
+
+/// Gemm geometry: A `[M,K]` (`[K,M]` with transA), B `[K,N]` (`[N,K]` with transB) → `[M,N]`.
+private func contribGemm(_ a: [Dim], _ b: [Dim], transA: Bool, transB: Bool) throws(ShapeError) -> (m: Dim, k: Dim, n: Dim) {
+    guard a.count == 2, b.count == 2 else { throw .rankMismatch("Gemm operands must be 2-D, got ranks \(a.count) and \(b.count)") }
+    let (m, k) = transA ? (a[1], a[0]) : (a[0], a[1])
+    let (kb, n) = transB ? (b[1], b[0]) : (b[0], b[1])
+    try ContribShape.requireEqual(k, kb, "Gemm inner dimensions")
+    return (m, k.isKnown ? k : kb, n)
+}
+
+// MARK: - FusedMatMul / TransposeMatMul
+
+/// MatMul with folded transposes and an `alpha` scale (onnxruntime's Transpose+MatMul fusion).
+/// Spec: ContribOperators.md#com.microsoft.FusedMatMul (TransposeMatMul is its older name) · opset 1.
+/// Cost: `batch·M·N·K` MACs; + 1 FLOP per output element when `alpha` ≠ 1.
+struct FusedMatMulOp: Operator {
+    static let schema = OpSchema(type: "FusedMatMul", domain: "com.microsoft", inputs: 2...2, outputs: 1...1)
+    let transA: Bool, transB: Bool, transBatchA: Bool, transBatchB: Bool
+    let scaled: Bool
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        transA = try node.int("transA", default: 0) != 0
+        transB = try node.int("transB", default: 0) != 0
+        transBatchA = try node.int("transBatchA", default: 0) != 0
+        transBatchB = try node.int("transBatchB", default: 0) != 0
+        scaled = try node.float("alpha", default: 1) != 1
+    }
+
+    func geometry(_ a: [Dim], _ b: [Dim]) throws(ShapeError) -> (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim) {
+        try contribFusedMatMul(a, b, transA: transA && a.count > 1, transB: transB && b.count > 1,
+                               transBatchA: transBatchA, transBatchB: transBatchB)
+    }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let a = try ctx.tensor(0)
+        guard let sa = a.shape, let sb = try ctx.tensor(1).shape else { return [.tensor(TensorType(dtype: a.dtype, shape: nil))] }
+        return [.tensor(TensorType(dtype: a.dtype, shape: try geometry(sa, sb).shape))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let g: (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim)
+        do { g = try geometry(try ctx.inputShape(0), try ctx.inputShape(1)) } catch { throw .unknownShape("matmul geometry: \(error)") }
+        let out = g.shape.product
+        return .macs(g.batch * g.m * g.n * g.k, extraFLOPs: scaled ? out * .value(Conventions.arithmetic) : 0)
+    }
+}
+
+/// TransposeMatMul: the deprecated name of FusedMatMul (no batch transposes); same rule.
+struct TransposeMatMulOp: Operator {
+    static let schema = OpSchema(type: "TransposeMatMul", domain: "com.microsoft", inputs: 2...2, outputs: 1...1)
+    let base: FusedMatMulOp
+
+    init(node: Node, opset: Int) throws(ShapeError) { base = try FusedMatMulOp(node: node, opset: opset) }
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try base.inferShapes(&ctx) }
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { try base.cost(ctx) }
+}
+
+// MARK: - FusedGemm
+
+/// Gemm followed by an activation (`activation` attribute: Relu, LeakyRelu, Tanh, Sigmoid, ...).
+/// Spec: ContribOperators.md#com.microsoft.FusedGemm · opset 1. Output `[M,N]`.
+/// Cost: `M·N·K` MACs; per output element + 1 (alpha ≠ 1) + 1 (C add) + 1 (beta ≠ 1, with C) + the
+/// activation's FLOPs (`ContribActivation`).
+struct FusedGemmOp: Operator {
+    static let schema = OpSchema(type: "FusedGemm", domain: "com.microsoft", inputs: 2...3, outputs: 1...1)
+    let transA: Bool, transB: Bool
+    let alphaScaled: Bool, betaScaled: Bool
+    let activation: (flops: Int, transcendentals: Int)
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        transA = try node.int("transA", default: 0) != 0
+        transB = try node.int("transB", default: 0) != 0
+        alphaScaled = try node.float("alpha", default: 1) != 1
+        betaScaled = try node.float("beta", default: 1) != 1
+        activation = try ContribActivation.cost(try node.string("activation", default: ""))
+    }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let a = try ctx.tensor(0)
+        let g = try contribGemm(try ctx.shape(0), try ctx.shape(1), transA: transA, transB: transB)
+        return [.tensor(TensorType(dtype: a.dtype, shape: [g.m, g.n]))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let g: (m: Dim, k: Dim, n: Dim)
+        do { g = try contribGemm(try ctx.inputShape(0), try ctx.inputShape(1), transA: transA, transB: transB) } catch {
+            throw .unknownShape("gemm geometry: \(error)")
+        }
+        let out = g.m * g.n
+        let perOutput = (alphaScaled ? 1 : 0) + (ctx.hasInput(2) ? 1 + (betaScaled ? 1 : 0) : 0) + activation.flops
+        var cost = OpCost.macs(g.m * g.n * g.k, extraFLOPs: out * .value(perOutput))
+        cost.transcendentals = out * .value(activation.transcendentals)
+        return cost
+    }
+}
+
+// MARK: - GemmFastGelu
+
+/// `FastGelu(X·W + bias)`: X `[..., K]`, W `[K, N]` → `[..., N]`.
+/// Spec: ContribOperators.md#com.microsoft.GemmFastGelu · opset 1.
+/// Cost: `M·N·K` MACs + per output element `Conventions.geluTanh` (+1 bias add), 1 tanh.
+struct GemmFastGeluOp: Operator {
+    static let schema = OpSchema(type: "GemmFastGelu", domain: "com.microsoft", inputs: 2...3, outputs: 1...1)
+
+    init(node: Node, opset: Int) throws(ShapeError) {}
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let x = try ctx.tensor(0)
+        guard let sa = x.shape, let sb = try ctx.tensor(1).shape else { return [.tensor(TensorType(dtype: x.dtype, shape: nil))] }
+        return [.tensor(TensorType(dtype: x.dtype, shape: try ContribShape.matmul(sa, sb).shape))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let g: (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim)
+        do { g = try ContribShape.matmul(try ctx.inputShape(0), try ctx.inputShape(1)) } catch { throw .unknownShape("matmul geometry") }
+        let out = g.shape.product
+        var cost = OpCost.macs(g.batch * g.m * g.n * g.k,
+                               extraFLOPs: out * .value(Conventions.geluTanh + (ctx.hasInput(2) ? Conventions.arithmetic : 0)))
+        cost.transcendentals = out
+        return cost
+    }
+}
+
+// MARK: - FusedConv / NhwcConv
+
+/// Conv output shape (NCHW, or NHWC with `channelsLast`) and MACs = output elements × weight
+/// elements per output channel (`Cin/group × kernel`).
+struct ContribConv {
+    let geometry: ContribConvGeometry
+    let group: Int
+    let channelsLast: Bool
+
+    init(node: Node, channelsLast: Bool) throws(ShapeError) {
+        geometry = try ContribConvGeometry(node: node)
+        group = try node.int("group", default: 1)
+        guard group > 0 else { throw .invalidAttribute(name: "group", reason: "must be positive, got \(group)") }
+        self.channelsLast = channelsLast
+    }
+
+    func outputShape(x: [Dim], w: [Dim]) throws(ShapeError) -> [Dim] {
+        guard x.count >= 3, w.count == x.count else {
+            throw .rankMismatch("conv input rank \(x.count) and weight rank \(w.count) must match and be ≥ 3")
+        }
+        let spatial = channelsLast ? Array(x[1..<(x.count - 1)]) : Array(x.dropFirst(2))
+        let channels = channelsLast ? x[x.count - 1] : x[1]
+        try ContribShape.requireEqual(channels, w[1] * .value(group), "input channels vs weight channels × group")
+        let out = try geometry.outputSpatial(spatial, kernel: geometry.kernelDims(weight: w, spatialRank: spatial.count))
+        return channelsLast ? [x[0]] + out + [w[0]] : [x[0], w[0]] + out
+    }
+
+    func macs(output: [Dim], w: [Dim]) -> Dim { output.product * Array(w.dropFirst()).product }
+}
+
+/// Conv + optional residual `Z` + activation (onnxruntime's Conv+Activation fusion).
+/// Spec: ContribOperators.md#com.microsoft.FusedConv · opset 1.
+/// Cost: `N·Cout·spatial·(Cin/group)·kernel` MACs; per output element + 1 (bias) + 1 (Z add) + the
+/// activation's FLOPs (`ContribActivation`).
+struct FusedConvOp: Operator {
+    static let schema = OpSchema(type: "FusedConv", domain: "com.microsoft", inputs: 2...4, outputs: 1...1)
+    let conv: ContribConv
+    let activation: (flops: Int, transcendentals: Int)
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        conv = try ContribConv(node: node, channelsLast: false)
+        activation = try ContribActivation.cost(try node.string("activation", default: ""))
+    }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let x = try ctx.tensor(0)
+        return [.tensor(TensorType(dtype: x.dtype, shape: try conv.outputShape(x: try ctx.shape(0), w: try ctx.shape(1))))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let out = try ctx.outputShape(), w = try ctx.inputShape(1)
+        let perOutput = (ctx.hasInput(2) ? 1 : 0) + (ctx.hasInput(3) ? 1 : 0) + activation.flops
+        var cost = OpCost.macs(conv.macs(output: out, w: w), extraFLOPs: out.product * .value(perOutput))
+        cost.transcendentals = out.product * .value(activation.transcendentals)
+        return cost
+    }
+}
+
+/// Convolution on NHWC activations (weights stay `[M, C/group, kH, kW]`).
+/// Spec: ContribOperators.md#com.microsoft.NhwcConv · opset 1. X `[N,H,W,C]` → `[N,H',W',M]`.
+/// Cost: `N·M·H'·W'·(C/group)·kH·kW` MACs + 1 per output element with bias.
+struct NhwcConvOp: Operator {
+    static let schema = OpSchema(type: "NhwcConv", domain: "com.microsoft", inputs: 2...3, outputs: 1...1)
+    let conv: ContribConv
+
+    init(node: Node, opset: Int) throws(ShapeError) { conv = try ContribConv(node: node, channelsLast: true) }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let x = try ctx.tensor(0)
+        return [.tensor(TensorType(dtype: x.dtype, shape: try conv.outputShape(x: try ctx.shape(0), w: try ctx.shape(1))))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let out = try ctx.outputShape(), w = try ctx.inputShape(1)
+        return .macs(conv.macs(output: out, w: w), extraFLOPs: ctx.hasInput(2) ? out.product : 0)
+    }
+}
+
+// MARK: - MatMulNBits
+
+/// MatMul with block-quantized 2–8-bit weights (onnxruntime-genai int4 LLM exports).
+/// Spec: ContribOperators.md#com.microsoft.MatMulNBits · opset 1.
+/// A `[..., K]` (float), B packed uint8 `[N, ceil(K/block_size), block_size·bits/8]` → Y `[..., N]`.
+/// Cost: MACs = `M·N·K` (M = product of A's leading dims) with computeType at the weight precision
+/// (bits 2 → `.int2`, 3–4 → `.int4`, 5–8 → `.int8`; activations stay float, so this is the weight
+/// precision, not an integer GEMM). FLOPs = 2·MACs + dequantization `2·N·K` per call (subtract the
+/// zero point, explicit or the spec's default 2^(bits−1), and multiply by the block scale) + `M·N`
+/// bias adds when bias is given.
+struct MatMulNBitsOp: Operator {
+    static let schema = OpSchema(type: "MatMulNBits", domain: "com.microsoft", inputs: 3...6, outputs: 1...1,
+                                 metadataInputs: [4])
+    let k: Int, n: Int, bits: Int, blockSize: Int
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        k = try contribPositiveInt(node, "K")
+        n = try contribPositiveInt(node, "N")
+        bits = try node.int("bits", default: 4)
+        blockSize = try contribPositiveInt(node, "block_size")
+        guard (2...8).contains(bits) else { throw .invalidAttribute(name: "bits", reason: "must be in 2...8, got \(bits)") }
+        guard blockSize >= 16, blockSize & (blockSize - 1) == 0 else {
+            throw .invalidAttribute(name: "block_size", reason: "must be a power of 2 ≥ 16, got \(blockSize)")
+        }
+    }
+
+    /// The weight precision the MACs run at.
+    var weightType: DataType { bits <= 2 ? .int2 : bits <= 4 ? .int4 : .int8 }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let a = try ctx.tensor(0)
+        guard let shape = a.shape else { return [.tensor(TensorType(dtype: a.dtype, shape: nil))] }
+        guard let last = shape.last else { throw .rankMismatch("A must have rank ≥ 1") }
+        try ContribShape.requireEqual(last, .value(k), "A's last dim vs K")
+        if let b = try ctx.tensor(1).shape, let rows = b.first, b.count >= 2 {
+            try ContribShape.requireEqual(rows, .value(n), "B's first dim vs N")
+        }
+        return [.tensor(TensorType(dtype: a.dtype, shape: shape.dropLast() + [.value(n)]))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let m = Array(try ctx.inputShape(0).dropLast()).product
+        let weights = Dim.value(n) * .value(k)
+        let extra = weights * .value(Conventions.contribDequantize) + (ctx.hasInput(5) ? m * .value(n) : 0)
+        return .macs(m * weights, extraFLOPs: extra, computeType: weightType)
+    }
+}
+
+// MARK: - MatMulBnb4
+
+/// MatMul with 4-bit FP4/NF4 (bitsandbytes) weights.
+/// Spec: ContribOperators.md#com.microsoft.MatMulBnb4 · opset 1. transB = 1: A `[..., K]` → `[..., N]`;
+/// transB = 0: A `[..., N]` → `[..., K]`.
+/// Cost: `M·N·K` MACs at `.int4` (weight precision); FLOPs = 2·MACs + `N·K` dequantization
+/// multiplies (table lookup × absmax) per call.
+struct MatMulBnb4Op: Operator {
+    static let schema = OpSchema(type: "MatMulBnb4", domain: "com.microsoft", inputs: 3...3, outputs: 1...1)
+    let k: Int, n: Int, transB: Bool
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        k = try contribPositiveInt(node, "K")
+        n = try contribPositiveInt(node, "N")
+        let blockSize = try contribPositiveInt(node, "block_size")
+        guard blockSize >= 16, blockSize & (blockSize - 1) == 0 else {
+            throw .invalidAttribute(name: "block_size", reason: "must be a power of 2 ≥ 16, got \(blockSize)")
+        }
+        let quantType = try node.int("quant_type", default: 1)
+        guard quantType == 0 || quantType == 1 else { throw .invalidAttribute(name: "quant_type", reason: "must be 0 (FP4) or 1 (NF4)") }
+        transB = try node.int("transB", default: 1) != 0
+    }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let a = try ctx.tensor(0)
+        guard let shape = a.shape else { return [.tensor(TensorType(dtype: a.dtype, shape: nil))] }
+        guard let last = shape.last else { throw .rankMismatch("A must have rank ≥ 1") }
+        try ContribShape.requireEqual(last, .value(transB ? k : n), "A's last dim")
+        return [.tensor(TensorType(dtype: a.dtype, shape: shape.dropLast() + [.value(transB ? n : k)]))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let m = Array(try ctx.inputShape(0).dropLast()).product
+        let weights = Dim.value(n) * .value(k)
+        return .macs(m * weights, extraFLOPs: weights * .value(Conventions.arithmetic), computeType: .int4)
+    }
+}
+
+// MARK: - MatMulIntegerToFloat / DynamicQuantizeMatMul / MatMulInteger16
+
+/// Integer MatMuls with numpy broadcasting, described by a table row each.
+/// Cost: `batch·M·N·K` MACs at `computeType`; per output element + 1 (scale multiply, when
+/// `rescales`) + 1 (bias add, when the bias input is given); DynamicQuantizeMatMul adds
+/// `Conventions.contribDynamicQuantize` per element of A (quantizing the float activations).
+protocol ContribIntegerMatMulKind: Sendable {
+    static var type: String { get }
+    static var inputs: ClosedRange<Int> { get }
+    static var computeType: DataType { get }
+    /// Output element type given the node's input types (`nil` = input 0's).
+    static func outputType(_ ctx: ShapeContext) throws(ShapeError) -> DataType
+    static var rescales: Bool { get }
+    static var biasInput: Int? { get }
+    static var quantizesA: Bool { get }
+}
+
+struct ContribIntegerMatMulOp<Kind: ContribIntegerMatMulKind>: Operator {
+    static var schema: OpSchema { OpSchema(type: Kind.type, domain: "com.microsoft", inputs: Kind.inputs, outputs: 1...1) }
+
+    init(node: Node, opset: Int) throws(ShapeError) {}
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let dtype = try Kind.outputType(ctx)
+        guard let sa = try ctx.tensor(0).shape, let sb = try ctx.tensor(1).shape else { return [.tensor(TensorType(dtype: dtype, shape: nil))] }
+        return [.tensor(TensorType(dtype: dtype, shape: try ContribShape.matmul(sa, sb).shape))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let a = try ctx.inputShape(0)
+        let g: (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim)
+        do { g = try ContribShape.matmul(a, try ctx.inputShape(1)) } catch { throw .unknownShape("matmul geometry") }
+        let out = g.shape.product
+        let perOutput = (Kind.rescales ? 1 : 0) + (Kind.biasInput.map { ctx.hasInput($0) ? 1 : 0 } ?? 0)
+        var extra = out * .value(perOutput)
+        if Kind.quantizesA { extra += a.product * .value(Conventions.contribDynamicQuantize) }
+        return .macs(g.batch * g.m * g.n * g.k, extraFLOPs: extra, computeType: Kind.computeType)
+    }
+}
+
+/// MatMulIntegerToFloat: (u)int8 A·B, rescaled to float by a_scale·b_scale, + bias. Output: the scales' type.
+enum MatMulIntegerToFloatKind: ContribIntegerMatMulKind {
+    static let type = "MatMulIntegerToFloat", inputs = 4...7, computeType = DataType.int8, rescales = true, quantizesA = false
+    static let biasInput: Int? = 6
+    static func outputType(_ ctx: ShapeContext) throws(ShapeError) -> DataType { try ctx.dtype(2) }
+}
+typealias MatMulIntegerToFloatOp = ContribIntegerMatMulOp<MatMulIntegerToFloatKind>
+
+/// DynamicQuantizeMatMul: float A quantized on the fly, times int8 B, rescaled, + bias. Output: A's type.
+enum DynamicQuantizeMatMulKind: ContribIntegerMatMulKind {
+    static let type = "DynamicQuantizeMatMul", inputs = 3...5, computeType = DataType.int8, rescales = true, quantizesA = true
+    static let biasInput: Int? = 4
+    static func outputType(_ ctx: ShapeContext) throws(ShapeError) -> DataType { try ctx.dtype(0) }
+}
+typealias DynamicQuantizeMatMulOp = ContribIntegerMatMulOp<DynamicQuantizeMatMulKind>
+
+/// MatMulInteger16: int16 A·B accumulated in int32. Output int32.
+enum MatMulInteger16Kind: ContribIntegerMatMulKind {
+    static let type = "MatMulInteger16", inputs = 2...2, computeType = DataType.int16, rescales = false, quantizesA = false
+    static let biasInput: Int? = nil
+    static func outputType(_ ctx: ShapeContext) throws(ShapeError) -> DataType { .int32 }
+}
+typealias MatMulInteger16Op = ContribIntegerMatMulOp<MatMulInteger16Kind>
+
+// MARK: - QGemm
+
+/// Quantized Gemm: (u)int8 A, B; optional int32 C; float output, or quantized when y_scale is given.
+/// Spec: ContribOperators.md#com.microsoft.QGemm · opset 1. Output `[M,N]`.
+/// Cost: `M·N·K` MACs at `.int8`; per output element + 1 (scale multiply) + 1 (C add, when given) +
+/// `Conventions.contribRequantize` (when y_scale is given).
+struct QGemmOp: Operator {
+    static let schema = OpSchema(type: "QGemm", domain: "com.microsoft", inputs: 6...9, outputs: 1...1)
+    let transA: Bool, transB: Bool
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        transA = try node.int("transA", default: 0) != 0
+        transB = try node.int("transB", default: 0) != 0
+    }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let g = try contribGemm(try ctx.shape(0), try ctx.shape(3), transA: transA, transB: transB)
+        let dtype: DataType = ctx.hasInput(7) ? (ctx.hasInput(8) ? try ctx.dtype(8) : try ctx.dtype(0)) : .float
+        return [.tensor(TensorType(dtype: dtype, shape: [g.m, g.n]))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let g: (m: Dim, k: Dim, n: Dim)
+        do { g = try contribGemm(try ctx.inputShape(0), try ctx.inputShape(3), transA: transA, transB: transB) } catch {
+            throw .unknownShape("gemm geometry")
+        }
+        let perOutput = 1 + (ctx.hasInput(6) ? 1 : 0) + (ctx.hasInput(7) ? Conventions.contribRequantize : 0)
+        return .macs(g.m * g.n * g.k, extraFLOPs: g.m * g.n * .value(perOutput), computeType: .int8)
+    }
+}
+
+/// The MatMul and Conv fusions of the com.microsoft domain, concatenated into `ContribFamily.operators`.
+enum ContribMatMulFamily {
+    static let operators: [any Operator.Type] = [
+        FusedMatMulOp.self,
+        TransposeMatMulOp.self,
+        FusedGemmOp.self,
+        GemmFastGeluOp.self,
+        FusedConvOp.self,
+        NhwcConvOp.self,
+        MatMulNBitsOp.self,
+        MatMulBnb4Op.self,
+        MatMulIntegerToFloatOp.self,
+        DynamicQuantizeMatMulOp.self,
+        MatMulInteger16Op.self,
+        QGemmOp.self,
+    ]
+}

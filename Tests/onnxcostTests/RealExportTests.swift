@@ -1,0 +1,150 @@
+import Foundation
+import ONNXCost
+import Testing
+
+/// Real architectures exported by tools/fixtures/export_models.py (graphs only, weights absent).
+/// Every expected number comes from outside onnxcost: output shapes from running the model in
+/// onnxruntime, MACs from onnxruntime's tensor shapes and the textbook formula, parameter counts
+/// from the initializers themselves, published figures from torchvision's weight metadata.
+enum RealExports {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    static func expected(_ name: String) -> [String: Any] {
+        let url = root.appendingPathComponent("expected/\(name).json")
+        guard let data = try? Data(contentsOf: url), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object
+    }
+
+    /// Every model with an onnxruntime run recorded.
+    static let names: [String] = {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("expected").path)) ?? []
+        return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
+            .filter { expected($0)["outputs"] != nil && expected($0)["file"] != nil }.sorted()
+    }()
+
+    /// Outputs whose size depends on the data (NMS boxes): a named symbol is right there.
+    static let dataDependentOutputs: Set<String> = ["ssdlite320_mobilenet_v3_large"]
+
+    /// Analyzes `name` with its inputs bound to `inputs` (name → shape).
+    static func analyze(_ name: String, inputs: [String: [Int]], precision: Precision? = nil) throws -> AnalysisReport {
+        var shapes = ShapeInferenceOptions()
+        for (input, dims) in inputs { shapes.inputShapes[input] = dims.map(Dim.value) }
+        return try Analyzer.analyze(path: root.appendingPathComponent("models/\(name).onnx").path,
+                                    options: AnalysisOptions(shapes: shapes, precision: precision))
+    }
+
+    static func inputs(_ object: [String: Any]) -> [String: [Int]] {
+        (object["inputs"] as? [String: [Int]]) ?? [:]
+    }
+}
+
+@Suite struct RealExportShapeTests {
+    @Test(arguments: RealExports.names)
+    func outputsMatchOnnxruntime(name: String) throws {
+        let expected = RealExports.expected(name)
+        for run in [expected, expected["alt_run"] as? [String: Any]].compactMap({ $0 }) {
+            let report = try RealExports.analyze(name, inputs: RealExports.inputs(run))
+            #expect(report.shapes.unsupportedOps.isEmpty, "\(name): no rule for \(report.shapes.unsupportedOps)")
+            let outputs = try #require(run["outputs"] as? [String: [String: Any]])
+            for output in report.shapes.outputs {
+                let want = try #require(outputs[output.name], "\(name): unexpected output \(output.name)")
+                let got = try #require(output.type.tensor, "\(name).\(output.name): \(output.type)")
+                #expect(got.dtype.name == want["dtype"] as? String, "\(name).\(output.name)")
+                let wantShape = try #require(want["shape"] as? [Int])
+                let gotShape = try #require(got.shape, "\(name).\(output.name): rank unknown")
+                #expect(gotShape.count == wantShape.count, "\(name).\(output.name): \(got)")
+                for (g, w) in zip(gotShape, wantShape) {
+                    if RealExports.dataDependentOutputs.contains(name), case .polynomial = g { continue }
+                    #expect(g == .value(w), "\(name).\(output.name): inferred \(got), onnxruntime \(wantShape)")
+                }
+            }
+            if !RealExports.dataDependentOutputs.contains(name) {
+                #expect(report.shapes.unresolved.isEmpty, "\(name): \(report.shapes.unresolved.prefix(5))")
+            }
+        }
+    }
+}
+
+@Suite struct RealExportCostTests {
+    /// MACs equal the sum over Conv/MatMul/Gemm of output elements × reduction size, from onnxruntime's shapes.
+    @Test(arguments: RealExports.names)
+    func macsMatchReference(name: String) throws {
+        let expected = RealExports.expected(name)
+        for run in [expected, expected["alt_run"] as? [String: Any]].compactMap({ $0 }) {
+            guard let reference = (run["reference_macs"] as? [String: Any])?["macs_total"] as? Int else { continue }
+            let report = try RealExports.analyze(name, inputs: RealExports.inputs(run))
+            #expect(report.costs.totals.macs == .value(reference), "\(name) \(RealExports.inputs(run))")
+        }
+    }
+
+    /// Params equal the file's weight elements, counted by the onnx Python package
+    /// (tools/fixtures/file_weight_elements.py: stored constants feeding compute, no shape constants).
+    @Test(arguments: RealExports.names)
+    func paramsEqualWeightElements(name: String) throws {
+        let expected = RealExports.expected(name)
+        let weights = try #require(expected["file_weight_elements"] as? Int)
+        let report = try RealExports.analyze(name, inputs: RealExports.inputs(expected))
+        #expect(report.costs.totals.params == .value(weights), "\(name)")
+    }
+
+    /// torchvision's `_ops` ("GFLOPS", really GMACs of conv + linear + matmul) within 0.5%.
+    @Test(arguments: ["resnet50", "mobilenet_v2", "efficientnet_b0", "convnext_tiny", "vit_b_16", "swin_t", "inception_v3", "vgg16"])
+    func macsMatchTorchvisionPublished(name: String) throws {
+        let published = try #require(RealExports.expected("torchvision_published")[name] as? [String: Any])
+        let gmacs = try #require(published["_ops"] as? Double)
+        let side = (published["crop_size"] as? [Int])?.first ?? 224
+        let report = try RealExports.analyze(name, inputs: ["input": [1, 3, side, side]])
+        let macs = try #require(report.costs.totals.macs.intValue)
+        let error = abs(Double(macs) / (gmacs * 1e9) - 1)
+        #expect(error < 0.005, "\(name): \(macs) MACs vs published \(gmacs) G")
+    }
+
+    @Test func int8QDQResNet50KeepsMACsAndQuartersWeights() throws {
+        let input = ["input": [1, 3, 224, 224]]
+        let fp32 = try RealExports.analyze("resnet50", inputs: input)
+        let int8 = try RealExports.analyze("resnet50_int8_qdq", inputs: input)
+        #expect(int8.costs.totals.macs == fp32.costs.totals.macs)
+        // The MAC ops run in int8: every MAC is attributed to an 8-bit type.
+        let int8MACs = int8.costs.totals.macsByType.filter { $0.key == .int8 || $0.key == .uint8 }.values.compactMap(\.intValue).reduce(0, +)
+        #expect(int8MACs == int8.costs.totals.macs.intValue)
+        // Stored bytes by dtype, from the exporter's own numpy sums (expected JSON).
+        let bytes = try #require(RealExports.expected("resnet50_int8_qdq")["initializer_bytes_by_dtype"] as? [String: Int])
+        #expect(int8.costs.totals.weightBytes == .value(bytes.values.reduce(0, +)))
+        let ratio = Double(int8.costs.totals.weightBytes.intValue ?? 0) / Double(fp32.costs.totals.weightBytes.intValue ?? 1)
+        #expect(abs(ratio - 0.25) < 0.005, "int8/fp32 weight bytes \(ratio)")
+    }
+
+    @Test func fp16ResNet50HalvesWeights() throws {
+        let input = ["input": [1, 3, 224, 224]]
+        let fp32 = try RealExports.analyze("resnet50", inputs: input)
+        let fp16 = try RealExports.analyze("resnet50_fp16", inputs: input)
+        #expect(fp16.costs.totals.macs == fp32.costs.totals.macs)
+        #expect(fp16.costs.totals.weightBytes.intValue.map { $0 * 2 } == fp32.costs.totals.weightBytes.intValue)
+        #expect(fp16.costs.totals.macsByType.keys.contains(.float16))
+    }
+
+    @Test func targetPrecisionRecostsWeights() throws {
+        let input = ["input": [1, 3, 224, 224]]
+        let fp32 = try RealExports.analyze("resnet50", inputs: input)
+        let int8 = try RealExports.analyze("resnet50", inputs: input, precision: .int8)
+        let int4 = try RealExports.analyze("resnet50", inputs: input, precision: .int4)
+        let stored = try #require(fp32.costs.totals.weightBytes.intValue)
+        #expect(int8.costs.totals.weightBytes == .value(stored / 4))
+        #expect(int4.costs.totals.weightBytes == .value(stored / 8))
+        #expect(int8.costs.totals.macs == fp32.costs.totals.macs)
+    }
+
+    /// With symbols unbound, GPT-2's MACs are a polynomial in batch and sequence; binding gives the number.
+    @Test func gpt2MACsAreAPolynomialInBatchAndSequence() throws {
+        let report = try Analyzer.analyze(path: RealExports.root.appendingPathComponent("models/gpt2.onnx").path)
+        guard case .polynomial(let macs) = report.costs.totals.macs else {
+            Issue.record("MACs are not symbolic: \(report.costs.totals.macs)")
+            return
+        }
+        #expect(macs.symbols == ["batch", "sequence"])
+        let closed = try #require(RealExports.expected("closed_form")["gpt2"] as? [String: Any])
+        let bound = macs.substituting(["batch": 2, "sequence": 7])?.constantValue
+        #expect(bound == closed["macs"] as? Int, "\(macs)")
+    }
+}
