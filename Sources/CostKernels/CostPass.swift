@@ -363,32 +363,45 @@ public struct CostPass {
                 }
             }
             // Sweep: live = inputs at start; at step s add outputs of s, record, free what dies at s.
+            // Sizes are compared through their representative values (computed once per tensor), so
+            // the sweep does no polynomial evaluation per step.
+            var representativeSize: [String: Double] = [:]
+            for (name, size) in sizes { representativeSize[name] = representative(size) }
             var live: SymbolicInt = 0
+            var liveRepresentative = 0.0
             var freeAt: [Int: [String]] = [:]
             for name in inputs {
                 live += sizes[name] ?? 0
+                liveRepresentative += representativeSize[name] ?? 0
                 freeAt[lastUse[name] ?? 0, default: []].append(name)
             }
             var peak: SymbolicInt = live
+            var peakRepresentative = liveRepresentative
             var peakNode: NodeRef?
             for (step, node) in graph.nodes.enumerated() {
                 for name in node.node.outputs where !name.isEmpty {
                     guard let size = sizes[name] else { continue }
                     live += size
+                    liveRepresentative += representativeSize[name] ?? 0
                     freeAt[lastUse[name] ?? step, default: []].append(name)
                 }
                 // A subgraph's own activations live only while its node runs.
                 var innerPeak: SymbolicInt = 0
+                var innerRepresentative = 0.0
                 for sub in node.subgraphs {
                     let inner = activationMemory(sub.graph, inputs: sub.graph.inputNames)
-                    if representative(inner.peak) > representative(innerPeak) { innerPeak = inner.peak }
+                    let value = representative(inner.peak)
+                    if value > innerRepresentative { innerPeak = inner.peak; innerRepresentative = value }
                 }
-                let atStep = live + innerPeak
-                if peakNode == nil || representative(atStep) > representative(peak) {
-                    peak = atStep
+                if peakNode == nil || liveRepresentative + innerRepresentative > peakRepresentative {
+                    peak = live + innerPeak
+                    peakRepresentative = liveRepresentative + innerRepresentative
                     peakNode = node.ref
                 }
-                for name in freeAt[step] ?? [] { live = live - (sizes[name] ?? 0) }
+                for name in freeAt[step] ?? [] {
+                    live = live - (sizes[name] ?? 0)
+                    liveRepresentative -= representativeSize[name] ?? 0
+                }
                 freeAt[step] = nil
             }
             return (sum, peak, peakNode)

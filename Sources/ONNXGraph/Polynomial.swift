@@ -104,22 +104,26 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     }
 
     public func adding(_ other: Polynomial) -> Polynomial? {
-        var combined = terms
-        combined.append(contentsOf: other.terms)
-        // Merge with overflow checks.
-        let sorted = combined.sorted { $0.monomial < $1.monomial }
+        if other.terms.isEmpty { return self }
+        if terms.isEmpty { return other }
+        // Both term lists are sorted: merge them in one pass.
         var merged: [Term] = []
-        for term in sorted {
-            if let last = merged.last, last.monomial == term.monomial {
-                let (sum, overflow) = last.coefficient.addingReportingOverflow(term.coefficient)
-                if overflow { return nil }
-                merged[merged.count - 1].coefficient = sum
+        merged.reserveCapacity(terms.count + other.terms.count)
+        var i = 0, j = 0
+        while i < terms.count || j < other.terms.count {
+            if j == other.terms.count || (i < terms.count && terms[i].monomial < other.terms[j].monomial) {
+                merged.append(terms[i]); i += 1
+            } else if i == terms.count || other.terms[j].monomial < terms[i].monomial {
+                merged.append(other.terms[j]); j += 1
             } else {
-                merged.append(term)
+                let (sum, overflow) = terms[i].coefficient.addingReportingOverflow(other.terms[j].coefficient)
+                if overflow { return nil }
+                if sum != 0 { merged.append(Term(coefficient: sum, monomial: terms[i].monomial)) }
+                i += 1; j += 1
             }
         }
         var result = Polynomial(constant: 0)
-        result.terms = merged.filter { $0.coefficient != 0 }
+        result.terms = merged
         return result
     }
 
@@ -133,6 +137,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     }
 
     public func multiplied(by other: Polynomial) -> Polynomial? {
+        if terms.isEmpty || other.terms.isEmpty { return Polynomial(constant: 0) }
         var raw: [Term] = []
         raw.reserveCapacity(terms.count * other.terms.count)
         for a in terms {
@@ -142,14 +147,26 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
                 raw.append(Term(coefficient: product, monomial: a.monomial.multiplied(by: b.monomial)))
             }
         }
-        // Re-merge with overflow checks through `adding`.
-        var result = Polynomial(constant: 0)
-        for term in raw {
+        if raw.count == 1 {
             var single = Polynomial(constant: 0)
-            single.terms = [term]
-            guard let sum = result.adding(single) else { return nil }
-            result = sum
+            single.terms = raw
+            return single
         }
+        // Sort once, then merge equal monomials with overflow checks.
+        raw.sort { $0.monomial < $1.monomial }
+        var merged: [Term] = []
+        merged.reserveCapacity(raw.count)
+        for term in raw {
+            if let last = merged.last, last.monomial == term.monomial {
+                let (sum, overflow) = last.coefficient.addingReportingOverflow(term.coefficient)
+                if overflow { return nil }
+                merged[merged.count - 1].coefficient = sum
+            } else {
+                merged.append(term)
+            }
+        }
+        var result = Polynomial(constant: 0)
+        result.terms = merged.filter { $0.coefficient != 0 }
         return result
     }
 

@@ -106,7 +106,8 @@ public enum TextRenderer {
             rows[key] = row
         }
         let total = report.costs.totals.flops
-        let sorted = rows.values.sorted { rank($0.flops) != rank($1.flops) ? rank($0.flops) > rank($1.flops) : $0.op < $1.op }
+        let sorted = rows.values.map { (row: $0, rank: rank($0.flops)) }
+            .sorted { $0.rank != $1.rank ? $0.rank > $1.rank : $0.row.op < $1.row.op }.map(\.row)
         var table = [["op", "count", "MACs", "FLOPs", "params", "bytes moved", "FLOPs %"]]
         for row in sorted {
             table.append([row.op, "\(row.count)", Units.count(row.macs), Units.count(row.flops), Units.count(row.params),
@@ -117,7 +118,8 @@ public enum TextRenderer {
 
     static func topNodes(_ report: AnalysisReport, top: Int) -> [String] {
         let total = report.costs.totals.flops
-        let heaviest = report.costs.nodes.filter { $0.status == .costed }.sorted { rank($0.flops) > rank($1.flops) }.prefix(top)
+        let ranked = report.costs.nodes.filter { $0.status == .costed }.map { (node: $0, rank: rank($0.flops)) }
+        let heaviest = ranked.sorted { $0.rank > $1.rank }.prefix(top).map(\.node)
         var table = [["node", "op", "output", "MACs", "FLOPs", "FLOPs %"]]
         for node in heaviest {
             let shape = node.outputShapes.first.flatMap { $0 }.map { "[\($0.map(\.description).joined(separator: ","))]" } ?? "?"
