@@ -83,8 +83,9 @@ typealias QLinearSoftmaxOp = ContribQLinearElementwiseOp<QLinearSoftmaxKind>
 
 // MARK: - QLinearWhere
 
-/// QLinearWhere: select between two requantized inputs: (dequantize + requantize of the chosen
-/// input; the condition costs nothing) = 2 dequantize-equivalents + requantize per output element.
+/// QLinearWhere: select between two quantized inputs. The output broadcasts condition, X and Y
+/// (inputs 0, 1, 4); cost per output element: `contribDequantize` for each of the three (the
+/// condition's read-and-select counted like a dequantize) + `contribRequantize` = 8 FLOPs.
 enum QLinearWhereKind: ContribQLinearKind {
     static let type = "QLinearWhere", inputs = 9...9, dataInputs = [0, 1, 4], computeFLOPs = 0, transcendentals = 0
 }
