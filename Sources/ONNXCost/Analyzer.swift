@@ -67,13 +67,36 @@ public enum Analyzer {
                 if let roofline = try Roofline.estimate(costs: costs, device: device, precision: options.precision) {
                     report.roofline = roofline
                 } else {
-                    report.rooflineNote = "no latency on \(device.id): counts are symbolic; bind the symbols with --dim or --input"
+                    // Counts are symbolic: a latency needs numbers, so it is taken with every unbound
+                    // input symbol at 1, and the report says so (never silently).
+                    let symbols = unboundSymbols(shapes)
+                    var bound = options
+                    for symbol in symbols { bound.shapes.dimBindings[symbol] = 1 }
+                    let boundShapes = ShapePropagation(model: loaded.model, resolver: registry, options: bound.shapes).run()
+                    let boundCosts = CostPass(model: loaded.model, shapes: boundShapes, options: CostOptions(targetPrecision: options.precision)).run()
+                    if !symbols.isEmpty, let roofline = try Roofline.estimate(costs: boundCosts, device: device, precision: options.precision) {
+                        report.roofline = roofline
+                        report.rooflineNote = "latency on \(device.id) is at \(symbols.map { "\($0)=1" }.joined(separator: ", ")) (unbound symbols); bind them with --dim or --input for other sizes"
+                    } else {
+                        report.rooflineNote = "no latency on \(device.id): counts are symbolic; bind the symbols with --dim or --input"
+                    }
                 }
             } catch {
                 report.rooflineNote = "no latency on \(device.id): \(error.description)"
             }
         }
         return report
+    }
+
+    /// Symbols left in the graph inputs' shapes after the user's bindings.
+    static func unboundSymbols(_ shapes: ShapeInferenceResult) -> [String] {
+        var symbols = Set<String>()
+        for input in shapes.inputs {
+            for dim in input.type.tensor?.shape ?? [] {
+                if case .polynomial(let p) = dim { symbols.formUnion(p.symbols) }
+            }
+        }
+        return symbols.sorted()
     }
 
     /// The device database, with the user's file merged in.

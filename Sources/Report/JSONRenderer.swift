@@ -72,6 +72,7 @@ public enum JSONRenderer {
                 ("bound", .string(roofline.bound.rawValue)),
                 ("required_memory_bytes", .double(roofline.requiredMemoryBytes)),
                 ("fits_in_memory", roofline.fitsInMemory.map { .bool($0) } ?? .null),
+                ("note", report.rooflineNote.map { .string($0) } ?? .null),
             ])))
         } else if let note = report.rooflineNote {
             members.append(("roofline", .object([("error", .string(note))])))

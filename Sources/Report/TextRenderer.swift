@@ -58,6 +58,7 @@ public enum TextRenderer {
             lines.append("  latency      ≥ \(Units.seconds(roofline.latencySeconds)) (\(roofline.bound.rawValue)-bound: compute \(Units.seconds(roofline.computeSeconds)), memory \(Units.seconds(roofline.memorySeconds)))")
             let fit = roofline.fitsInMemory.map { $0 ? "fits" : "does NOT fit" } ?? "capacity unknown"
             lines.append("  memory       weights + peak activations \(Units.bytes(roofline.requiredMemoryBytes)): \(fit) in \(roofline.device.memoryGB.map { "\(Units.format($0)) GB" } ?? "?")")
+            if let note = report.rooflineNote { lines.append("  note         \(note)") }
         } else if let note = report.rooflineNote {
             lines.append("")
             lines.append("Roofline     \(note)")
@@ -141,9 +142,12 @@ public enum TextRenderer {
         }
     }
 
+    /// A part's share of the total; symbolic counts compare at the representative symbol value.
     static func share(_ part: SymbolicInt, of total: SymbolicInt) -> String {
-        guard let p = part.intValue, let t = total.intValue, t > 0 else { return part == 0 ? "0%" : "–" }
-        return percent(Double(p) / Double(t))
+        if part == 0 { return "0%" }
+        let t = rank(total), p = rank(part)
+        guard t > 0, p >= 0 else { return "–" }
+        return percent(p / t)
     }
 
     /// Left-aligns the first columns and right-aligns numbers.

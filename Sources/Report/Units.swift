@@ -6,9 +6,25 @@ public enum Units {
     public static func count(_ value: SymbolicInt) -> String {
         switch value {
         case .value(let v): return count(Double(v))
-        case .polynomial(let p): return p.description
+        case .polynomial(let p): return formula(p, unit: { count(Double($0)) })
         case .unknown: return "?"
         }
+    }
+
+    /// A polynomial with its coefficients in units: `4.089 G·batch + 22 K`.
+    static func formula(_ p: Polynomial, unit: (Int) -> String) -> String {
+        var text = ""
+        for (index, term) in p.terms.enumerated() {
+            let magnitude = Int(term.coefficient.magnitude)
+            let monomial = term.monomial.factors.map { $0.power == 1 ? $0.symbol : "\($0.symbol)^\($0.power)" }.joined(separator: "·")
+            let body = monomial.isEmpty ? unit(magnitude) : (magnitude == 1 ? monomial : "\(unit(magnitude))·\(monomial)")
+            if index == 0 {
+                text = term.coefficient < 0 ? "-" + body : body
+            } else {
+                text += term.coefficient < 0 ? " - " + body : " + " + body
+            }
+        }
+        return text.isEmpty ? "0" : text
     }
 
     public static func count(_ value: Double) -> String {
@@ -23,7 +39,7 @@ public enum Units {
     public static func bytes(_ value: SymbolicInt) -> String {
         switch value {
         case .value(let v): return bytes(Double(v))
-        case .polynomial(let p): return "\(p) B"
+        case .polynomial(let p): return formula(p, unit: { bytes(Double($0)) })
         case .unknown: return "?"
         }
     }
