@@ -56,6 +56,9 @@ enum BackendSuite {
                let count = data.elementCount, count <= foldedInputElementLimit, data.value != nil {
                 var constant = data
                 constant.name = input.name
+                // The graph's declaration is the authority for the type (ONNX 1.12 stores its
+                // bfloat16 test data as uint16 tensors).
+                if tensor.dtype != .undefined { constant.dtype = tensor.dtype }
                 model.graph.initializers.append(constant)
             } else {
                 kept.append(input)

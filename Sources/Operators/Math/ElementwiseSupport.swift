@@ -51,7 +51,7 @@ enum ElementwiseSupport {
             start = a.count - b.count
         }
         for (index, dim) in b.enumerated() {
-            if let x = a[start + index].intValue, let y = dim.intValue, x != y {
+            if let x = a[start + index].intValue, let y = dim.intValue, x != y, y != 1 {  // a 1 in B still broadcasts (runtimes accept it)
                 throw .incompatibleDims("legacy broadcast of \(describe)")
             }
         }
