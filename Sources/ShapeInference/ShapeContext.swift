@@ -13,18 +13,24 @@ public struct ShapeContext {
     public var outputValues: [TensorValue?]
     /// Non-fatal remarks the rule makes (printed as warnings naming the node).
     public var warnings: [String] = []
-    /// Infers a subgraph (If branch, Loop/Scan body) given the types of its formal inputs; returns
-    /// the types of its outputs. Outer-scope values are visible to the body.
-    public let inferSubgraph: (Graph, [ValueType]) -> [ValueType]
+    /// Infers a subgraph (If branch, Loop/Scan body) given the types, and optionally the known
+    /// values, of its formal inputs; returns the types of its outputs. Outer-scope values are
+    /// visible to the body.
+    public let inferSubgraphWithValues: (Graph, [ValueType], [TensorValue?]) -> [ValueType]
 
     public init(node: Node, opset: Int, inputTypes: [ValueType?], inputValues: [TensorValue?],
-                inferSubgraph: @escaping (Graph, [ValueType]) -> [ValueType] = { g, _ in g.outputs.map { _ in .unknown } }) {
+                inferSubgraph: @escaping (Graph, [ValueType], [TensorValue?]) -> [ValueType] = { g, _, _ in g.outputs.map { _ in .unknown } }) {
         self.node = node
         self.opset = opset
         self.inputTypes = inputTypes
         self.inputValues = inputValues
         self.outputValues = Array(repeating: nil, count: node.outputs.count)
-        self.inferSubgraph = inferSubgraph
+        self.inferSubgraphWithValues = inferSubgraph
+    }
+
+    /// Infers a subgraph given the types of its formal inputs.
+    public func inferSubgraph(_ graph: Graph, _ formalTypes: [ValueType]) -> [ValueType] {
+        inferSubgraphWithValues(graph, formalTypes, [])
     }
 
     // MARK: Inputs

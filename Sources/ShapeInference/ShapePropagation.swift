@@ -6,10 +6,16 @@ public struct ShapeInferenceOptions: Sendable {
     public var dimBindings: [String: Int]
     /// `--input NAME=1x3x224x224`: replaces a graph input's declared shape.
     public var inputShapes: [String: [Dim]]
+    /// At most this many nodes are inferred inside expanded model-local functions over a whole run.
+    /// Functions that call each other can describe exponentially many nodes in a few bytes (each
+    /// calls the next twice, 40 deep): past the budget, further calls fail with a diagnostic
+    /// instead of the analysis never finishing.
+    public var maxInlinedNodes: Int
 
-    public init(dimBindings: [String: Int] = [:], inputShapes: [String: [Dim]] = [:]) {
+    public init(dimBindings: [String: Int] = [:], inputShapes: [String: [Dim]] = [:], maxInlinedNodes: Int = 500_000) {
         self.dimBindings = dimBindings
         self.inputShapes = inputShapes
+        self.maxInlinedNodes = maxInlinedNodes
     }
 }
 
@@ -92,7 +98,7 @@ public struct ShapePropagation {
     }
 
     public func run() -> ShapeInferenceResult {
-        let engine = Engine(model: model, resolver: resolver)
+        let engine = Engine(model: model, resolver: resolver, maxInlinedNodes: options.maxInlinedNodes)
         let scope = Scope(parent: nil)
         var inputs: [ValueInfo] = []
         let constantNames = Set(model.graph.initializers.map(\.name))
@@ -149,12 +155,25 @@ final class Engine {
     var unsupported: [String: Int] = [:]
     let functions: [String: Function]
     let modelOpsets: [String: Int]
-    /// Guards against functions that call themselves.
-    var functionDepth = 0
+    /// Functions being expanded, innermost last: a call to one of them is recursion (ONNX forbids it).
+    var expanding: [String] = []
+    var functionDepth: Int { expanding.count }
+    /// Nodes inferred inside function bodies so far, against `maxInlinedNodes`.
+    var inlinedNodes = 0
+    let maxInlinedNodes: Int
+    /// Graphs being inferred, the main graph included: subgraphs (If/Loop/Scan bodies, function
+    /// bodies) nest through recursion, so their depth is bounded to keep the stack safe.
+    var graphDepth = 0
+    /// Deeper than this, a subgraph or function body is not inferred (its node fails, typed). The
+    /// decoder already refuses messages nested deeper than 256 levels (about 85 nested If); function
+    /// calls can nest graphs further, as each body may hold If nodes that call functions again.
+    static let maxGraphDepth = 128
+    static let maxFunctionDepth = 32
 
-    init(model: Model, resolver: any ShapeRuleResolver) {
+    init(model: Model, resolver: any ShapeRuleResolver, maxInlinedNodes: Int = 500_000) {
         self.model = model
         self.resolver = resolver
+        self.maxInlinedNodes = maxInlinedNodes
         var functions: [String: Function] = [:]
         for function in model.functions { functions[function.domain + "::" + function.name] = function }
         self.functions = functions
@@ -174,6 +193,9 @@ final class Engine {
 
     func inferGraph(_ graph: Graph, path: String, scope: Scope, formalInputs: [ValueType], formalNames: [String],
                     opsets: [String: Int]) -> GraphInference {
+        graphDepth += 1
+        defer { graphDepth -= 1 }
+        if functionDepth > 0 { inlinedNodes += graph.nodes.count }
         var constants = Set<String>()
         for (name, type) in zip(formalNames, formalInputs) where !name.isEmpty {
             scope.types[name] = type
@@ -298,9 +320,16 @@ final class Engine {
         let path = ref.graphPath.isEmpty ? (node.name.isEmpty ? "#\(ref.index)" : node.name)
             : ref.graphPath + "/" + (node.name.isEmpty ? "#\(ref.index)" : node.name)
         var ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues) {
-            [unowned self] graph, formalTypes in
+            [unowned self] graph, formalTypes, formalValues in
             let attribute = node.subgraphs.first { $0.graph == graph }?.attribute ?? "body"
+            guard self.graphDepth < Self.maxGraphDepth else {
+                subgraphBox.tooDeep = true
+                return graph.outputs.map { _ in .unknown }
+            }
             let child = Scope(parent: scope)
+            for (formal, value) in zip(graph.inputs, formalValues) where !formal.name.isEmpty {
+                if let value { child.values[formal.name] = value }
+            }
             let result = self.inferGraph(graph, path: path + "/" + attribute, scope: child,
                                          formalInputs: zip(graph.inputs, self.padded(formalTypes, to: graph.inputs.count)).map { declared, given in
                                              given == .unknown ? declared.type : given
@@ -333,6 +362,11 @@ final class Engine {
             }
         }
         inference.subgraphs = subgraphBox.graphs
+        if subgraphBox.tooDeep {
+            let error = ShapeError.unsupported("subgraphs nested deeper than \(Self.maxGraphDepth) levels are not inferred")
+            inference.status = .failed(error)
+            diagnostics.append(Diagnostic(.error, node: ref, error.description))
+        }
         record(inference, scope: scope)
         return inference
     }
@@ -376,13 +410,24 @@ final class Engine {
     /// Inlines a model-local function: its body runs in a child scope whose formal inputs are the
     /// call's inputs, attribute references are replaced by the call's attributes (or defaults).
     func expandFunction(_ function: Function, call: Node, inference: inout NodeInference, scope: Scope) {
-        guard functionDepth < 32 else {
-            inference.status = .failed(.unsupported("function '\(function.name)' calls itself"))
-            diagnostics.append(Diagnostic(.error, node: inference.ref, "function '\(function.name)' is recursive"))
+        let key = function.domain + "::" + function.name
+        let refusal: String?
+        if expanding.contains(key) {
+            refusal = "function '\(function.name)' is recursive (it calls itself through \(expanding.count) expansion(s)); ONNX forbids recursion"
+        } else if functionDepth >= Self.maxFunctionDepth || graphDepth >= Self.maxGraphDepth {
+            refusal = "function '\(function.name)' is nested deeper than \(Self.maxFunctionDepth) calls or \(Self.maxGraphDepth) graphs"
+        } else if inlinedNodes >= maxInlinedNodes {
+            refusal = "function '\(function.name)' is not expanded: the model's functions already expanded to \(inlinedNodes) nodes (limit \(maxInlinedNodes))"
+        } else {
+            refusal = nil
+        }
+        if let refusal {
+            inference.status = .failed(.unsupported(refusal))
+            diagnostics.append(Diagnostic(.error, node: inference.ref, refusal))
             return
         }
-        functionDepth += 1
-        defer { functionDepth -= 1 }
+        expanding.append(key)
+        defer { expanding.removeLast() }
         var callAttributes: [String: Attribute] = [:]
         for attribute in function.attributeDefaults { callAttributes[attribute.name] = attribute }
         for attribute in call.attributes { callAttributes[attribute.name] = attribute }
@@ -538,4 +583,6 @@ final class Engine {
 /// Collects the subgraphs a control-flow rule infers through its context.
 final class SubgraphBox {
     var graphs: [SubgraphInference] = []
+    /// A subgraph was not inferred because graphs nest too deep.
+    var tooDeep = false
 }

@@ -103,12 +103,14 @@ struct LoopOp: Operator, SubgraphCostRule {
         let carried: [ValueType] = (0..<carriedCount).map { ctx.inputTypes[$0 + 2] ?? .unknown }
         let iteration = ValueType.tensor(TensorType(dtype: .int64, shape: []))
         let condition = ValueType.tensor(TensorType(dtype: .bool, shape: []))
-        var outputs = ctx.inferSubgraph(body, [iteration, condition] + carried)
+        // The iteration number is a symbol, so index arithmetic on it (Slice(x, i, i + 1)) stays exact.
+        let iterationValue: [TensorValue?] = [.ints([.symbol("\(Self.outputName(ctx.node, 0))_iteration")])]
+        var outputs = ctx.inferSubgraphWithValues(body, [iteration, condition] + carried, iterationValue)
         // A carried value whose shape changes across iterations is merged and the body inferred again.
         if outputs.count >= 1 + carriedCount {
             let merged = (0..<carriedCount).map { mergeTypes(carried[$0], outputs[1 + $0], name: Self.outputName(ctx.node, $0)) }
             if merged != Array(outputs[1..<(1 + carriedCount)]) || merged != carried {
-                if merged != carried { outputs = ctx.inferSubgraph(body, [iteration, condition] + merged) }
+                if merged != carried { outputs = ctx.inferSubgraphWithValues(body, [iteration, condition] + merged, iterationValue) }
             }
         }
         guard outputs.count >= 1 + carriedCount else {
