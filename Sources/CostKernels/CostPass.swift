@@ -165,8 +165,12 @@ public struct CostPass {
 
         mutating func costGraph(_ graph: GraphInference, enclosingConstants: Set<String>) -> [NodeCost] {
             let constants = enclosingConstants.union(graph.constants)
+            // Only DequantizeLinear producers matter (QDQ recognition); keeping just those keeps the
+            // map small on 100,000-node graphs.
             var producers: [String: NodeInference] = [:]
-            for node in graph.nodes { for output in node.node.outputs where !output.isEmpty { producers[output] = node } }
+            for node in graph.nodes where node.node.opType == "DequantizeLinear" {
+                for output in node.node.outputs where !output.isEmpty { producers[output] = node }
+            }
             return graph.nodes.map { costNode($0, constants: constants, producers: producers) }
         }
 

@@ -119,8 +119,16 @@ public enum TextRenderer {
 
     static func topNodes(_ report: AnalysisReport, top: Int) -> [String] {
         let total = report.costs.totals.flops
-        let ranked = report.costs.nodes.filter { $0.status == .costed }.map { (node: $0, rank: rank($0.flops)) }
-        let heaviest = ranked.sorted { $0.rank > $1.rank }.prefix(top).map(\.node)
+        // Keep the `top` heaviest in one pass instead of sorting every node.
+        var heaviestRanked: [(node: NodeCost, rank: Double)] = []
+        for node in report.costs.nodes where node.status == .costed {
+            let value = rank(node.flops)
+            if heaviestRanked.count == top, let last = heaviestRanked.last, value <= last.rank { continue }
+            let position = heaviestRanked.firstIndex { value > $0.rank } ?? heaviestRanked.count
+            heaviestRanked.insert((node, value), at: position)
+            if heaviestRanked.count > top { heaviestRanked.removeLast() }
+        }
+        let heaviest = heaviestRanked.map(\.node)
         var table = [["node", "op", "output", "MACs", "FLOPs", "FLOPs %"]]
         for node in heaviest {
             let shape = node.outputShapes.first.flatMap { $0 }.map { "[\($0.map(\.description).joined(separator: ","))]" } ?? "?"
