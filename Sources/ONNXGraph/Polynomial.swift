@@ -16,7 +16,13 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
         public static let one = Monomial(factors: [])
 
-        public var degree: Int { factors.reduce(0) { $0 + $1.power } }
+        /// Total degree, saturating (hostile graphs can build huge powers).
+        public var degree: Int {
+            factors.reduce(0) { total, factor in
+                let (sum, overflow) = total.addingReportingOverflow(factor.power)
+                return overflow ? Int.max : sum
+            }
+        }
 
         public static func < (lhs: Monomial, rhs: Monomial) -> Bool {
             if lhs.degree != rhs.degree { return lhs.degree > rhs.degree }  // highest degree first
@@ -27,7 +33,8 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
             return lhs.factors.count < rhs.factors.count
         }
 
-        func multiplied(by other: Monomial) -> Monomial {
+        /// The product; `nil` when a power overflows (a hostile graph squaring a symbol 63 times).
+        func multiplied(by other: Monomial) -> Monomial? {
             var merged: [Factor] = []
             merged.reserveCapacity(factors.count + other.factors.count)
             var i = 0, j = 0
@@ -37,7 +44,9 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
                 } else if i == factors.count || other.factors[j].symbol < factors[i].symbol {
                     merged.append(other.factors[j]); j += 1
                 } else {
-                    merged.append(Factor(symbol: factors[i].symbol, power: factors[i].power + other.factors[j].power))
+                    let (power, overflow) = factors[i].power.addingReportingOverflow(other.factors[j].power)
+                    if overflow { return nil }
+                    merged.append(Factor(symbol: factors[i].symbol, power: power))
                     i += 1; j += 1
                 }
             }
@@ -144,7 +153,8 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
             for b in other.terms {
                 let (product, overflow) = a.coefficient.multipliedReportingOverflow(by: b.coefficient)
                 if overflow { return nil }
-                raw.append(Term(coefficient: product, monomial: a.monomial.multiplied(by: b.monomial)))
+                guard let monomial = a.monomial.multiplied(by: b.monomial) else { return nil }
+                raw.append(Term(coefficient: product, monomial: monomial))
             }
         }
         if raw.count == 1 {
@@ -193,23 +203,57 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         return Polynomial(constant: k)
     }
 
-    /// Replaces bound symbols by their values.
+    /// Replaces bound symbols by their values; `nil` on overflow.
     public func substituting(_ bindings: [String: Int]) -> Polynomial? {
-        var result = Polynomial(constant: 0)
+        var raw: [Term] = []
+        raw.reserveCapacity(terms.count)
         for term in terms {
-            var factorProduct = Polynomial(constant: term.coefficient)
+            var coefficient = term.coefficient
+            var kept: [Monomial.Factor] = []
             for factor in term.monomial.factors {
-                let base: Polynomial
-                if let value = bindings[factor.symbol] { base = Polynomial(constant: value) } else {
-                    base = Polynomial(symbol: factor.symbol)
-                }
-                for _ in 0..<factor.power {
-                    guard let next = factorProduct.multiplied(by: base) else { return nil }
-                    factorProduct = next
-                }
+                guard let value = bindings[factor.symbol] else { kept.append(factor); continue }
+                guard let power = Self.power(value, factor.power) else { return nil }
+                let (product, overflow) = coefficient.multipliedReportingOverflow(by: power)
+                if overflow { return nil }
+                coefficient = product
             }
-            guard let sum = result.adding(factorProduct) else { return nil }
-            result = sum
+            raw.append(Term(coefficient: coefficient, monomial: Monomial(factors: kept)))
+        }
+        // Merge terms that became alike, with overflow checks.
+        raw.sort { $0.monomial < $1.monomial }
+        var merged: [Term] = []
+        for term in raw {
+            if let last = merged.last, last.monomial == term.monomial {
+                let (sum, overflow) = last.coefficient.addingReportingOverflow(term.coefficient)
+                if overflow { return nil }
+                merged[merged.count - 1].coefficient = sum
+            } else {
+                merged.append(term)
+            }
+        }
+        var result = Polynomial(constant: 0)
+        result.terms = merged.filter { $0.coefficient != 0 }
+        return result
+    }
+
+    /// `base^exponent` by squaring; `nil` on overflow.
+    static func power(_ base: Int, _ exponent: Int) -> Int? {
+        if exponent == 0 || base == 1 { return 1 }
+        if base == 0 { return 0 }
+        if base == -1 { return exponent % 2 == 0 ? 1 : -1 }
+        var result = 1, factor = base, remaining = exponent
+        while remaining > 0 {
+            if remaining & 1 == 1 {
+                let (product, overflow) = result.multipliedReportingOverflow(by: factor)
+                if overflow { return nil }
+                result = product
+            }
+            remaining >>= 1
+            if remaining > 0 {
+                let (square, overflow) = factor.multipliedReportingOverflow(by: factor)
+                if overflow { return nil }
+                factor = square
+            }
         }
         return result
     }

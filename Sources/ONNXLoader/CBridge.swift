@@ -323,10 +323,23 @@ struct ProtoConverter {
 
     func sparseTensor(_ p: Onnx__SparseTensorProto) throws(LoadError) -> SparseTensorData {
         let empty = TensorData(name: "", dtype: .undefined, dims: [0], location: .inline(byteCount: 0), value: nil)
+        let values = try p.values.map { (t) throws(LoadError) in try tensor(t.pointee) } ?? empty
+        // The dense shape becomes the value's type: the same checks as a dense tensor's dims.
+        var dims: [Int] = []
+        var elements = 1
+        for d in UnsafeBufferPointer(start: p.dims, count: p.n_dims) {
+            guard d >= 0 else { throw .invalidTensor(path: path, tensor: values.name, reason: "sparse tensor with negative dim \(d)") }
+            let (product, overflow) = elements.multipliedReportingOverflow(by: Int(d))
+            guard !overflow else {
+                throw .invalidTensor(path: path, tensor: values.name, reason: "element count of sparse dims overflows")
+            }
+            elements = product
+            dims.append(Int(d))
+        }
         return SparseTensorData(
-            values: try p.values.map { (t) throws(LoadError) in try tensor(t.pointee) } ?? empty,
+            values: values,
             indices: try p.indices.map { (t) throws(LoadError) in try tensor(t.pointee) } ?? empty,
-            dims: UnsafeBufferPointer(start: p.dims, count: p.n_dims).map { Int($0) })
+            dims: dims)
     }
 
     // MARK: - Tensors
@@ -351,12 +364,14 @@ struct ProtoConverter {
             guard let location = entries["location"], !location.isEmpty else {
                 throw .invalidTensor(path: path, tensor: name, reason: "external data without a location")
             }
+            // Both are optional, but when present they must be non-negative decimal integers that
+            // fit 64 bits ("1e9", "-1", "2^64" and "" are refused, not read as absent).
             let offset = Int(entries["offset"] ?? "0")
-            let length = entries["length"].flatMap { Int($0) }
-            guard let offset, offset >= 0, (length ?? 0) >= 0 else {
+            let length: Int?? = entries["length"].map { Int($0) }
+            guard let offset, offset >= 0, length.map({ ($0 ?? -1) >= 0 }) ?? true else {
                 throw .invalidTensor(path: path, tensor: name, reason: "external data offset/length is not a non-negative integer")
             }
-            tensor.location = .external(path: location, offset: offset, length: length)
+            tensor.location = .external(path: location, offset: offset, length: length ?? nil)
             return tensor
         }
         let payload = try payloadBytes(p, name: name)
@@ -367,6 +382,10 @@ struct ProtoConverter {
         if payload.isRaw, let expected = tensor.byteCount, payload.byteCount != expected, dtype != .string {
             throw .invalidTensor(path: path, tensor: name,
                                  reason: "raw_data holds \(payload.byteCount) bytes but \(dtype.name)\(dims) needs \(expected)")
+        }
+        if payload.isRaw, tensor.byteCount == nil, dtype.bitsPerElement != nil {
+            // the element count fits 64 bits but the byte count does not: no file holds that
+            throw .invalidTensor(path: path, tensor: name, reason: "byte count of \(dtype.name)\(dims) overflows 64 bits")
         }
         return tensor
     }

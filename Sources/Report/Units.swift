@@ -15,7 +15,7 @@ public enum Units {
     static func formula(_ p: Polynomial, unit: (Int) -> String) -> String {
         var text = ""
         for (index, term) in p.terms.enumerated() {
-            let magnitude = Int(term.coefficient.magnitude)
+            let magnitude = Int(clamping: term.coefficient.magnitude)  // Int.min's magnitude does not fit Int
             let monomial = term.monomial.factors.map { $0.power == 1 ? $0.symbol : "\($0.symbol)^\($0.power)" }.joined(separator: "·")
             let body = monomial.isEmpty ? unit(magnitude) : (magnitude == 1 ? monomial : "\(unit(magnitude))·\(monomial)")
             if index == 0 {
@@ -32,6 +32,7 @@ public enum Units {
         for (scale, suffix) in units where abs(value) >= scale {
             return format(value / scale) + " " + suffix
         }
+        guard value.isFinite else { return format(value) }
         return value == value.rounded() ? String(Int(value)) : format(value)
     }
 
@@ -49,6 +50,7 @@ public enum Units {
         for (scale, suffix) in units where abs(value) >= scale {
             return format(value / scale) + " " + suffix
         }
+        guard value.isFinite else { return format(value) + " B" }
         return "\(Int(value)) B"
     }
 
@@ -74,6 +76,10 @@ public enum Units {
 extension Double {
     /// Fixed-point text without Foundation's locale machinery.
     func formatted(digits: Int) -> String {
+        // Int(_:) traps on NaN, infinities and magnitudes past 2^63 (a user's device file with a zero
+        // peak, a share of a total that hostile counts made tiny): spell those out instead.
+        guard isFinite else { return isNaN ? "nan" : (self < 0 ? "-inf" : "inf") }
+        guard magnitude < 1e15 else { return "\(self)" }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let rounded = (self * scale).rounded() / scale

@@ -165,6 +165,7 @@ struct ScanOp: Operator, SubgraphCostRule {
     /// Sequence length from the first scan input (`nil` when unknown).
     func sequenceLength(inputs: [TensorType?]) -> Dim {
         let offset = batched ? 1 : 0
+        guard scanInputCount <= inputs.count - offset else { return .unknown }
         let stateCount = inputs.count - offset - scanInputCount
         guard stateCount >= 0, let first = inputs[offset + stateCount], let shape = first.shape else { return .unknown }
         let axis = batched ? 1 : (scanInputAxes?.first ?? 0)
@@ -174,8 +175,11 @@ struct ScanOp: Operator, SubgraphCostRule {
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         let offset = batched ? 1 : 0
+        // num_scan_inputs comes from the file: compare without arithmetic that could overflow.
+        guard scanInputCount <= ctx.inputCount - offset else {
+            throw .invalidAttribute(name: "num_scan_inputs", reason: "\(scanInputCount) exceeds the \(ctx.inputCount - offset) scan and state inputs")
+        }
         let stateCount = ctx.inputCount - offset - scanInputCount
-        guard stateCount >= 0 else { throw .arity(what: "inputs", expected: (offset + scanInputCount)...Int.max, got: ctx.inputCount) }
         var bodyInputs: [ValueType] = []
         var batch: Dim = .unknown
         var sequence: Dim = .unknown

@@ -27,8 +27,11 @@ private struct ConvGeometry: Sendable {
             throw .rankMismatch("weight W has rank \(w.count), input X has rank \(x.count)")
         }
         let spatialRank = x.count - 2
-        if let cin = x[1].intValue, let perGroup = w[1].intValue, cin != perGroup * group {
-            throw .incompatibleDims("input channels \(cin) ≠ W.shape[1] \(perGroup) × group \(group)")
+        if let cin = x[1].intValue, let perGroup = w[1].intValue {
+            let (channels, overflow) = perGroup.multipliedReportingOverflow(by: group)
+            if overflow || cin != channels {
+                throw .incompatibleDims("input channels \(cin) ≠ W.shape[1] \(perGroup) × group \(group)")
+            }
         }
         if let cout = w[0].intValue, cout % group != 0 {
             throw .incompatibleDims("output channels \(cout) are not divisible by group \(group)")
