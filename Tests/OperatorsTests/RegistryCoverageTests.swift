@@ -100,7 +100,7 @@ import Testing
 
     /// The check above sees a duplicate when there is one (the registry keeps both).
     @Test func duplicateRegistrationsAreDetected() throws {
-        let registry = OpRegistry(operators: [ExampleAddOp.self, ReluOp.self, ExampleAddOp.self])
+        let registry = OpRegistry(operators: [GradientOp.self, ReluOp.self, GradientOp.self])
         #expect(try Self.duplicates(in: registry).count == 1)
     }
 
