@@ -370,6 +370,12 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
             return status;
         }
         size_t contribution = field.value_end - field.tag_begin; /* verbatim */
+        /* A file must not carry our own marker: a forged one could point a tensor's payload at
+         * other bytes of the file. */
+        if (field.field_number == CONNX_STRIPPED_FIELD) {
+            w->error_offset = field.tag_begin;
+            return CONNX_ERR_MALFORMED;
+        }
         const ProtobufCMessageDescriptor *nested = nested_message_type(descriptor, &field);
         if (nested != NULL) {
             if (depth >= CONNX_MAX_NESTING) {

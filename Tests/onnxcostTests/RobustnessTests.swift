@@ -1296,3 +1296,26 @@ extension ModelLoader {
         _ = try? Analyzer.analyze(path: url.path)
     }
 }
+
+// MARK: - Forged payload markers
+
+@Suite struct RobustMarkerTests {
+    /// The shim replaces large payloads by a marker field (CONNX_STRIPPED_FIELD = 536870000) that
+    /// points into the file. A file that carries such a field itself is refused as malformed, so a
+    /// forged marker can never point a tensor at arbitrary bytes.
+    @Test func forgedStrippedPayloadMarkerIsRefused() {
+        var marker = ProtoWriter()
+        marker.varint(9)     // field number it claims to replace (raw_data)
+        marker.varint(0)     // offset in the file
+        marker.varint(16)    // length
+        var tensor = ProtoWriter()
+        tensor.raw(ONNXProto.tensor(name: "w", dims: [4]))
+        tensor.message(536_870_000, marker.bytes)
+        let bytes = ONNXProto.model(graph: ONNXProto.graph(initializers: [tensor.bytes]))
+        guard case .rejected(let error) = Robust.feed(bytes) else {
+            Issue.record("a model carrying a forged marker loaded")
+            return
+        }
+        #expect(error.kind == "malformed")
+    }
+}
