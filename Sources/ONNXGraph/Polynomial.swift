@@ -157,16 +157,16 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
                 raw.append(Term(coefficient: product, monomial: monomial))
             }
         }
-        if raw.count == 1 {
-            var single = Polynomial(constant: 0)
-            single.terms = raw
-            return single
-        }
-        // Sort once, then merge equal monomials with overflow checks.
-        raw.sort { $0.monomial < $1.monomial }
+        return Self.merging(raw)
+    }
+
+    /// Sorts terms once and merges equal monomials with overflow checks; `nil` on overflow.
+    static func merging(_ raw: [Term]) -> Polynomial? {
+        var sorted = raw
+        if sorted.count > 1 { sorted.sort { $0.monomial < $1.monomial } }
         var merged: [Term] = []
-        merged.reserveCapacity(raw.count)
-        for term in raw {
+        merged.reserveCapacity(sorted.count)
+        for term in sorted {
             if let last = merged.last, last.monomial == term.monomial {
                 let (sum, overflow) = last.coefficient.addingReportingOverflow(term.coefficient)
                 if overflow { return nil }
@@ -219,21 +219,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
             }
             raw.append(Term(coefficient: coefficient, monomial: Monomial(factors: kept)))
         }
-        // Merge terms that became alike, with overflow checks.
-        raw.sort { $0.monomial < $1.monomial }
-        var merged: [Term] = []
-        for term in raw {
-            if let last = merged.last, last.monomial == term.monomial {
-                let (sum, overflow) = last.coefficient.addingReportingOverflow(term.coefficient)
-                if overflow { return nil }
-                merged[merged.count - 1].coefficient = sum
-            } else {
-                merged.append(term)
-            }
-        }
-        var result = Polynomial(constant: 0)
-        result.terms = merged.filter { $0.coefficient != 0 }
-        return result
+        return Self.merging(raw)
     }
 
     /// `base^exponent` by squaring; `nil` on overflow.

@@ -25,6 +25,13 @@ public enum ModelLoader {
 
     /// Reads the model at `path`.
     public static func load(path: String) throws(LoadError) -> LoadedModel {
+        var loaded = try withMappedFile(path) { (buffer) throws(LoadError) in try load(buffer: buffer, path: path) }
+        loaded.externalDataFiles = externalFiles(of: loaded.model, modelPath: path)
+        return loaded
+    }
+
+    /// Maps `path` read-only for the duration of `body`; the mapping never outlives it.
+    static func withMappedFile<T>(_ path: String, _ body: (UnsafeRawBufferPointer) throws(LoadError) -> T) throws(LoadError) -> T {
         var file = CONNX_mapped_file()
         var errnoValue: Int32 = 0
         let status = CONNX_map_file(path, &file, &errnoValue)
@@ -36,10 +43,7 @@ public enum ModelLoader {
         case CONNX_ERR_EMPTY: throw .emptyFile(path: path)
         default: throw .cannotOpen(path: path, reason: errnoValue != 0 ? String(cString: strerror(errnoValue)) : statusName(status))
         }
-        let buffer = UnsafeRawBufferPointer(start: file.bytes, count: file.size)
-        var loaded = try load(buffer: buffer, path: path)
-        loaded.externalDataFiles = externalFiles(of: loaded.model, modelPath: path)
-        return loaded
+        return try body(UnsafeRawBufferPointer(start: file.bytes, count: file.size))
     }
 
     /// Reads a model from bytes in memory (`path` only names it in messages).
@@ -53,26 +57,16 @@ public enum ModelLoader {
 
     /// Reads a serialized `TensorProto` (ONNX test data `input_0.pb`) with its values decoded.
     public static func loadTensor(path: String) throws(LoadError) -> TensorData {
-        var file = CONNX_mapped_file()
-        var errnoValue: Int32 = 0
-        let status = CONNX_map_file(path, &file, &errnoValue)
-        defer { CONNX_unmap_file(&file) }
-        switch status {
-        case CONNX_OK: break
-        case CONNX_ERR_NOT_FOUND: throw .fileNotFound(path: path)
-        case CONNX_ERR_NOT_REGULAR_FILE: throw .notARegularFile(path: path)
-        case CONNX_ERR_EMPTY: throw .emptyFile(path: path)
-        default: throw .cannotOpen(path: path, reason: statusName(status))
+        try withMappedFile(path) { (buffer) throws(LoadError) in
+            guard let base = buffer.baseAddress else { throw .emptyFile(path: path) }
+            var tensor: UnsafeMutablePointer<Onnx__TensorProto>?
+            let unpackStatus = CONNX_tensor_unpack(base.assumingMemoryBound(to: UInt8.self), buffer.count, &tensor)
+            defer { CONNX_tensor_free(tensor) }
+            guard unpackStatus == CONNX_OK, let tensor else {
+                throw mapStatus(unpackStatus, path: path, offset: 0)
+            }
+            return try ProtoConverter(buffer: buffer, path: path).tensor(tensor.pointee)
         }
-        let buffer = UnsafeRawBufferPointer(start: file.bytes, count: file.size)
-        var tensor: UnsafeMutablePointer<Onnx__TensorProto>?
-        let unpackStatus = CONNX_tensor_unpack(file.bytes, file.size, &tensor)
-        defer { CONNX_tensor_free(tensor) }
-        guard unpackStatus == CONNX_OK, let tensor else {
-            throw mapStatus(unpackStatus, path: path, offset: 0)
-        }
-        let converter = ProtoConverter(buffer: buffer, path: path)
-        return try converter.tensor(tensor.pointee)
     }
 
     static func load(buffer: UnsafeRawBufferPointer, path: String) throws(LoadError) -> LoadedModel {
