@@ -150,12 +150,18 @@ struct LayerNormalizationOp: Operator {
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        let x = try ctx.inputShape(0)
-        guard let a = try? Axes.normalize(axis, rank: x.count) else { throw .unknownShape("input 0 (axis out of range)") }
-        let rows = Array(x.prefix(a)).product
-        return OpCost(flops: x.product * .value(Conventions.layerNorm) + rows * .value(Conventions.transcendental),
-                      transcendentals: rows)
+        try rowNormalizationCost(ctx, axis: axis, flopsPerElement: Conventions.layerNorm)
     }
+}
+
+/// Normalization over the trailing axes from `axis` (LayerNormalization, RMSNormalization):
+/// `flopsPerElement` per element, plus one rsqrt (a transcendental, also one FLOP) per row.
+func rowNormalizationCost(_ ctx: CostContext, axis: Int, flopsPerElement: Int) throws(CostError) -> OpCost {
+    let x = try ctx.inputShape(0)
+    guard let a = try? Axes.normalize(axis, rank: x.count) else { throw .unknownShape("input 0 (axis out of range)") }
+    let rows = Array(x.prefix(a)).product
+    return OpCost(flops: x.product * .value(flopsPerElement) + rows * .value(Conventions.transcendental),
+                  transcendentals: rows)
 }
 
 // MARK: - GroupNormalization
@@ -218,11 +224,7 @@ struct RMSNormalizationOp: Operator {
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        let x = try ctx.inputShape(0)
-        guard let a = try? Axes.normalize(axis, rank: x.count) else { throw .unknownShape("input 0 (axis out of range)") }
-        let rows = Array(x.prefix(a)).product
-        return OpCost(flops: x.product * .value(Conventions.rmsNorm) + rows * .value(Conventions.transcendental),
-                      transcendentals: rows)
+        try rowNormalizationCost(ctx, axis: axis, flopsPerElement: Conventions.rmsNorm)
     }
 }
 
