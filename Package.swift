@@ -28,10 +28,7 @@ let package = Package(
         .target(name: "ShapeInference", dependencies: ["ONNXGraph"], swiftSettings: swiftSettings),
         .target(name: "CostKernels", dependencies: ["ONNXGraph", "ShapeInference"], swiftSettings: swiftSettings),
         .target(name: "Operators", dependencies: ["ONNXGraph", "ShapeInference", "CostKernels"], swiftSettings: swiftSettings),
-        .target(
-            name: "DeviceDB", dependencies: ["ONNXGraph", "CostKernels"],
-            resources: [.process("Resources")], swiftSettings: swiftSettings
-        ),
+        .target(name: "DeviceDB", dependencies: ["ONNXGraph", "CostKernels"], swiftSettings: swiftSettings),
         .target(
             name: "Report",
             dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "DeviceDB"],

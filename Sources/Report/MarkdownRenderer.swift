@@ -13,8 +13,12 @@ public enum MarkdownRenderer {
                      "| activation bytes (sum) | \(Units.bytes(totals.activationBytes)) |",
                      "| peak activation bytes | \(Units.bytes(totals.peakActivationBytes)) |",
                      "| memory access | \(Units.bytes(totals.memoryAccessBytes)) |"]
-        if let roofline = report.roofline {
-            lines.append("| latency on \(roofline.device.name) | ≥ \(Units.seconds(roofline.latencySeconds)) (\(roofline.bound.rawValue)-bound) |")
+        for roofline in report.rooflines {
+            if let f = roofline.figures {
+                lines.append("| \(roofline.device.shortName): bound / estimate | ≥ \(Units.seconds(f.boundSeconds)) / \(Units.seconds(f.estimateSeconds)) (\(f.bound.rawValue)-bound, \(Units.format(f.perSecond))/s) |")
+            } else {
+                lines.append("| \(roofline.device.shortName) | partial: \(roofline.partialNodes.count) node(s) uncosted |")
+            }
         }
         lines += ["", "| op | count | MACs | FLOPs | params | bytes moved | FLOPs % |", "|---|---:|---:|---:|---:|---:|---:|"]
         for row in TextRenderer.opTableCells(report).dropFirst() {

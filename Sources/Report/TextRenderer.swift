@@ -52,16 +52,14 @@ public enum TextRenderer {
             let origins = Set(report.shapes.unresolved.compactMap { $0.lostAt?.description })
             lines.append("Unresolved   \(report.shapes.unresolved.count) dims unknown, lost at: \(origins.sorted().prefix(5).joined(separator: "; "))\(origins.count > 5 ? " …" : "")")
         }
-        if let roofline = report.roofline {
+        if !report.rooflines.isEmpty {
             lines.append("")
-            lines.append("Roofline on \(roofline.device.name)\(roofline.requestedPrecision.map { " at \($0.rawValue)" } ?? "")")
-            lines.append("  latency      ≥ \(Units.seconds(roofline.latencySeconds)) (\(roofline.bound.rawValue)-bound: compute \(Units.seconds(roofline.computeSeconds)), memory \(Units.seconds(roofline.memorySeconds)))")
-            let fit = roofline.fitsInMemory.map { $0 ? "fits" : "does NOT fit" } ?? "capacity unknown"
-            lines.append("  memory       weights + peak activations \(Units.bytes(roofline.requiredMemoryBytes)): \(fit) in \(roofline.device.memoryGB.map { "\(Units.format($0)) GB" } ?? "?")")
-            if let note = report.rooflineNote { lines.append("  note         \(note)") }
-        } else if let note = report.rooflineNote {
+            lines.append(contentsOf: deviceTable(report))
             lines.append("")
-            lines.append("Roofline     \(note)")
+            lines.append(contentsOf: topGroups(report, top: top))
+        } else if !report.rooflineErrors.isEmpty {
+            lines.append("")
+            lines.append("Devices      \(report.rooflineErrors.joined(separator: "; "))")
         }
         let warnings = report.warnings
         if !warnings.isEmpty {
@@ -74,6 +72,43 @@ public enum TextRenderer {
         lines.append("Convention: 1 MAC = 2 FLOPs; FLOPs add bias, elementwise, normalization and softmax work")
         lines.append("(see docs/cost-model.md). torchvision's \"GFLOPS\", thop and fvcore report MACs: compare those with MACs.")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One row per device: the bound (≥, no run beats it), the estimate to plan with, throughput, memory.
+    static func deviceTable(_ report: AnalysisReport) -> [String] {
+        var table = [["device", "dtype", "bound ≥", "estimate", "limited by", "per s (est.)", "memory needed", "fits"]]
+        for roofline in report.rooflines {
+            let dtype = roofline.requestedPrecision?.rawValue ?? roofline.precisionsUsed.map(\.rawValue).joined(separator: "+")
+            let fits = roofline.fits.map { $0 ? "yes" : "NO" } ?? "?"
+            let capacity = roofline.device.memoryBytes.map { " of \(Units.bytes($0))" } ?? ""
+            if let f = roofline.figures {
+                table.append([roofline.device.shortName, dtype, Units.seconds(f.boundSeconds), Units.seconds(f.estimateSeconds),
+                              f.bound.rawValue, Units.format(f.perSecond), Units.bytes(roofline.requiredMemoryBytes) + capacity, fits])
+            } else {
+                table.append([roofline.device.shortName, dtype, "partial", "partial", "–", "–", Units.bytes(roofline.requiredMemoryBytes) + capacity, fits])
+            }
+        }
+        var lines = ["Devices\(report.roofline?.fused == false ? " (no fusion: every tensor through DRAM)" : " (fusion-aware estimate; bound = max(FLOPs at peak, compulsory bytes at bandwidth))")"]
+        lines += format(table, textColumns: 2)
+        if let first = report.roofline?.figures {
+            lines.append("  \(report.roofline!.device.shortName): batch \(first.batch), \(Units.count(.value(Int(first.flops.rounded())))) FLOPs, \(Units.bytes(first.bytesMoved)) through DRAM in \(report.roofline!.groups.count) kernels; compute \(Units.seconds(first.computeSeconds)), memory \(Units.seconds(first.memorySeconds))")
+        }
+        if let note = report.rooflineNote { lines.append("  note: \(note)") }
+        return lines
+    }
+
+    /// The heaviest kernels (fusion groups) on the first device, by time.
+    static func topGroups(_ report: AnalysisReport, top: Int) -> [String] {
+        guard let roofline = report.roofline else { return [] }
+        let total = roofline.groups.reduce(0) { $0 + $1.seconds }
+        let heaviest = roofline.groups.sorted { $0.seconds > $1.seconds }.prefix(top)
+        var table = [["group", "anchor", "op", "nodes", "time", "bound", "FLOP/byte", "time %"]]
+        for group in heaviest {
+            table.append(["#\(group.group)", group.anchor.name.isEmpty ? "#\(group.anchor.index)" : group.anchor.name, group.anchor.opType,
+                          "\(group.nodeCount)", Units.seconds(group.seconds), group.bound.rawValue,
+                          group.intensity.map { Units.format($0) } ?? "–", total > 0 ? percent(group.seconds / total) : "–"])
+        }
+        return ["Top \(heaviest.count) kernels by time on \(roofline.device.shortName)"] + format(table, textColumns: 3)
     }
 
     static func percent(_ share: Double) -> String { Units.format(share * 100) + "%" }
@@ -159,11 +194,11 @@ public enum TextRenderer {
     }
 
     /// Left-aligns the first columns and right-aligns numbers.
-    static func format(_ table: [[String]]) -> [String] {
+    static func format(_ table: [[String]], textColumns: Int? = nil) -> [String] {
         guard let header = table.first else { return [] }
         var widths = Array(repeating: 0, count: header.count)
         for row in table { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        let textColumns = header.first == "node" ? 3 : 1
+        let textColumns = textColumns ?? (header.first == "node" ? 3 : 1)
         return table.map { row in
             "  " + row.enumerated().map { index, cell in
                 let pad = String(repeating: " ", count: widths[index] - cell.count)

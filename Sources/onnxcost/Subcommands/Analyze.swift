@@ -9,14 +9,20 @@ struct Analyze: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Accelerator for the roofline (an id or alias: t4, a100, h100 ...; see `onnxcost devices`).", valueName: "device"))
-    var device: String?
+    @Option(help: ArgumentHelp("Accelerators for the roofline: ids or aliases (t4, a100, h100 ...; see `onnxcost devices`), comma-separated or repeated, or `all`.", valueName: "device"))
+    var device: [String] = []
 
     @Option(help: ArgumentHelp("Target precision: fp32, tf32, fp16, bf16, fp8, int8, int4. Re-costs float weights and activations at that width.", valueName: "dtype"))
     var dtype: Precision?
 
-    @Option(help: ArgumentHelp("Extra devices, a JSON file with the schema of the shipped table.", valueName: "path"))
+    @Option(help: ArgumentHelp("Extra devices or overrides: {\"devices\": [rows as `onnxcost devices --format json` prints]} (docs/devices.md).", valueName: "path"))
     var devicesFile: String?
+
+    @Flag(help: "Price every node as its own kernel, every tensor through DRAM (no fusion groups).")
+    var noFusion = false
+
+    @Flag(help: "Charge every tensor between kernels to DRAM, even when it fits the device's last-level cache.")
+    var noCacheReuse = false
 
     @Option(help: "How many of the heaviest nodes to list.")
     var top = 10
@@ -28,7 +34,9 @@ struct Analyze: ParsableCommand {
     var strict = false
 
     func run() throws {
-        let options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, device: device, devicesFile: devicesFile)
+        var options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, devices: device, devicesFile: devicesFile,
+                                      fusion: !noFusion)
+        options.cacheReuse = !noCacheReuse
         let report: AnalysisReport
         do {
             report = try Analyzer.analyze(path: model.model, options: options)

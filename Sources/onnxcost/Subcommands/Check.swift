@@ -13,15 +13,15 @@ struct Check: ParsableCommand {
     @Option(help: "Largest MAC count (suffixes K, M, G, T).") var maxMacs: String?
     @Option(help: "Largest weights + peak activations in bytes (suffixes KB, MB, GB, KiB, MiB, GiB).") var maxMemory: String?
     @Option(help: "Largest roofline latency (e.g. 5ms, 200us, 0.01s); needs --device.") var maxLatency: String?
-    @Option(help: "Accelerator for --max-latency.") var device: String?
+    @Option(help: "Accelerators for --max-latency (comma-separated or repeated); every one must meet the budget.") var device: [String] = []
     @Option(help: "Target precision.") var dtype: Precision?
     @Flag(help: "Fail when any op has no shape or cost rule.") var noUnsupported = false
 
     func run() throws {
         let budgets = try Budgets(params: maxParams.map(Self.parseCount), macs: maxMacs.map(Self.parseCount),
                                   memory: maxMemory.map(Self.parseBytes), latency: maxLatency.map(Self.parseSeconds))
-        if budgets.latency != nil && device == nil { throw ValidationError("--max-latency needs --device") }
-        let options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, device: device)
+        if budgets.latency != nil && device.isEmpty { throw ValidationError("--max-latency needs --device") }
+        let options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, devices: device)
         let report: AnalysisReport
         do { report = try Analyzer.analyze(path: model.model, options: options) } catch {
             Output.fail(kind: error.kind, message: error.description, format: .text)
@@ -42,12 +42,19 @@ struct Check: ParsableCommand {
         check("MACs", totals.macs, budgets.macs, Units.count)
         check("memory", totals.weightBytes + totals.peakActivationBytes, budgets.memory, Units.bytes)
         if let limit = budgets.latency {
-            if let roofline = report.roofline {
-                let ok = roofline.latencySeconds <= limit
-                Output.write("\(ok ? "ok  " : "FAIL") latency \(Units.seconds(roofline.latencySeconds)) on \(roofline.device.id) (budget \(Units.seconds(limit)))\n")
-                if !ok { failures.append("latency") }
-            } else {
-                failures.append("latency: \(report.rooflineNote ?? "no roofline")")
+            if !report.rooflineBindings.isEmpty {
+                failures.append("latency is symbolic in \(report.rooflineBindings.keys.sorted().joined(separator: ", ")); bind them with --dim or --input")
+            } else if report.rooflines.isEmpty {
+                failures.append("latency: \(report.rooflineErrors.joined(separator: "; "))")
+            }
+            for roofline in report.rooflines where report.rooflineBindings.isEmpty {
+                guard let estimate = roofline.figures?.estimateSeconds else {
+                    failures.append("latency on \(roofline.device.id) is partial: \(roofline.partialNodes.count) node(s) uncosted")
+                    continue
+                }
+                let ok = estimate <= limit
+                Output.write("\(ok ? "ok  " : "FAIL") latency \(Units.seconds(estimate)) (estimate) on \(roofline.device.id) (budget \(Units.seconds(limit)))\n")
+                if !ok { failures.append("latency on \(roofline.device.id)") }
             }
         }
         let unsupported = report.costs.coverage.uncostedOps

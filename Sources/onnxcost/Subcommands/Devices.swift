@@ -17,15 +17,15 @@ struct Devices: ParsableCommand {
             Output.fail(kind: "invalid_device", message: error.description, format: output.format)
         }
         if output.format == .json {
-            Output.write(JSON.array(catalog.devices.map { JSONRenderer.device($0) }).serialized(pretty: output.pretty) + "\n")
+            let document = JSON.object([("schema_version", .int(1)), ("devices", .array(catalog.devices.map { JSONRenderer.device($0) }))])
+            Output.write(document.serialized(pretty: output.pretty) + "\n")
             return
         }
-        func figure(_ value: Double?) -> String { value.map { Units.format($0) } ?? "–" }
-        var table = [["alias", "device", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4", "GB", "GB/s"]]
+        func figure(_ value: Double?, scale: Double = 1) -> String { value.map { Units.format($0 / scale) } ?? "–" }
+        var table = [["alias", "device", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4", "GB", "GB/s", "cache MB"]]
         for d in catalog.devices {
-            table.append([d.aliases.first ?? d.id, d.name, figure(d.fp32TFLOPS), figure(d.tf32TFLOPS), figure(d.fp16TFLOPS),
-                          figure(d.bf16TFLOPS), figure(d.fp8TFLOPS), figure(d.int8TOPS), figure(d.int4TOPS),
-                          figure(d.memoryGB), figure(d.memoryBandwidthGBps)])
+            table.append([d.shortName, d.name] + ["fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4"].map { figure(d.peakTOPS[$0]) }
+                         + [figure(d.memoryBytes, scale: 1e9), figure(d.memoryBandwidthBytesPerSecond, scale: 1e9), figure(d.cacheBytes, scale: 1e6)])
         }
         var text = ""
         var widths = Array(repeating: 0, count: table[0].count)
@@ -36,7 +36,7 @@ struct Devices: ParsableCommand {
                     : String(repeating: " ", count: widths[i] - cell.count) + cell
             }.joined(separator: "  ") + "\n"
         }
-        text += "\nDense peaks (TFLOPS / TOPS, no structured sparsity) from vendor datasheets; see Sources/DeviceDB/Resources/devices.json for sources.\n"
+        text += "\nDense peaks (TFLOPS / TOPS, no structured sparsity) from vendor datasheets; `onnxcost devices --format json` gives every figure's sources.\n"
         Output.write(text)
     }
 }
