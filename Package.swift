@@ -48,6 +48,11 @@ let package = Package(
         .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeInferenceTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
         .testTarget(name: "OperatorsTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        /// The device layer's values (roofline arithmetic, the table, published measurements), below the facade.
+        .testTarget(
+            name: "DeviceDBTests", dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "onnxcostTests", dependencies: ["ONNXCost"], exclude: ["Regressions"], swiftSettings: swiftSettings),
         /// libFuzzer target over the whole pipeline (tools/fuzz/run-analysis-fuzzer.sh); a replay tool otherwise.
         .executableTarget(name: "onnxcost-fuzz", dependencies: ["ONNXCost"], path: "tools/fuzz/Analysis", swiftSettings: swiftSettings),

@@ -183,6 +183,11 @@ extension CostPass.State {
             }
         }
 
+        // A group runs when its last member can: order groups by their last node, so a residual Add
+        // fused into an earlier conv runs after the branch it reads (reuse distances depend on it).
+        members.sort { $0.last! < $1.last! }
+        for (id, list) in members.enumerated() { for index in list { groupOf[index] = id } }
+
         // Traffic per group: boundary reads, weight reads, boundary writes.
         var groups: [FusionGroup] = []
         groups.reserveCapacity(members.count)

@@ -134,7 +134,9 @@ public enum Roofline {
             let counts = node.status == .costed ? node.flops : .unknown
             switch counts {
             case .value(let flops):
-                nodeFLOPs.append(Double(flops))
+                // Views and folded nodes run in no kernel: a DequantizeLinear's scaling is done by the
+                // consuming int8 kernel, a folded weight transform once at build time.
+                nodeFLOPs.append(role == .view || role == .folded ? 0 : Double(flops))
             case .polynomial:
                 return nil
             case .unknown:
@@ -151,11 +153,12 @@ public enum Roofline {
         var estimate = 0.0, computeTotal = 0.0, memoryTotal = 0.0, computeBoundTime = 0.0, bytesMoved = 0.0
         for group in plan.groups {
             let anchorCost = costs.nodes[group.anchor]
-            let macGroup = group.members.contains { costs.nodes[$0].macs != 0 }
+            // Epilogues run on the kernel's accumulator, at the MAC op's precision.
+            let macNode = group.members.first { costs.nodes[$0].macs != 0 }
             var compute = 0.0, flops = 0.0
             for member in group.members where nodeFLOPs[member] > 0 {
-                let peak = try peaks(costs.nodes[member])
-                let seconds = nodeFLOPs[member] / (macGroup ? peak.tensor : peak.vector)
+                let peak = try peaks(costs.nodes[macNode ?? member])
+                let seconds = nodeFLOPs[member] / (macNode != nil ? peak.tensor : peak.vector)
                 boundComputeSeconds += nodeFLOPs[member] / peak.tensor
                 nodes[member].computeSeconds = seconds
                 compute += seconds
@@ -211,22 +214,30 @@ public enum Roofline {
 
     static func double(_ value: SymbolicInt) -> Double? { value.intValue.map(Double.init) }
 
-    /// DRAM bytes each group need not move because an LRU cache of `cache` bytes still holds them:
-    /// a boundary tensor stays on chip when the bytes touched between its write and its last read,
-    /// plus itself, fit the cache (its reuse distance); the weights stay when they fit beside the
-    /// largest set of live activations. No free parameter: the cache size is the datasheet's.
+    /// DRAM bytes each group need not move because an LRU cache of `cache` bytes still holds them: a
+    /// read of a boundary tensor hits when the bytes touched since its previous use (its write or an
+    /// earlier read), plus itself, fit the cache (its reuse distance); its write never reaches DRAM when
+    /// every read hits. The weights stay when they fit beside the largest set of live activations.
+    /// No free parameter: the cache size is the datasheet's.
     static func cacheSavings(_ plan: FusionPlan, cache: Double) -> [Double] {
         var savings = [Double](repeating: 0, count: plan.groups.count)
         guard cache > 0, plan.fused else { return savings }
         var touched = [Double](repeating: 0, count: plan.groups.count + 1)  // bytes touched before group g
         for group in plan.groups { touched[group.id + 1] = touched[group.id] + (double(group.bytesMoved) ?? .infinity) }
         for tensor in plan.boundaryTensors {
-            guard let bytes = double(tensor.bytes), bytes > 0, let producer = tensor.producerGroup,
-                  let last = tensor.consumerGroups.last, last > producer else { continue }
-            let between = touched[last] - touched[producer + 1]
-            guard between + bytes <= cache else { continue }
-            if !tensor.isGraphOutput { savings[producer] += bytes }
-            for consumer in tensor.consumerGroups { savings[consumer] += bytes }
+            guard let bytes = double(tensor.bytes), bytes > 0, let producer = tensor.producerGroup else { continue }
+            var previous = producer
+            var everyReadHits = true
+            for consumer in tensor.consumerGroups {
+                guard consumer > previous, touched[consumer] - touched[previous + 1] + bytes <= cache else {
+                    everyReadHits = false
+                    previous = max(previous, consumer)
+                    continue
+                }
+                savings[consumer] += bytes
+                previous = consumer
+            }
+            if everyReadHits && !tensor.isGraphOutput && !tensor.consumerGroups.isEmpty { savings[producer] += bytes }
         }
         if let peak = double(plan.peakActivationBytes) {
             let weights = plan.groups.reduce(0.0) { $0 + (double($1.weightBytesRead) ?? .infinity) }
