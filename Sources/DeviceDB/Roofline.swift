@@ -70,6 +70,8 @@ public struct RooflineFigures: Sendable {
     public var perSecondBound: Double { boundSeconds > 0 ? Double(batch) / boundSeconds : .infinity }
     public var flops: Double
     public var bytesMoved: Double
+    /// The peak of the precision that does most of the FLOPs (what utilization divides by).
+    public var peakOpsPerSecond: Double
 }
 
 /// The model on one device.
@@ -94,6 +96,12 @@ public struct RooflineResult: Sendable {
     public var fits: Bool?
     public var warnings: [String]
     public var isPartial: Bool { !partialNodes.isEmpty }
+    /// The largest batch that fits the device's memory (set by the analysis when it can solve for it).
+    public var maxBatch: Int?
+    /// Why there is no `maxBatch`, or what it assumed.
+    public var maxBatchNote: String?
+    /// Utilization of a measured run (`--measured-latency`, `--measured-throughput`).
+    public var measured: Utilization?
 }
 
 public enum Roofline {
@@ -126,6 +134,7 @@ public enum Roofline {
         var nodes: [NodeRoofline] = []
         nodes.reserveCapacity(costs.nodes.count)
         var boundComputeSeconds = 0.0
+        var flopsAtPeak: [Double: Double] = [:]  // peak → FLOPs run at it
         var totalFLOPs = 0.0
         var nodeFLOPs: [Double] = []
         nodeFLOPs.reserveCapacity(costs.nodes.count)
@@ -160,6 +169,7 @@ public enum Roofline {
                 let peak = try peaks(costs.nodes[macNode ?? member])
                 let seconds = nodeFLOPs[member] / (macNode != nil ? peak.tensor : peak.vector)
                 boundComputeSeconds += nodeFLOPs[member] / peak.tensor
+                flopsAtPeak[peak.tensor, default: 0] += nodeFLOPs[member]
                 nodes[member].computeSeconds = seconds
                 compute += seconds
                 flops += nodeFLOPs[member]
@@ -201,7 +211,8 @@ public enum Roofline {
                                       boundLimitedBy: boundComputeSeconds >= boundMemory ? .compute : .memory,
                                       compulsoryBytes: compulsory, estimateSeconds: estimate, computeSeconds: computeTotal,
                                       memorySeconds: memoryTotal, bound: computeBoundTime * 2 >= estimate ? .compute : .memory,
-                                      batch: max(options.batch ?? 1, 1), flops: totalFLOPs, bytesMoved: bytesMoved)
+                                      batch: max(options.batch ?? 1, 1), flops: totalFLOPs, bytesMoved: bytesMoved,
+                                      peakOpsPerSecond: flopsAtPeak.max { $0.value < $1.value }?.key ?? 0)
         } else if !partial.isEmpty {
             let named = partial.prefix(5).map(\.description).joined(separator: "; ")
             warnings.append("no latency on \(device.id): \(partial.count) node(s) have unknown or uncosted counts (\(named)\(partial.count > 5 ? " …" : "")); the total would be partial")

@@ -21,6 +21,8 @@ public struct AnalysisOptions: Sendable {
     public var fusion: Bool
     /// `--no-cache-reuse` turns this off: the estimate charges every boundary tensor to DRAM.
     public var cacheReuse = true
+    /// The device questions of docs/devices.md: max batch, target, utilization, sweep.
+    public var questions = DeviceQuestionOptions()
 
     public init(shapes: ShapeInferenceOptions = .init(), precision: Precision? = nil, devices: [String] = [], devicesFile: String? = nil,
                 fusion: Bool = true) {
@@ -62,45 +64,68 @@ public enum Analyzer {
     /// Reads and analyzes the model at `path`.
     public static func analyze(path: String, options: AnalysisOptions = .init(),
                                registry: OpRegistry = .builtin) throws(AnalysisError) -> AnalysisReport {
-        let devices = try resolveDevices(options)
+        var catalog: DeviceCatalog?
+        var devices: [Device] = []
+        if !options.devices.isEmpty || options.questions.wantsCatalog {
+            do {
+                catalog = try self.catalog(devicesFile: options.devicesFile)
+                devices = try catalog!.devices(named: options.devices)
+            } catch { throw .device(error) }
+        }
         let loaded: LoadedModel
         do { loaded = try ModelLoader.load(path: path) } catch { throw .load(error) }
-        return analyze(loaded: loaded, options: options, devices: devices, registry: registry)
+        return analyze(loaded: loaded, options: options, devices: devices, catalog: catalog, registry: registry)
     }
 
-    /// Analyzes a model already read.
+    /// Analyzes a model already read. `catalog` is the database a target-latency question searches.
     public static func analyze(loaded: LoadedModel, options: AnalysisOptions = .init(), devices: [Device] = [],
-                               registry: OpRegistry = .builtin) -> AnalysisReport {
+                               catalog: DeviceCatalog? = nil, registry: OpRegistry = .builtin) -> AnalysisReport {
         let shapes = ShapePropagation(model: loaded.model, resolver: registry, options: options.shapes).run()
         let costs = CostPass(model: loaded.model, shapes: shapes, options: CostOptions(targetPrecision: options.precision)).run()
         var report = AnalysisReport(loaded: loaded, shapes: shapes, costs: costs)
-        guard !devices.isEmpty else { return report }
+        guard !devices.isEmpty || options.questions.wantsCatalog else { return report }
         // Counts that are symbolic need numbers for a latency: every unbound input symbol is taken
         // at 1, and the report says so (never silently).
         var priced = (shapes: shapes, costs: costs)
         let symbols = unboundSymbols(shapes)
         if !symbols.isEmpty {
-            var bound = options.shapes
-            for symbol in symbols { bound.dimBindings[symbol] = 1 }
-            let boundShapes = ShapePropagation(model: loaded.model, resolver: registry, options: bound).run()
-            priced = (boundShapes, CostPass(model: loaded.model, shapes: boundShapes, options: CostOptions(targetPrecision: options.precision)).run())
+            priced = price(loaded, options, binding: Dictionary(uniqueKeysWithValues: symbols.map { ($0, 1) }), registry: registry)
             report.rooflineNote = "device figures are at \(symbols.map { "\($0)=1" }.joined(separator: ", ")) (unbound symbols); bind them with --dim or --input for other sizes"
             report.rooflineBindings = Dictionary(uniqueKeysWithValues: symbols.map { ($0, 1) })
         }
+        report.rooflines = rooflines(priced, devices: devices, options: options, errors: &report.rooflineErrors)
+        answerDeviceQuestions(&report, loaded: loaded, options: options, priced: priced, catalog: catalog, registry: registry)
+        return report
+    }
+
+    /// Shapes and costs with extra symbol bindings on top of the user's.
+    static func price(_ loaded: LoadedModel, _ options: AnalysisOptions, binding extra: [String: Int],
+                      without removed: Set<String> = [], registry: OpRegistry) -> (shapes: ShapeInferenceResult, costs: CostReport) {
+        var shapeOptions = options.shapes
+        for (symbol, value) in extra { shapeOptions.dimBindings[symbol] = value }
+        for symbol in removed { shapeOptions.dimBindings[symbol] = nil }
+        let shapes = ShapePropagation(model: loaded.model, resolver: registry, options: shapeOptions).run()
+        return (shapes, CostPass(model: loaded.model, shapes: shapes, options: CostOptions(targetPrecision: options.precision)).run())
+    }
+
+    /// One roofline per device; a device that cannot price the model says why in `errors`.
+    static func rooflines(_ priced: (shapes: ShapeInferenceResult, costs: CostReport), devices: [Device], options: AnalysisOptions,
+                          errors: inout [String]) -> [RooflineResult] {
         let rooflineOptions = RooflineOptions(precision: options.precision, fusion: options.fusion, batch: batchSize(priced.shapes),
                                               cacheReuse: options.cacheReuse)
+        var results: [RooflineResult] = []
         for device in devices {
             do {
                 if let roofline = try Roofline.estimate(costs: priced.costs, device: device, options: rooflineOptions) {
-                    report.rooflines.append(roofline)
+                    results.append(roofline)
                 } else {
-                    report.rooflineErrors.append("no latency on \(device.id): counts are symbolic; bind the symbols with --dim or --input")
+                    errors.append("no latency on \(device.id): counts are symbolic; bind the symbols with --dim or --input")
                 }
             } catch {
-                report.rooflineErrors.append("no latency on \(device.id): \(error.description)")
+                errors.append("no latency on \(device.id): \(error.description)")
             }
         }
-        return report
+        return results
     }
 
     /// The batch a throughput divides by: the leading dim of the first graph input, when known.

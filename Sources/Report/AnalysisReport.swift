@@ -18,6 +18,10 @@ public struct AnalysisReport: Sendable {
     public var rooflineBindings: [String: Int] = [:]
     /// Devices that got no figures, and why (symbolic counts, missing figures).
     public var rooflineErrors: [String] = []
+    /// `--target-latency` / `--target-throughput`: what a device needs, and which devices meet it.
+    public var target: TargetAnswer?
+    /// `--sweep`: one point per value and device.
+    public var sweep: [SweepPoint] = []
 
     public init(loaded: LoadedModel, shapes: ShapeInferenceResult, costs: CostReport) {
         self.loaded = loaded
@@ -67,5 +71,18 @@ public struct AnalysisReport: Sendable {
         result += rooflineErrors
         if let rooflineNote { result.append(rooflineNote) }
         return result
+    }
+}
+
+/// One `--sweep` value on one device.
+public struct SweepPoint: Sendable {
+    public var symbol: String
+    public var value: Int
+    public var roofline: RooflineResult
+
+    public init(symbol: String, value: Int, roofline: RooflineResult) {
+        self.symbol = symbol
+        self.value = value
+        self.roofline = roofline
     }
 }

@@ -5,6 +5,7 @@ import DeviceDB
 /// first device (its fusion group, time, compute, memory, bound, intensity) in one column each.
 public enum CSVRenderer {
     public static func render(_ report: AnalysisReport) -> String {
+        if !report.sweep.isEmpty { return sweep(report) }
         var header = "name,op,domain,output_shape,macs,flops,transcendentals,params,bytes_read,bytes_written,compute_dtype,status"
         let roofline = report.roofline
         if roofline != nil { header += ",fusion,group,time_s,compute_s,memory_s,bound,intensity" }
@@ -24,6 +25,19 @@ public enum CSVRenderer {
                            "\(share.memorySeconds)", share.bound.rawValue, share.intensity.map { "\($0)" } ?? ""]
             }
             lines.append(fields.map(quote).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `--sweep`: one row per value and device, for plotting.
+    static func sweep(_ report: AnalysisReport) -> String {
+        guard let symbol = report.sweep.first?.symbol else { return "" }
+        var lines = ["\(quote(symbol)),device,bound_s,estimate_s,per_s,bound,required_memory_bytes,fits"]
+        for point in report.sweep {
+            let f = point.roofline.figures
+            lines.append([String(point.value), point.roofline.device.id, f.map { "\($0.boundSeconds)" } ?? "", f.map { "\($0.estimateSeconds)" } ?? "",
+                          f.map { "\($0.perSecond)" } ?? "", f?.bound.rawValue ?? "", "\(point.roofline.requiredMemoryBytes)",
+                          point.roofline.fits.map { "\($0)" } ?? ""].map(quote).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -75,6 +75,19 @@ public enum JSONRenderer {
         if !report.rooflines.isEmpty || !report.rooflineErrors.isEmpty {
             members.append(("rooflines", .array(report.rooflines.map { roofline($0, report: report) })))
         }
+        if let target = report.target {
+            members.append(("target", .object([
+                ("latency_s", number(target.latencySeconds)),
+                ("required_bandwidth_bytes_per_s", number(target.requiredBandwidthBytesPerSecond)),
+                ("required_peak_tops", number(target.requiredOpsPerSecond / 1e12)),
+                ("bytes", number(target.bytes)), ("flops", number(target.flops)),
+                ("devices", .array(target.devicesMeetingEstimate.map { .string($0) })),
+                ("devices_bound", .array(target.devicesMeetingBound.map { .string($0) })),
+            ])))
+        }
+        if !report.sweep.isEmpty {
+            members.append(("sweep", .array(report.sweep.map(sweepPoint))))
+        }
         if includeNodes, let first = report.roofline {
             members.append(("groups", .array(first.groups.map(group))))
         }
@@ -150,12 +163,30 @@ public enum JSONRenderer {
             ("fits", result.fits.map { .bool($0) } ?? .null),
             ("partial", .bool(result.isPartial)),
         ]
+        members.append(("max_batch", result.maxBatch.map { .int($0) } ?? .null))
+        if let note = result.maxBatchNote { members.append(("max_batch_note", .string(note))) }
+        if let measured = result.measured {
+            members.append(("measured", .object([
+                ("latency_s", number(measured.latencySeconds)), ("achieved_tops", number(measured.achievedOpsPerSecond / 1e12)),
+                ("utilization", number(measured.utilization)), ("bandwidth_utilization", number(measured.bandwidthUtilization)),
+            ])))
+        }
         if result.isPartial { members.append(("partial_nodes", .array(result.partialNodes.map { .string($0.description) }))) }
         if !report.rooflineBindings.isEmpty {
             members.append(("bindings", .object(report.rooflineBindings.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })))
         }
         if let note = report.rooflineNote { members.append(("note", .string(note))) }
         return .object(members)
+    }
+
+    static func sweepPoint(_ point: SweepPoint) -> JSON {
+        let f = point.roofline.figures
+        return .object([
+            (point.symbol, .int(point.value)), ("device", .string(point.roofline.device.id)),
+            ("bound_s", number(f?.boundSeconds)), ("estimate_s", number(f?.estimateSeconds)), ("per_s", number(f?.perSecond)),
+            ("bound", f.map { .string($0.bound.rawValue) } ?? .null),
+            ("required_memory_bytes", number(point.roofline.requiredMemoryBytes)), ("fits", point.roofline.fits.map { .bool($0) } ?? .null),
+        ])
     }
 
     static func group(_ group: GroupRoofline) -> JSON {

@@ -20,6 +20,16 @@ public enum MarkdownRenderer {
                 lines.append("| \(roofline.device.shortName) | partial: \(roofline.partialNodes.count) node(s) uncosted |")
             }
         }
+        if let target = report.target {
+            lines += ["", "**Target \(Units.seconds(target.latencySeconds))**: needs ≥ \(Units.format(target.requiredBandwidthBytesPerSecond / 1e9)) GB/s and ≥ \(Units.format(target.requiredOpsPerSecond / 1e12)) T ops/s; met (estimate) by \(target.devicesMeetingEstimate.isEmpty ? "no device" : target.devicesMeetingEstimate.joined(separator: ", "))."]
+        }
+        if let symbol = report.sweep.first?.symbol {
+            lines += ["", "| \(symbol) | device | bound | estimate | limited by | per s | memory | fits |", "|---:|---|---:|---:|---|---:|---:|---|"]
+            for point in report.sweep {
+                let f = point.roofline.figures
+                lines.append("| \(point.value) | \(point.roofline.device.shortName) | \(f.map { "≥ " + Units.seconds($0.boundSeconds) } ?? "partial") | \(f.map { Units.seconds($0.estimateSeconds) } ?? "partial") | \(f?.bound.rawValue ?? "–") | \(f.map { Units.format($0.perSecond) } ?? "–") | \(Units.bytes(point.roofline.requiredMemoryBytes)) | \(point.roofline.fits.map { $0 ? "yes" : "no" } ?? "?") |")
+            }
+        }
         lines += ["", "| op | count | MACs | FLOPs | params | bytes moved | FLOPs % |", "|---|---:|---:|---:|---:|---:|---:|"]
         for row in TextRenderer.opTableCells(report).dropFirst() {
             lines.append("| " + row.joined(separator: " | ") + " |")

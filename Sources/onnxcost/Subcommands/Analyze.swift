@@ -24,6 +24,24 @@ struct Analyze: ParsableCommand {
     @Flag(help: "Charge every tensor between kernels to DRAM, even when it fits the device's last-level cache.")
     var noCacheReuse = false
 
+    @Option(help: ArgumentHelp("The symbol --device's max batch solves for (default: the first input's leading dim).", valueName: "symbol"))
+    var batchSymbol: String?
+
+    @Option(help: ArgumentHelp("What a device needs to run in this time (5ms), and which devices do.", valueName: "duration"))
+    var targetLatency: String?
+
+    @Option(help: ArgumentHelp("The same for a throughput (2000/s), divided into the batch.", valueName: "rate"))
+    var targetThroughput: String?
+
+    @Option(help: ArgumentHelp("Utilization of a measured run on each --device: its latency (12ms).", valueName: "duration"))
+    var measuredLatency: String?
+
+    @Option(help: ArgumentHelp("Utilization of a measured run on each --device: its throughput (900/s).", valueName: "rate"))
+    var measuredThroughput: String?
+
+    @Option(help: ArgumentHelp("Device figures along a symbol: batch=1,2,4 or batch=1..256*2 or sequence=128..1024+128.", valueName: "symbol=values"))
+    var sweep: String?
+
     @Option(help: "How many of the heaviest nodes to list.")
     var top = 10
 
@@ -37,6 +55,15 @@ struct Analyze: ParsableCommand {
         var options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, devices: device, devicesFile: devicesFile,
                                       fusion: !noFusion)
         options.cacheReuse = !noCacheReuse
+        options.questions.batchSymbol = batchSymbol
+        options.questions.targetLatency = try targetLatency.map(Quantities.seconds)
+        options.questions.targetThroughput = try targetThroughput.map(Quantities.rate)
+        options.questions.measuredLatency = try measuredLatency.map(Quantities.seconds)
+        options.questions.measuredThroughput = try measuredThroughput.map(Quantities.rate)
+        options.questions.sweep = try sweep.map(Quantities.sweep)
+        if (measuredLatency != nil || measuredThroughput != nil || sweep != nil) && device.isEmpty {
+            throw ValidationError("--measured-latency, --measured-throughput and --sweep need --device")
+        }
         let report: AnalysisReport
         do {
             report = try Analyzer.analyze(path: model.model, options: options)

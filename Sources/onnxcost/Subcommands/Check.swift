@@ -18,8 +18,8 @@ struct Check: ParsableCommand {
     @Flag(help: "Fail when any op has no shape or cost rule.") var noUnsupported = false
 
     func run() throws {
-        let budgets = try Budgets(params: maxParams.map(Self.parseCount), macs: maxMacs.map(Self.parseCount),
-                                  memory: maxMemory.map(Self.parseBytes), latency: maxLatency.map(Self.parseSeconds))
+        let budgets = try Budgets(params: maxParams.map(Quantities.count), macs: maxMacs.map(Quantities.count),
+                                  memory: maxMemory.map(Quantities.bytes), latency: maxLatency.map(Quantities.seconds))
         if budgets.latency != nil && device.isEmpty { throw ValidationError("--max-latency needs --device") }
         let options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, devices: device)
         let report: AnalysisReport
@@ -74,31 +74,5 @@ struct Check: ParsableCommand {
         var macs: Double?
         var memory: Double?
         var latency: Double?
-    }
-
-    static func parseCount(_ text: String) throws -> Double {
-        let scales: [(String, Double)] = [("T", 1e12), ("G", 1e9), ("B", 1e9), ("M", 1e6), ("K", 1e3), ("k", 1e3)]
-        for (suffix, scale) in scales where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)) { return value * scale }
-        }
-        guard let value = Double(text) else { throw ValidationError("not a count: '\(text)'") }
-        return value
-    }
-
-    static func parseBytes(_ text: String) throws -> Double {
-        let scales: [(String, Double)] = [("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1)]
-        for (suffix, scale) in scales where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)) { return value * scale }
-        }
-        guard let value = Double(text) else { throw ValidationError("not a byte size: '\(text)'") }
-        return value
-    }
-
-    static func parseSeconds(_ text: String) throws -> Double {
-        let scales: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("ns", 1e-9), ("s", 1)]
-        for (suffix, scale) in scales where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)) { return value * scale }
-        }
-        throw ValidationError("not a duration: '\(text)' (use e.g. 5ms)")
     }
 }
