@@ -16,13 +16,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CProtobufC",
-            path: "Modules/CProtobufC",
-            pkgConfig: "libprotobuf-c",
-            providers: [.apt(["libprotobuf-c-dev"]), .brew(["protobuf-c"])]
+        // Headers only: no pkg-config, whose `-lprotobuf-c` would link the shared library.
+        .systemLibrary(name: "CProtobufC", path: "Modules/CProtobufC", providers: [.apt(["libprotobuf-c-dev"]), .brew(["protobuf-c"])]),
+        // The static archive (Debian's libprotobuf-c-dev ships it): the binary runs without libprotobuf-c.so.1.
+        .target(
+            name: "CONNX", dependencies: ["CProtobufC"], path: "Sources/CONNX",
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libprotobuf-c.a"], .when(platforms: [.linux])),
+                             .linkedLibrary("protobuf-c", .when(platforms: [.macOS]))]
         ),
-        .target(name: "CONNX", dependencies: ["CProtobufC"], path: "Sources/CONNX"),
         .target(name: "ONNXGraph", path: "Sources/ONNXGraph", swiftSettings: swiftSettings),
         .target(name: "ONNXLoader", dependencies: ["CONNX", "ONNXGraph"], swiftSettings: swiftSettings),
         .target(name: "ShapeInference", dependencies: ["ONNXGraph"], swiftSettings: swiftSettings),

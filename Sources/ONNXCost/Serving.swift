@@ -48,12 +48,38 @@ extension Analyzer {
             : signature.cacheOutputs.count / 2
         let weights = Double(decode.costs.totals.weightBytes.intValue ?? 0)
         let total = decode.costs.totals.params.intValue ?? 0
+        // Without a cache the memory a step needs is a polynomial in the sequence (attention is
+        // quadratic): solve it for the longest context and the largest batch.
+        var contextMemory: SymbolicInt?, batchMemory: SymbolicInt?
+        if !signature.hasCache {
+            var bindings = prefillBindings
+            bindings[signature.sequenceSymbol] = nil
+            let free = price(loaded, options, binding: bindings, without: [signature.sequenceSymbol], registry: registry).costs
+            contextMemory = free.totals.weightBytes + free.fusion.peakActivationBytes
+            if let batchSymbol = signature.batchSymbol {
+                var byBatch = decodeBindings
+                byBatch[batchSymbol] = nil
+                let perBatch = price(loaded, options, binding: byBatch, without: [batchSymbol], registry: registry).costs
+                batchMemory = perBatch.totals.weightBytes + perBatch.fusion.peakActivationBytes
+            }
+        }
         for index in report.rooflines.indices {
             let device = report.rooflines[index].device
-            report.rooflines[index].llm = LLM.answer(
+            var answer = LLM.answer(
                 options: llm, signature: signature, prefill: prefillRooflines.first { $0.device.id == device.id },
                 decode: decodeRooflines.first { $0.device.id == device.id }, kvPerToken: kvPerToken, decodeWorkspaceBytes: workspace,
                 weightBytes: weights, hiddenSize: hidden, layers: layers, totalParameters: total, experts: experts, device: device)
+            if let capacity = device.memoryBytes {
+                if let contextMemory {
+                    let solved = Capacity.largestFitting(contextMemory, symbol: signature.sequenceSymbol, capacity: capacity * Double(llm.tensorParallel))
+                    answer.maxContext = solved.value.map { max($0 - 1, 0) }
+                    if let note = solved.note { answer.notes.append("longest context: \(note)") }
+                }
+                if let batchMemory, let batchSymbol = signature.batchSymbol {
+                    answer.maxBatch = Capacity.largestFitting(batchMemory, symbol: batchSymbol, capacity: capacity * Double(llm.tensorParallel)).value
+                }
+            }
+            report.rooflines[index].llm = answer
         }
     }
 
