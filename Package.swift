@@ -49,6 +49,11 @@ let package = Package(
         .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeInferenceTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
         .testTarget(name: "OperatorsTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        /// The cost layer's values (byte accounting, fusion plan), below the facade.
+        .testTarget(
+            name: "CostKernelsTests", dependencies: ["ONNXGraph", "ShapeInference", "CostKernels", "Operators"],
+            swiftSettings: swiftSettings
+        ),
         /// The device layer's values (roofline arithmetic, the table, published measurements), below the facade.
         .testTarget(
             name: "DeviceDBTests", dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB"],
