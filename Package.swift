@@ -59,6 +59,12 @@ let package = Package(
             name: "DeviceDBTests", dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB"],
             swiftSettings: swiftSettings
         ),
+        /// The report layer: renderers on analyses built below the facade.
+        .testTarget(
+            name: "ReportTests",
+            dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB", "Report"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "onnxcostTests", dependencies: ["ONNXCost"], exclude: ["Regressions"], swiftSettings: swiftSettings),
         /// libFuzzer target over the whole pipeline (tools/fuzz/run-analysis-fuzzer.sh); a replay tool otherwise.
         .executableTarget(name: "onnxcost-fuzz", dependencies: ["ONNXCost"], path: "tools/fuzz/Analysis", swiftSettings: swiftSettings),
