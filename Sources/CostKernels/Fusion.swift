@@ -44,6 +44,8 @@ public struct BoundaryTensor: Sendable {
     /// Distinct groups that read it, in order.
     public var consumerGroups: [Int]
     public var isGraphOutput: Bool
+    /// A KV cache appended in place: only its new tokens were ever on chip, so no cache keeps it.
+    public var isAppendedCache = false
 }
 
 /// The model as a deployed runtime runs it: fusion groups and the traffic between them.
@@ -279,7 +281,7 @@ extension CostPass.State {
                 let consumers = readers[output] ?? []
                 guard !consumers.isEmpty || graphOutputs.contains(output) else { continue }
                 boundary.append(BoundaryTensor(bytes: size[output] ?? 0, producerGroup: group, consumerGroups: consumers,
-                                               isGraphOutput: graphOutputs.contains(output)))
+                                               isGraphOutput: graphOutputs.contains(output), isAppendedCache: appends.contains(index)))
             }
         }
         return FusionPlan(groups: groups, boundaryTensors: boundary, groupOfNode: groupOf, roleOfNode: roles, peakActivationBytes: peak,

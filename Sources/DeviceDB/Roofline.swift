@@ -246,7 +246,7 @@ public enum Roofline {
         var touched = [Double](repeating: 0, count: plan.groups.count + 1)  // bytes touched before group g
         for group in plan.groups { touched[group.id + 1] = touched[group.id] + (double(group.bytesMoved) ?? .infinity) }
         for tensor in plan.boundaryTensors {
-            guard let bytes = double(tensor.bytes), bytes > 0, let producer = tensor.producerGroup else { continue }
+            guard let bytes = double(tensor.bytes), bytes > 0, let producer = tensor.producerGroup, !tensor.isAppendedCache else { continue }
             var previous = producer
             var everyReadHits = true
             for consumer in tensor.consumerGroups {
