@@ -1,3 +1,4 @@
+import Foundation
 import CostKernels
 import ONNXGraph
 
@@ -101,7 +102,7 @@ public enum LLM {
                     2 * Double(layers) * 2 * (n - 1) / n * b * Double(tokens) * Double(hidden) * width / link
                 }
                 allreduce = (time(options.context), time(1))
-                notes.append("tensor parallel over \(options.tensorParallel): 2 all-reduces of [batch, tokens, \(hidden)] per layer × \(layers) layers at \(Int((link / 1e9).rounded())) GB/s per direction")
+                notes.append("tensor parallel over \(options.tensorParallel): 2 all-reduces of [batch, tokens, \(hidden)] per layer × \(layers) layers at \(String(format: "%.0f", link / 1e9)) GB/s per direction")
             } else {
                 notes.append("tensor parallel: no interconnect figure or no hidden size found; all-reduces not priced (give --link-gbps)")
             }

@@ -1,3 +1,4 @@
+import Foundation
 import CostKernels
 import ONNXGraph
 
@@ -133,7 +134,7 @@ public enum Training {
         let allreduceSeconds: Double? = options.gpus > 1 ? link.map { allreduce / $0 } : 0
         if options.gpus > 1 {
             notes.append(link == nil ? "no interconnect figure for \(device.id): give --link-gbps"
-                : "all-reduce at \(Int((link! / 1e9).rounded())) GB/s per direction (\(options.linkBytesPerSecond == nil ? "the device's interconnect ÷ 2: vendors quote both directions" : "--link-gbps"))")
+                : "all-reduce at \(String(format: "%.0f", link! / 1e9)) GB/s per direction (\(options.linkBytesPerSecond == nil ? "the device's interconnect ÷ 2: vendors quote both directions" : "--link-gbps"))")
         }
 
         // Compute scales the forward estimate by FLOPs; memory adds the optimizer's read-modify-write
