@@ -148,3 +148,29 @@ enum RealExports {
         #expect(bound == closed["macs"] as? Int, "\(macs)")
     }
 }
+
+/// What onnxruntime runs, onnxcost analyzes (issue 9): spec violations are warnings naming the node.
+@Suite struct LenientQuantizationTests {
+    /// `quantize_static(per_channel=False)` (onnxruntime's default) writes every int32 bias
+    /// DequantizeLinear with a scale of shape [1] and a scalar zero point. onnxruntime runs it and
+    /// gives logits [1, 1000] (expected JSON); unbound, every dim resolves and logits are [batch, 1000].
+    @Test func ortPerTensorQDQMobileNetV2ResolvesEveryDim() throws {
+        let name = "mobilenet_v2_int8_qdq_tensor"
+        let expected = RealExports.expected(name)
+        let outputs = try #require(expected["outputs"] as? [String: [String: Any]], "missing Fixtures/expected/\(name).json")
+        #expect(outputs["output"]?["shape"] as? [Int] == [1, 1000])
+        let report = try Analyzer.analyze(path: RealExports.root.appendingPathComponent("models/\(name).onnx").path)
+        #expect(report.shapes.unresolved.isEmpty, "\(report.shapes.unresolved.prefix(3))")
+        let logits = try #require(report.shapes.outputs.first?.type.tensor?.shape)
+        #expect(logits == [.symbol("batch"), .value(1000)])
+        let errors = report.shapes.diagnostics.filter { $0.severity == .error }
+        #expect(errors.isEmpty, "\(errors.prefix(3))")
+        // Each bias DequantizeLinear gets a warning that names it.
+        let rankWarnings = report.shapes.diagnostics.filter { $0.severity == .warning && $0.message.contains("zero point rank") }
+        #expect(!rankWarnings.isEmpty)
+        #expect(rankWarnings.allSatisfy { $0.node?.opType == "DequantizeLinear" })
+        // MACs at batch 1 equal onnxruntime's shapes × the conv/gemm formula.
+        let reference = try #require((expected["reference_macs"] as? [String: Any])?["macs_total"] as? Int)
+        #expect(report.costs.totals.macs.substituting(["batch": 1]) == .value(reference))
+    }
+}
