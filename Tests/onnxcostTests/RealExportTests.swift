@@ -174,3 +174,69 @@ enum RealExports {
         #expect(report.costs.totals.macs.substituting(["batch": 1]) == .value(reference))
     }
 }
+
+/// GPT2LMHeadModel exported by `torch.onnx.export(dynamo=True)` with `input_ids` only and exporter-named
+/// dims (`s72` batch, `s70` sequence); the default (sdpa) attention builds its causal mask with
+/// Range/GatherND (issue 9).
+@Suite struct GPT2InputIdsOnlyTests {
+    static let batch = "s72", sequence = "s70"
+
+    /// GPT-2 small at batch 1, sequence S: L·(4·S·H² + 2·S²·H + 2·S·H·I) + S·H·V (closed form,
+    /// `closed_form.json`'s formula): 12·(4·128·768² + 2·128²·768 + 2·128·768·3072) + 128·768·50257
+    /// = 16,114,089,984 MACs at S = 128.
+    static func closedForm(sequence s: Int) -> Int {
+        let h = 768, l = 12, i = 3072, v = 50257
+        return l * (4 * s * h * h + 2 * s * s * h + 2 * s * h * i) + s * h * v
+    }
+
+    @Test func sequenceBoundLogitsKeepTheBatchAndMACsAreLinearInIt() throws {
+        let path = RealExports.root.appendingPathComponent("models/gpt2_dynamo_ids.onnx").path
+        var shapes = ShapeInferenceOptions()
+        shapes.dimBindings = [Self.sequence: 128]
+        let start = Date()
+        let report = try Analyzer.analyze(path: path, options: AnalysisOptions(shapes: shapes))
+        #expect(Date().timeIntervalSince(start) < 1, "the symbolic pass must stay bounded")
+        let logits = try #require(report.shapes.outputs.first?.type.tensor?.shape)
+        #expect(logits == [.symbol(Self.batch), .value(128), .value(50257)])
+        #expect(report.costs.totals.macs == .symbol(Self.batch) * .value(Self.closedForm(sequence: 128)))
+        // onnxruntime at [3, 128] (alt run of the expected JSON).
+        let alt = try #require(RealExports.expected("gpt2_dynamo_ids")["alt_run"] as? [String: Any])
+        let reference = try #require((alt["reference_macs"] as? [String: Any])?["macs_total"] as? Int)
+        #expect(report.costs.totals.macs.substituting([Self.batch: 3]) == .value(reference))
+        #expect(reference == 3 * Self.closedForm(sequence: 128))
+        #expect(report.shapes.unresolved.isEmpty)
+    }
+
+    @Test func unboundAnalysisIsBoundedAndQuadraticInSequenceOnly() throws {
+        let path = RealExports.root.appendingPathComponent("models/gpt2_dynamo_ids.onnx").path
+        let start = Date()
+        let report = try Analyzer.analyze(path: path)
+        #expect(Date().timeIntervalSince(start) < 1)
+        for (b, s) in [(2, 7), (3, 128)] {
+            #expect(report.costs.totals.macs.substituting([Self.batch: b, Self.sequence: s]) == .value(b * Self.closedForm(sequence: s)))
+        }
+    }
+
+    /// Exported from a batch-1 example, torch.export keeps `s72` on the input but specializes the
+    /// batch to 1 inside the graph (Reshape constants `[1, -1, 2304]`): onnxruntime refuses batch 2
+    /// (`batch2_onnxruntime_error`). The unbound answer `[1, 128·s72, 50257]` is the graph's own
+    /// arithmetic, valid only at s72 = 1; the analysis now says so on the node that assumes it, and
+    /// at batch 2 reports the broadcast error where onnxruntime fails.
+    @Test func batchOneExportSaysWhereItHolds() throws {
+        let name = "gpt2_dynamo_ids_b1"
+        let expected = RealExports.expected(name)
+        let ortError = try #require(expected["batch2_onnxruntime_error"] as? String, "missing Fixtures/expected/\(name).json")
+        #expect(ortError.contains("Shape mismatch"))
+        let path = RealExports.root.appendingPathComponent("models/\(name).onnx").path
+        var shapes = ShapeInferenceOptions()
+        shapes.dimBindings = [Self.sequence: 128]
+        let report = try Analyzer.analyze(path: path, options: AnalysisOptions(shapes: shapes))
+        let assumptions = report.shapes.diagnostics.filter { $0.message.contains("assumes 128*\(Self.batch) = 128") }
+        #expect(!assumptions.isEmpty)
+        #expect(assumptions.allSatisfy { $0.severity == .warning && $0.node != nil && $0.message.contains("i.e. \(Self.batch) = 1") })
+        // At the one binding where it holds, it equals onnxruntime and the closed form.
+        #expect(report.costs.totals.macs.substituting([Self.batch: 1]) == .value(Self.closedForm(sequence: 128)))
+        let atTwo = try RealExports.analyze(name, inputs: ["input_ids": [2, 7]])
+        #expect(atTwo.shapes.diagnostics.contains { $0.severity == .error && $0.message.contains("cannot broadcast") })
+    }
+}
