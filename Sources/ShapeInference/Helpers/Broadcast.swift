@@ -47,6 +47,9 @@ extension Broadcast {
                 for dim in symbolic {
                     lines.append("broadcasting axis \(axis) assumes \(dim) = \(known) (or 1)\(solution(dim, equal: known)); the result holds only there")
                 }
+            } else if symbolic.count > 1 {
+                let names = symbolic.map(\.description).joined(separator: " = ")
+                lines.append("broadcasting axis \(axis) assumes \(names) (or all but one are 1); the result holds only there")
             }
         }
         return lines
