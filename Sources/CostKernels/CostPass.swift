@@ -246,8 +246,14 @@ public struct CostPass {
                 let tensor = constantTensors[name] ?? inputTensors[index].map {
                     TensorData(name: name, dtype: $0.dtype, dims: $0.shape?.compactMap(\.intValue) ?? [], location: .inline(byteCount: 0), value: nil)
                 }
-                guard let tensor, isParameter(tensor, input: index, of: inference) else { continue }
+                guard var tensor, isParameter(tensor, input: index, of: inference) else { continue }
                 countedParams.insert(name)
+                // Packed narrow weights (MatMulNBits, MatMulBnb4, GatherBlockQuantized): logical elements.
+                var packedBytes: Int?
+                if let packed = PackedWeights.logical(node, input: index, stored: tensor) {
+                    tensor = TensorData(name: name, dtype: packed.dtype, dims: [packed.elements], location: tensor.location, value: nil)
+                    packedBytes = packed.bytes
+                }
                 // Hostile files declare constants of 2^62 elements: counts that overflow are unknown
                 // (with a warning naming the tensor), never a trap.
                 guard let count = tensor.elementCount else {
@@ -258,7 +264,7 @@ public struct CostPass {
                 }
                 params += .value(count)
                 let storedType = options.targetPrecision != nil && tensor.dtype.isFloatingPoint ? costedType(tensor.dtype) : tensor.dtype
-                let bytes = storedType.byteCount(elements: count)
+                let bytes = packedBytes ?? storedType.byteCount(elements: count)
                 let countFits = Self.accumulate(&totals.paramsByType, tensor.dtype, count)
                 var bytesFit = true
                 if let bytes {
