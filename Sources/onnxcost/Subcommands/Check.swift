@@ -21,7 +21,7 @@ struct Check: ParsableCommand {
         let budgets = try Budgets(params: maxParams.map(Self.parseCount), macs: maxMacs.map(Self.parseCount),
                                   memory: maxMemory.map(Self.parseBytes), latency: maxLatency.map(Self.parseSeconds))
         if budgets.latency != nil && device == nil { throw ValidationError("--max-latency needs --device") }
-        let options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, device: device)
+        let options = AnalysisOptions(shapes: try model.checkedShapeOptions(), precision: dtype, device: device)
         let report: AnalysisReport
         do { report = try Analyzer.analyze(path: model.model, options: options) } catch {
             Output.fail(kind: error.kind, message: error.description, format: .text)
