@@ -16,12 +16,27 @@ enum RealExports {
         return object
     }
 
-    /// Every model with an onnxruntime run recorded.
-    static let names: [String] = {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("expected").path)) ?? []
+    /// The fixtures `tools/fixtures/export_models.py` makes (each with an onnxruntime run). A test
+    /// checks the folder holds exactly these, so a missing or unlisted fixture fails instead of
+    /// silently dropping its cases.
+    static let committed: [String] = [
+        "bert_base", "bert_base_dynamo", "convnext_tiny", "deeplabv3_mobilenet_v3_large", "efficientnet_b0", "gpt2",
+        "gpt2_dynamo", "gpt2_dynamo_ids", "gpt2_dynamo_ids_b1", "inception_v3", "llama_tiny", "llama_tiny_dynamo",
+        "mobilenet_v2", "mobilenet_v2_int8_qdq_tensor", "mobilenet_v3_small", "resnet50", "resnet50_dynamo",
+        "resnet50_fp16", "resnet50_int8_qdq", "ssdlite320_mobilenet_v3_large", "swin_t", "vgg16", "vit_b_16",
+        "vit_b_16_dynamo",
+    ]
+
+    /// Every model with an onnxruntime run recorded: the committed list, so that missing files make
+    /// the parameterized tests fail (a `try?` listing of the folder gave zero cases, which pass).
+    static let names: [String] = committed
+
+    /// The expected JSONs found on disk that carry an onnxruntime run.
+    static func namesOnDisk() throws -> [String] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("expected").path)
         return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
             .filter { expected($0)["outputs"] != nil && expected($0)["file"] != nil }.sorted()
-    }()
+    }
 
     /// Outputs whose size depends on the data (NMS boxes): a named symbol is right there.
     static let dataDependentOutputs: Set<String> = ["ssdlite320_mobilenet_v3_large"]
@@ -39,10 +54,30 @@ enum RealExports {
     }
 }
 
+@Suite struct RealExportFixtureTests {
+    /// The folder holds every committed fixture, each with its graph and an onnxruntime run (two
+    /// bindings), and nothing unlisted.
+    @Test func fixtureSetIsComplete() throws {
+        #expect(try RealExports.namesOnDisk() == RealExports.committed.sorted())
+        for name in RealExports.committed {
+            let expected = RealExports.expected(name)
+            #expect(expected["outputs"] != nil && expected["alt_run"] != nil, "\(name): expected JSON without two runs")
+            let model = RealExports.root.appendingPathComponent("models/\(name).onnx").path
+            #expect(FileManager.default.fileExists(atPath: model), "\(model) is missing")
+        }
+    }
+
+    /// `expected` of a file that is not there is empty, and the tests that read it then fail.
+    @Test func missingExpectedIsEmpty() {
+        #expect(RealExports.expected("no_such_fixture").isEmpty)
+    }
+}
+
 @Suite struct RealExportShapeTests {
     @Test(arguments: RealExports.names)
     func outputsMatchOnnxruntime(name: String) throws {
         let expected = RealExports.expected(name)
+        try #require(expected["outputs"] != nil && expected["alt_run"] != nil, "\(name): no expected JSON with two runs")
         for run in [expected, expected["alt_run"] as? [String: Any]].compactMap({ $0 }) {
             let report = try RealExports.analyze(name, inputs: RealExports.inputs(run))
             #expect(report.shapes.unsupportedOps.isEmpty, "\(name): no rule for \(report.shapes.unsupportedOps)")
@@ -71,8 +106,10 @@ enum RealExports {
     @Test(arguments: RealExports.names)
     func macsMatchReference(name: String) throws {
         let expected = RealExports.expected(name)
+        try #require(expected["alt_run"] != nil, "\(name): no expected JSON with two runs")
         for run in [expected, expected["alt_run"] as? [String: Any]].compactMap({ $0 }) {
-            guard let reference = (run["reference_macs"] as? [String: Any])?["macs_total"] as? Int else { continue }
+            let reference = try #require((run["reference_macs"] as? [String: Any])?["macs_total"] as? Int,
+                                         "\(name): no onnxruntime reference MACs in \(RealExports.inputs(run))")
             let report = try RealExports.analyze(name, inputs: RealExports.inputs(run))
             #expect(report.costs.totals.macs == .value(reference), "\(name) \(RealExports.inputs(run))")
         }
