@@ -90,6 +90,11 @@ public struct PeakCandidate: Sendable, Equatable {
         // Quick rejection: negative with every symbol at 1.
         guard let atOne = difference.substituting(Dictionary(uniqueKeysWithValues: symbols.map { ($0, 1) }))?.constantValue,
               atOne >= 0 else { return false }
+        // Every non-constant term is increasing in each symbol ≥ 1: then d ≥ d(1, …, 1) ≥ 0.
+        if difference.terms.allSatisfy({ $0.coefficient >= 0 || $0.monomial.factors.isEmpty }) { return true }
+        // The shift expands (1 + t)^p: kept to small polynomials (real exports have degree ≤ 3 and
+        // a handful of terms), so a pathological one costs a comparison, not minutes.
+        guard difference.terms.count <= 32, difference.terms.allSatisfy({ $0.monomial.degree <= 6 }) else { return false }
         var shifted: SymbolicInt = 0
         for term in difference.terms {
             var product = SymbolicInt.value(term.coefficient)
@@ -452,6 +457,7 @@ public struct CostPass {
             let trackCandidates = sizes.values.contains { if case .polynomial = $0 { true } else { false } }
             var candidates: [PeakCandidate] = []
             var candidateValues: [Double] = []
+            var droppedCandidate = false
             for (step, node) in graph.nodes.enumerated() {
                 for name in node.node.outputs where !name.isEmpty {
                     guard let size = sizes[name] else { continue }
@@ -472,9 +478,12 @@ public struct CostPass {
                     peakRepresentative = liveRepresentative + innerRepresentative
                     peakNode = node.ref
                 }
-                if trackCandidates {
-                    Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: node.ref), to: &candidates,
-                                      representative: liveRepresentative + innerRepresentative, values: &candidateValues)
+                if trackCandidates, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: node.ref), to: &candidates,
+                                                      representative: liveRepresentative + innerRepresentative, values: &candidateValues),
+                   !droppedCandidate {
+                    droppedCandidate = true
+                    diagnostics.append(Diagnostic(.warning, node: node.ref,
+                        "cost: more than \(Self.peakCandidateLimit) candidate steps for the symbolic peak; the reported max(...) may be low at some sizes (bind the symbols for an exact peak)"))
                 }
                 for name in freeAt[step] ?? [] {
                     live = live - (sizes[name] ?? 0)
@@ -489,13 +498,14 @@ public struct CostPass {
         }
 
         /// The most candidates kept; past it the smallest (at the representative size) is dropped.
-        static let peakCandidateLimit = 16
+        static let peakCandidateLimit = 64
 
         /// Adds `candidate` unless another is ≥ it at every binding; drops those it is ≥ of.
+        @discardableResult
         static func addCandidate(_ candidate: PeakCandidate, to candidates: inout [PeakCandidate],
-                                 representative: Double, values: inout [Double]) {
-            if candidate.bytes == .unknown { return }
-            if candidates.contains(where: { PeakCandidate.isDominated(candidate.bytes, by: $0.bytes) }) { return }
+                                 representative: Double, values: inout [Double]) -> Bool {
+            if candidate.bytes == .unknown { return false }
+            if candidates.contains(where: { PeakCandidate.isDominated(candidate.bytes, by: $0.bytes) }) { return false }
             var index = candidates.count - 1
             while index >= 0 {
                 if PeakCandidate.isDominated(candidates[index].bytes, by: candidate.bytes) {
@@ -509,7 +519,9 @@ public struct CostPass {
             if candidates.count > peakCandidateLimit, let smallest = values.indices.min(by: { values[$0] < values[$1] }) {
                 candidates.remove(at: smallest)
                 values.remove(at: smallest)
+                return true
             }
+            return false
         }
     }
 }

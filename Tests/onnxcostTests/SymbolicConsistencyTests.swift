@@ -53,6 +53,13 @@ import Testing
             }
             if RealExports.dataDependentOutputs.contains(name) { continue }
             let peak = PeakCandidate.peak(ut.peakCandidates, at: b)
+            if unbound.costs.diagnostics.contains(where: { $0.message.contains("candidate steps for the symbolic peak") }) {
+                // Too many incomparable steps (the batch-1 GPT-2 export's s72^69 terms): the report
+                // says its max(...) may be low; it must never be high.
+                #expect(name == "gpt2_dynamo_ids_b1", "\(name): unexpected candidate overflow")
+                #expect(peak != nil && peak! <= (bt.peakActivationBytes.intValue ?? 0), "\(at)")
+                continue
+            }
             #expect(peak != nil && peak == bt.peakActivationBytes.intValue,
                     "\(at): peak max over \(ut.peakCandidates.map(\.bytes)) → \(String(describing: peak)), bound \(bt.peakActivationBytes)")
         }
