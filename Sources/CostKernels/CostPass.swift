@@ -42,7 +42,14 @@ public struct CostTotals: Sendable {
     public var params: SymbolicInt = 0
     public var weightBytes: SymbolicInt = 0
     public var activationBytes: SymbolicInt = 0
+    /// The peak of live activation bytes. With unbound symbols the peak tensor set can change with
+    /// the sizes (attention is quadratic in the sequence): then this is the opaque
+    /// `max(c1, c2, ...)` of `peakCandidates`, right at every binding.
     public var peakActivationBytes: SymbolicInt = 0
+    /// Live-byte counts, none of which is ≤ another at every binding (symbols ≥ 0): the exact peak
+    /// at any binding is the largest of them evaluated there. One entry when the peak is one
+    /// polynomial. Each names the node during which it is live.
+    public var peakCandidates: [PeakCandidate] = []
     public var memoryAccessBytes: SymbolicInt = 0
     /// MACs and FLOPs by compute precision (`float32`, `int8`...), for the roofline.
     public var macsByType: [DataType: SymbolicInt] = [:]
@@ -50,6 +57,58 @@ public struct CostTotals: Sendable {
     /// Parameter elements and stored bytes by stored element type.
     public var paramsByType: [DataType: Int] = [:]
     public var weightBytesByType: [DataType: Int] = [:]
+}
+
+/// One candidate for the activation peak: live bytes while `node` runs.
+public struct PeakCandidate: Sendable, Equatable {
+    public var bytes: SymbolicInt
+    public var node: NodeRef?
+
+    /// The peak at `bindings`: the largest candidate there (`nil` when one does not evaluate).
+    public static func peak(_ candidates: [PeakCandidate], at bindings: [String: Int]) -> Int? {
+        var best: Int?
+        for candidate in candidates {
+            guard let value = candidate.bytes.evaluated(bindings) else { return nil }
+            best = max(best ?? value, value)
+        }
+        return best
+    }
+
+    /// Whether `a ≤ b` at every binding of the symbols (dims are ≥ 1): `b − a` has no negative
+    /// coefficient, or has none once every plain symbol `s` is written `1 + t` (t ≥ 0). A sufficient
+    /// test: a pair it cannot order stays two candidates, never a wrong peak.
+    static func isDominated(_ a: SymbolicInt, by b: SymbolicInt) -> Bool {
+        let difference: Polynomial
+        switch b - a {
+        case .value(let d): return d >= 0
+        case .polynomial(let d): difference = d
+        case .unknown: return false
+        }
+        if difference.terms.allSatisfy({ $0.coefficient >= 0 }) { return true }
+        let symbols = difference.symbols
+        if symbols.contains(where: { $0.contains("(") }) { return false }
+        // Quick rejection: negative with every symbol at 1.
+        guard let atOne = difference.substituting(Dictionary(uniqueKeysWithValues: symbols.map { ($0, 1) }))?.constantValue,
+              atOne >= 0 else { return false }
+        // Every non-constant term is increasing in each symbol ≥ 1: then d ≥ d(1, …, 1) ≥ 0.
+        if difference.terms.allSatisfy({ $0.coefficient >= 0 || $0.monomial.factors.isEmpty }) { return true }
+        // The shift expands (1 + t)^p: kept to small polynomials (real exports have degree ≤ 3 and
+        // a handful of terms), so a pathological one costs a comparison, not minutes.
+        guard difference.terms.count <= 32, difference.terms.allSatisfy({ $0.monomial.degree <= 6 }) else { return false }
+        var shifted: SymbolicInt = 0
+        for term in difference.terms {
+            var product = SymbolicInt.value(term.coefficient)
+            for factor in term.monomial.factors {
+                for _ in 0..<factor.power { product = product * (.symbol(factor.symbol) + 1) }
+            }
+            shifted = shifted + product
+        }
+        switch shifted {
+        case .value(let d): return d >= 0
+        case .polynomial(let p): return p.terms.allSatisfy { $0.coefficient >= 0 }
+        case .unknown: return false
+        }
+    }
 }
 
 /// Ops whose compute is not counted, so no zero is silent.
@@ -107,6 +166,11 @@ public struct CostPass {
         let memory = state.activationMemory(shapes.main, inputs: shapes.inputs.map(\.name))
         totals.activationBytes = memory.sum
         totals.peakActivationBytes = memory.peak
+        totals.peakCandidates = memory.candidates
+        if memory.candidates.count > 1 {
+            let terms = memory.candidates.map(\.bytes.description).sorted()
+            totals.peakActivationBytes = .opaque("max(\(terms.joined(separator: ", ")))")
+        }
         for node in nodes where node.status == .costed || node.status == .noRule {
             totals.memoryAccessBytes += node.bytesRead + node.bytesWritten
         }
@@ -196,8 +260,14 @@ public struct CostPass {
                 let tensor = constantTensors[name] ?? inputTensors[index].map {
                     TensorData(name: name, dtype: $0.dtype, dims: $0.shape?.compactMap(\.intValue) ?? [], location: .inline(byteCount: 0), value: nil)
                 }
-                guard let tensor, isParameter(tensor, input: index, of: inference) else { continue }
+                guard var tensor, isParameter(tensor, input: index, of: inference) else { continue }
                 countedParams.insert(name)
+                // Packed narrow weights (MatMulNBits, MatMulBnb4, GatherBlockQuantized): logical elements.
+                var packedBytes: Int?
+                if let packed = PackedWeights.logical(node, input: index, stored: tensor) {
+                    tensor = TensorData(name: name, dtype: packed.dtype, dims: [packed.elements], location: tensor.location, value: nil)
+                    packedBytes = packed.bytes
+                }
                 // Hostile files declare constants of 2^62 elements: counts that overflow are unknown
                 // (with a warning naming the tensor), never a trap.
                 guard let count = tensor.elementCount else {
@@ -208,7 +278,7 @@ public struct CostPass {
                 }
                 params += .value(count)
                 let storedType = options.targetPrecision != nil && tensor.dtype.isFloatingPoint ? costedType(tensor.dtype) : tensor.dtype
-                let bytes = storedType.byteCount(elements: count)
+                let bytes = packedBytes ?? storedType.byteCount(elements: count)
                 let countFits = Self.accumulate(&totals.paramsByType, tensor.dtype, count)
                 var bytesFit = true
                 if let bytes {
@@ -356,7 +426,8 @@ public struct CostPass {
         /// Sum of intermediate tensors' bytes, and the peak of live bytes over the inference order:
         /// a tensor lives from its producer to its last consumer; graph inputs from the start, graph
         /// outputs to the end. Constants are weights, not activations.
-        mutating func activationMemory(_ graph: GraphInference, inputs: [String]) -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?) {
+        mutating func activationMemory(_ graph: GraphInference, inputs: [String])
+            -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?, candidates: [PeakCandidate]) {
             let steps = graph.nodes.count
             var lastUse: [String: Int] = [:]
             for (step, node) in graph.nodes.enumerated() {
@@ -396,6 +467,11 @@ public struct CostPass {
             var peak: SymbolicInt = live
             var peakRepresentative = liveRepresentative
             var peakNode: NodeRef?
+            // Non-dominated live sets (see `PeakCandidate`); only needed when sizes are symbolic.
+            let trackCandidates = sizes.values.contains { if case .polynomial = $0 { true } else { false } }
+            var candidates: [PeakCandidate] = []
+            var candidateValues: [Double] = []
+            var droppedCandidate = false
             for (step, node) in graph.nodes.enumerated() {
                 for name in node.node.outputs where !name.isEmpty {
                     guard let size = sizes[name] else { continue }
@@ -416,13 +492,50 @@ public struct CostPass {
                     peakRepresentative = liveRepresentative + innerRepresentative
                     peakNode = node.ref
                 }
+                if trackCandidates, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: node.ref), to: &candidates,
+                                                      representative: liveRepresentative + innerRepresentative, values: &candidateValues),
+                   !droppedCandidate {
+                    droppedCandidate = true
+                    diagnostics.append(Diagnostic(.warning, node: node.ref,
+                        "cost: more than \(Self.peakCandidateLimit) candidate steps for the symbolic peak; the reported max(...) may be low at some sizes (bind the symbols for an exact peak)"))
+                }
                 for name in freeAt[step] ?? [] {
                     live = live - (sizes[name] ?? 0)
                     liveRepresentative -= representativeSize[name] ?? 0
                 }
                 freeAt[step] = nil
             }
-            return (sum, peak, peakNode)
+            if !trackCandidates || candidates.isEmpty || peak == .unknown {
+                candidates = [PeakCandidate(bytes: peak, node: peakNode)]
+            }
+            return (sum, peak, peakNode, candidates)
+        }
+
+        /// The most candidates kept; past it the smallest (at the representative size) is dropped.
+        static let peakCandidateLimit = 64
+
+        /// Adds `candidate` unless another is ≥ it at every binding; drops those it is ≥ of.
+        @discardableResult
+        static func addCandidate(_ candidate: PeakCandidate, to candidates: inout [PeakCandidate],
+                                 representative: Double, values: inout [Double]) -> Bool {
+            if candidate.bytes == .unknown { return false }
+            if candidates.contains(where: { PeakCandidate.isDominated(candidate.bytes, by: $0.bytes) }) { return false }
+            var index = candidates.count - 1
+            while index >= 0 {
+                if PeakCandidate.isDominated(candidates[index].bytes, by: candidate.bytes) {
+                    candidates.remove(at: index)
+                    values.remove(at: index)
+                }
+                index -= 1
+            }
+            candidates.append(candidate)
+            values.append(representative)
+            if candidates.count > peakCandidateLimit, let smallest = values.indices.min(by: { values[$0] < values[$1] }) {
+                candidates.remove(at: smallest)
+                values.remove(at: smallest)
+                return true
+            }
+            return false
         }
     }
 }

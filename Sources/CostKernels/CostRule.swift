@@ -1,4 +1,5 @@
 import ONNXGraph
+import ShapeInference
 
 /// The compute of one node, as its cost rule states it. Bytes and params are not here: the cost
 /// pass derives them the same way for every op (inputs read, outputs written, constants consumed),
@@ -45,9 +46,12 @@ public enum CostError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Counts overflowed 64 bits.
     case overflow(String)
     case unsupported(String)
+    /// The geometry the cost needs is invalid (the shape rule's own error, kept typed).
+    case shape(ShapeError)
 
     public var description: String {
         switch self {
+        case .shape(let error): "geometry: \(error)"
         case .unknownShape(let what): "shape of \(what) is unknown"
         case .overflow(let what): "count overflows 64 bits: \(what)"
         case .unsupported(let what): "no cost rule: \(what)"

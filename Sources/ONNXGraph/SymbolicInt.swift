@@ -109,6 +109,12 @@ public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, Expressibl
         // `min(k, s)` against `s`: in a valid model they broadcast, so the larger one, `s`, wins.
         if a.isMinimum(involving: b) { return b }
         if b.isMinimum(involving: a) { return a }
+        // `c·m·n` against `m` (c ≥ 1, monomials): the first is ≥ the second at every binding of
+        // symbols ≥ 1, so where the broadcast is valid (equal, or the smaller is 1) the result is
+        // the larger. Keeps `[1,12,s·b,s·b] + [b,1,s,s]` a polynomial instead of nesting opaque
+        // `max(...)` names layer after layer (issue 9: GPT-2 exported from a batch-1 example).
+        if a.dominates(b) { return a }
+        if b.dominates(a) { return b }
         switch (a, b) {
         case (.value, .value): return nil
         case (.value, _): return a
@@ -118,6 +124,20 @@ public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, Expressibl
             let names = [a.description, b.description].sorted()
             return .opaque("max(\(names[0]), \(names[1]))")
         }
+    }
+
+    /// Whether both are single-term polynomials with positive coefficients, and this one's
+    /// coefficient is at least the other's and its monomial a multiple of the other's: then it is
+    /// ≥ `other` whenever every symbol is ≥ 1.
+    func dominates(_ other: SymbolicInt) -> Bool {
+        guard case .polynomial(let p) = self, case .polynomial(let q) = other, p.terms.count == 1, q.terms.count == 1 else { return false }
+        let (big, small) = (p.terms[0], q.terms[0])
+        guard small.coefficient > 0, big.coefficient >= small.coefficient, !small.monomial.factors.isEmpty else { return false }
+        if small.monomial.factors.contains(where: { $0.symbol.contains("(") }) { return false }
+        for factor in small.monomial.factors {
+            guard let match = big.monomial.factors.first(where: { $0.symbol == factor.symbol }), match.power >= factor.power else { return false }
+        }
+        return true
     }
 
     /// Whether this is the opaque `min(x, other)` that `minimum` builds.

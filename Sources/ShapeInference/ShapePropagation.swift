@@ -343,8 +343,15 @@ final class Engine {
         if let schema = inference.schema, schema.outputs.upperBound <= 64, ctx.outputValues.count < schema.outputs.upperBound {
             ctx.outputValues += Array(repeating: nil, count: schema.outputs.upperBound - ctx.outputValues.count)
         }
-        do {
+        do throws(ShapeError) {
             var outputs = try rule.inferShapes(&ctx)
+            // A negative size from the file (Expand's shape, Resize's sizes, CenterCropPad's shape
+            // of −5) is no size: the node fails, never a negative count downstream.
+            for output in outputs {
+                if let shape = output.tensor?.shape, let negative = shape.first(where: { ($0.intValue ?? 0) < 0 }) {
+                    throw .incompatibleDims("output dim \(negative) is negative (in \(shape.map(\.description).joined(separator: "x")))")
+                }
+            }
             if outputs.count < node.outputs.count {
                 outputs += Array(repeating: .unknown, count: node.outputs.count - outputs.count)
             }

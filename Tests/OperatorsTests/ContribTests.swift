@@ -267,3 +267,64 @@ func contribInvalidAttributesThrow(_ n: Node) {
     let attention = ms("Attention", ["x", "w"], attrs: ["num_heads": .int(12)])
     #expect(throws: ShapeError.self) { _ = try run(attention, opset: 1, inputs: [t(.float, 1, 4, 768), t(.float, 768, 2310)]) }
 }
+
+// MARK: - One geometry per family (issue 9)
+
+/// The contrib conv and pool ops use ONNX's conv/pool geometry (`ConvPool`), as Conv and
+/// AveragePool do: explicit pads win over auto_pad, an empty auto_pad means NOTSET, ceil mode drops
+/// a last window that would start in the right padding, and an output ≤ 0 is an error.
+@Suite struct ContribGeometryTests {
+    // Explicit pads [1,1,1,1] with auto_pad VALID: ONNX's inference uses the pads → 8 + 2 − 3 + 1 = 8.
+    @Test func explicitPadsWinOverAutoPad() throws {
+        let conv = ms("FusedConv", ["x", "w"], attrs: ["pads": .ints([1, 1, 1, 1]), "auto_pad": .string("VALID")])
+        let result = try run(conv, opset: 1, inputs: [t(.float, 1, 2, 8, 8), t(.float, 4, 2, 3, 3)])
+        #expect(result.types == [t(.float, 1, 4, 8, 8)])
+    }
+
+    @Test func emptyAutoPadIsNotSet() throws {
+        let conv = ms("FusedConv", ["x", "w"], attrs: ["auto_pad": .string("")])
+        let result = try run(conv, opset: 1, inputs: [t(.float, 1, 2, 8, 8), t(.float, 4, 2, 3, 3)])
+        #expect(result.types == [t(.float, 1, 4, 6, 6)])
+    }
+
+    // Input 4, kernel 2, stride 2, pads [0,2]: ceil((4 + 2 − 2)/2) + 1 = 3, but the third window
+    // starts at 2·2 = 4 ≥ 4, inside the right padding → dropped (ONNX, PyTorch): 2.
+    @Test func ceilModeDropsALastWindowInThePadding() throws {
+        let pool = ms("QLinearAveragePool", ["x", "xs", "xz", "ys", "yz"],
+                      attrs: ["kernel_shape": .ints([2]), "strides": .ints([2]), "pads": .ints([0, 2]), "ceil_mode": .int(1)])
+        let result = try run(pool, opset: 1, inputs: [t(.uint8, 1, 3, 4), t(.float), t(.uint8), t(.float), t(.uint8)])
+        #expect(result.types == [t(.uint8, 1, 3, 2)])
+        // torch.nn.AvgPool1d(2, 2, ceil_mode=True) on length 5 → 3 (the last window starts at 4 < 5).
+        let five = try run(pool, opset: 1, inputs: [t(.uint8, 1, 3, 5), t(.float), t(.uint8), t(.float), t(.uint8)])
+        #expect(five.types == [t(.uint8, 1, 3, 3)])
+    }
+
+    @Test func outputBelowOneIsAnError() {
+        let conv = ms("FusedConv", ["x", "w"])
+        #expect(opsErrorKind { _ = try run(conv, opset: 1, inputs: [t(.float, 1, 2, 2, 2), t(.float, 4, 2, 3, 3)]) } == "incompatibleDims")
+    }
+
+    /// Cost rules keep the geometry's error typed.
+    @Test func costErrorsStayTyped() throws {
+        let matmul = ms("FusedMatMul", ["a", "b"])
+        let ctx = CostContext(node: matmul, opset: 1, inputs: [TensorType(dtype: .float, shape: [2, 3]), TensorType(dtype: .float, shape: [4, 5])],
+                              outputs: [nil], inputValues: [nil, nil])
+        let op = try FusedMatMulOp(node: matmul, opset: 1)
+        do throws(CostError) {
+            _ = try op.cost(ctx)
+            Issue.record("incompatible inner dims were costed")
+        } catch {
+            if case .shape(let shapeError) = error, case .incompatibleDims = shapeError {} else { Issue.record("untyped: \(error)") }
+        }
+        let norm = ms("SimplifiedLayerNormalization", ["x", "s"], attrs: ["axis": .int(5)])
+        let normCtx = CostContext(node: norm, opset: 1, inputs: [TensorType(dtype: .float, shape: [2, 3]), TensorType(dtype: .float, shape: [3])],
+                                  outputs: [nil], inputValues: [nil, nil])
+        let normOp = try SimplifiedLayerNormalizationOp(node: norm, opset: 1)
+        do throws(CostError) {
+            _ = try normOp.cost(normCtx)
+            Issue.record("an out-of-range axis was costed")
+        } catch {
+            if case .shape = error {} else { Issue.record("untyped: \(error)") }
+        }
+    }
+}

@@ -100,3 +100,55 @@ enum CLI {
         #expect(result.stdout.contains("NVIDIA T4"))
     }
 }
+
+/// Flags that name nothing, or sizes that are not sizes, are errors (exit 2) listing the valid
+/// names; `--strict` says why it fails (issue 9).
+@Suite struct CLIBindingTests {
+    static let resnet = CLI.root.appendingPathComponent("Fixtures/models/resnet50.onnx").path
+
+    @Test(arguments: [
+        (["--input", "inptu=8x3x224x224"], "its inputs are input"),
+        (["--dim", "btach=8"], "its symbols are batch"),
+        (["--input", "input=1xZx-3"], "size -3 is not positive"),
+        (["--input", "input=-1x3x224x224"], "size -1 is not positive"),
+        (["--input", "input=0x3x224x224"], "size 0 is not positive"),
+        (["--input", "input=1x3x2.5x224"], "'2.5' is neither"),
+        (["--input", "input=1x3x224"], "rank 4"),
+        (["--dim", "batch=0"], "positive integer"),
+        (["--dim", "batch=-2"], "positive integer"),
+    ])
+    func invalidBindingExitsTwo(arguments: [String], message: String) throws {
+        for command in [[], ["shapes"], ["check"]] {
+            let result = try CLI.run(command + [Self.resnet] + arguments)
+            #expect(result.status == 2, "\(command + arguments): \(result.stdout)")
+            #expect(result.stderr.contains(message), "\(command + arguments): \(result.stderr)")
+        }
+        let json = try CLI.run([Self.resnet, "--format", "json"] + arguments)
+        #expect(json.status == 2)
+    }
+
+    @Test func validBindingsStillWork() throws {
+        #expect(try CLI.run([Self.resnet, "--dim", "batch=8"]).status == 0)
+        #expect(try CLI.run([Self.resnet, "--input", "input=2x3x224x224"]).status == 0)
+        // A symbol the user introduces in --input may be bound by --dim.
+        #expect(try CLI.run([Self.resnet, "--input", "input=2x3xHxH", "--dim", "H=224"]).status == 0)
+    }
+
+    @Test func strictSaysWhy() throws {
+        let result = try CLI.run([CLI.fixture("all_attributes.onnx"), "--strict"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("--strict: 1 node without a cost rule (test.attrs.AllAttrs×1)"), "stderr: \(result.stderr)")
+        #expect(try CLI.run([Self.resnet, "--strict"]).status == 0)
+    }
+
+    /// In `scan`, zoos differ: a symbol one model lacks is fine; one no model has is warned at the end.
+    @Test func scanWarnsOnlyForSymbolsNoModelHas() throws {
+        let models = CLI.root.appendingPathComponent("Fixtures/models")
+        let result = try CLI.run(["scan", models.appendingPathComponent("resnet50.onnx").path,
+                                  models.appendingPathComponent("gpt2.onnx").path, "--dim", "sequence=16", "--dim", "nosuch=3"])
+        #expect(result.status == 0)
+        #expect(!result.stderr.contains("--dim sequence"))
+        #expect(result.stderr.contains("--dim nosuch: no scanned model has an input with that symbol"), "stderr: \(result.stderr)")
+        #expect(try CLI.run(["scan", models.appendingPathComponent("resnet50.onnx").path, "--dim", "batch=0"]).status == 2)
+    }
+}

@@ -251,13 +251,6 @@ enum Samples {
 /// child process as a known issue; when its owner fixes it, the known issue stops being recorded,
 /// the test fails, and the entry (and the `known-crash-` prefix of its regression file) must go.
 enum KnownCrashes {
-    static let convGroupOverflow: Comment =
-        "Sources/Operators/NN/Convolution.swift (ConvGeometry.outputShape, line 30 when found): `perGroup * group` traps (arithmetic overflow) for group = 2^62"
-    static let scanArityOverflow: Comment =
-        "Sources/Operators/ControlFlow/ControlFlow.swift (ScanOp.inferShapes, the arity guard): `offset + scanInputCount` traps (arithmetic overflow) at opset 8 with num_scan_inputs = Int64.max"
-    static let polynomialPowerOverflow: Comment =
-        "Sources/ONNXGraph/Polynomial.swift (Monomial.multiplied, line 40 when found): `power + power` traps (arithmetic overflow) for batch^(2^63), reached from BinaryMathOp.fold (Operators/Math/Elementwise.swift:72) squaring a Shape value 63+ times"
-
     // All three were fixed in the lead's pass (overflow-checked products and powers, a Scan arity
     // guard without arithmetic); the tables stay, empty, for the next one found.
     static let hostileGraphs: [String: Comment] = [:]
@@ -1272,7 +1265,21 @@ extension ModelLoader {
     }
 
     @Test func regressionFolderIsPresent() {
-        #expect(!Self.files().isEmpty, "no files under \(Robust.regressions.path)")
+        // Five crashers were found and fixed (conv group, Scan arity, symbolic power, params
+        // overflow, Flatten without outputs); the corpus only grows.
+        #expect(Self.files().count >= 5, "\(Self.files().count) files under \(Robust.regressions.path)")
+    }
+
+    /// Every known-crash entry names a case that exists: a stale entry (its case renamed or gone)
+    /// would otherwise skip nothing and hide nothing, silently.
+    @Test func knownCrashEntriesNameRealCases() {
+        let attributeLabels = Set(RobustGraphTests.attributeCases.map(\.label))
+        for label in KnownCrashes.attributeCases.keys { #expect(attributeLabels.contains(label), "stale KnownCrashes.attributeCases[\(label)]") }
+        let graphLabels = Set(RobustGraphTests.hostileGraphCases.map(\.label))
+        for label in KnownCrashes.hostileGraphs.keys { #expect(graphLabels.contains(label), "stale KnownCrashes.hostileGraphs[\(label)]") }
+        let files = Set(Self.files())
+        for file in KnownCrashes.regressionFiles.keys { #expect(files.contains(file), "stale KnownCrashes.regressionFiles[\(file)]") }
+        #expect(!attributeLabels.isEmpty && !graphLabels.isEmpty)
     }
 
     /// Files named `known-crash-*` still crash in code this suite does not own; each is listed in

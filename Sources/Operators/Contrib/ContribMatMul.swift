@@ -9,7 +9,7 @@ import CostKernels
 /// The FusedMatMul geometry: `transBatch` moves the first axis before the last (perm
 /// `[1, ..., r-2, 0, r-1]`), then `trans` swaps the last two, then numpy matmul.
 private func contribFusedMatMul(_ a: [Dim], _ b: [Dim], transA: Bool, transB: Bool, transBatchA: Bool, transBatchB: Bool)
-    throws(ShapeError) -> (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim) {
+    throws(ShapeError) -> MatMulGeometry {
     func permute(_ s: [Dim], trans: Bool, transBatch: Bool) throws(ShapeError) -> [Dim] {
         var s = s
         if transBatch {
@@ -19,8 +19,8 @@ private func contribFusedMatMul(_ a: [Dim], _ b: [Dim], transA: Bool, transB: Bo
         if trans, s.count >= 2 { s.swapAt(s.count - 1, s.count - 2) }
         return s
     }
-    return try ContribShape.matmul(try permute(a, trans: transA, transBatch: transBatchA),
-                                   try permute(b, trans: transB, transBatch: transBatchB))
+    return try MatMulGeometry(a: try permute(a, trans: transA, transBatch: transBatchA),
+                              b: try permute(b, trans: transB, transBatch: transBatchB))
 }
 
 /// Gemm geometry: A `[M,K]` (`[K,M]` with transA), B `[K,N]` (`[N,K]` with transB) → `[M,N]`.
@@ -50,7 +50,7 @@ struct FusedMatMulOp: Operator {
         scaled = try node.float("alpha", default: 1) != 1
     }
 
-    func geometry(_ a: [Dim], _ b: [Dim]) throws(ShapeError) -> (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim) {
+    func geometry(_ a: [Dim], _ b: [Dim]) throws(ShapeError) -> MatMulGeometry {
         try contribFusedMatMul(a, b, transA: transA && a.count > 1, transB: transB && b.count > 1,
                                transBatchA: transBatchA, transBatchB: transBatchB)
     }
@@ -58,14 +58,14 @@ struct FusedMatMulOp: Operator {
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         let a = try ctx.tensor(0)
         guard let sa = a.shape, let sb = try ctx.tensor(1).shape else { return [.tensor(TensorType(dtype: a.dtype, shape: nil))] }
-        return [.tensor(TensorType(dtype: a.dtype, shape: try geometry(sa, sb).shape))]
+        return [.tensor(TensorType(dtype: a.dtype, shape: try geometry(sa, sb).output))]
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        let g: (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim)
-        do { g = try geometry(try ctx.inputShape(0), try ctx.inputShape(1)) } catch { throw .unknownShape("matmul geometry: \(error)") }
-        let out = g.shape.product
-        return .macs(g.batch * g.m * g.n * g.k, extraFLOPs: scaled ? out * .value(Conventions.arithmetic) : 0)
+        let sa = try ctx.inputShape(0), sb = try ctx.inputShape(1)
+        let g: MatMulGeometry
+        do { g = try geometry(sa, sb) } catch { throw .shape(error) }
+        return .macs(g.macs, extraFLOPs: scaled ? g.output.product * .value(Conventions.arithmetic) : 0)
     }
 }
 
@@ -107,9 +107,8 @@ struct FusedGemmOp: Operator {
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let g: (m: Dim, k: Dim, n: Dim)
-        do { g = try contribGemm(try ctx.inputShape(0), try ctx.inputShape(1), transA: transA, transB: transB) } catch {
-            throw .unknownShape("gemm geometry: \(error)")
-        }
+        let sa = try ctx.inputShape(0), sb = try ctx.inputShape(1)
+        do { g = try contribGemm(sa, sb, transA: transA, transB: transB) } catch { throw .shape(error) }
         let out = g.m * g.n
         let perOutput = (alphaScaled ? 1 : 0) + (ctx.hasInput(2) ? 1 + (betaScaled ? 1 : 0) : 0) + activation.flops
         var cost = OpCost.macs(g.m * g.n * g.k, extraFLOPs: out * .value(perOutput))
@@ -131,14 +130,15 @@ struct GemmFastGeluOp: Operator {
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         let x = try ctx.tensor(0)
         guard let sa = x.shape, let sb = try ctx.tensor(1).shape else { return [.tensor(TensorType(dtype: x.dtype, shape: nil))] }
-        return [.tensor(TensorType(dtype: x.dtype, shape: try ContribShape.matmul(sa, sb).shape))]
+        return [.tensor(TensorType(dtype: x.dtype, shape: try MatMulGeometry(a: sa, b: sb).output))]
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        let g: (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim)
-        do { g = try ContribShape.matmul(try ctx.inputShape(0), try ctx.inputShape(1)) } catch { throw .unknownShape("matmul geometry") }
-        let out = g.shape.product
-        var cost = OpCost.macs(g.batch * g.m * g.n * g.k,
+        let sa = try ctx.inputShape(0), sb = try ctx.inputShape(1)
+        let g: MatMulGeometry
+        do { g = try MatMulGeometry(a: sa, b: sb) } catch { throw .shape(error) }
+        let out = g.output.product
+        var cost = OpCost.macs(g.macs,
                                extraFLOPs: out * .value(Conventions.geluTanh + (ctx.hasInput(2) ? Conventions.arithmetic : 0)))
         cost.transcendentals = out
         return cost
@@ -150,12 +150,12 @@ struct GemmFastGeluOp: Operator {
 /// Conv output shape (NCHW, or NHWC with `channelsLast`) and MACs = output elements × weight
 /// elements per output channel (`Cin/group × kernel`).
 struct ContribConv {
-    let geometry: ContribConvGeometry
+    let geometry: ConvPool.Attributes
     let group: Int
     let channelsLast: Bool
 
     init(node: Node, channelsLast: Bool) throws(ShapeError) {
-        geometry = try ContribConvGeometry(node: node)
+        geometry = try ConvPool.Attributes(node: node)
         group = try node.int("group", default: 1)
         guard group > 0 else { throw .invalidAttribute(name: "group", reason: "must be positive, got \(group)") }
         self.channelsLast = channelsLast
@@ -168,7 +168,8 @@ struct ContribConv {
         let spatial = channelsLast ? Array(x[1..<(x.count - 1)]) : Array(x.dropFirst(2))
         let channels = channelsLast ? x[x.count - 1] : x[1]
         try ContribShape.requireEqual(channels, w[1] * .value(group), "input channels vs weight channels × group")
-        let out = try geometry.outputSpatial(spatial, kernel: geometry.kernelDims(weight: w, spatialRank: spatial.count))
+        let kernel: [Int?] = geometry.kernelShape ?? w.dropFirst(2).map(\.intValue)
+        let out = try ConvPool.outputSpatial(input: spatial, kernel: kernel, attributes: geometry)
         return channelsLast ? [x[0]] + out + [w[0]] : [x[0], w[0]] + out
     }
 
@@ -334,18 +335,19 @@ struct ContribIntegerMatMulOp<Kind: ContribIntegerMatMulKind>: Operator {
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         let dtype = try Kind.outputType(ctx)
         guard let sa = try ctx.tensor(0).shape, let sb = try ctx.tensor(1).shape else { return [.tensor(TensorType(dtype: dtype, shape: nil))] }
-        return [.tensor(TensorType(dtype: dtype, shape: try ContribShape.matmul(sa, sb).shape))]
+        return [.tensor(TensorType(dtype: dtype, shape: try MatMulGeometry(a: sa, b: sb).output))]
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let a = try ctx.inputShape(0)
-        let g: (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim)
-        do { g = try ContribShape.matmul(a, try ctx.inputShape(1)) } catch { throw .unknownShape("matmul geometry") }
-        let out = g.shape.product
+        let sb = try ctx.inputShape(1)
+        let g: MatMulGeometry
+        do { g = try MatMulGeometry(a: a, b: sb) } catch { throw .shape(error) }
+        let out = g.output.product
         let perOutput = (Kind.rescales ? 1 : 0) + (Kind.biasInput.map { ctx.hasInput($0) ? 1 : 0 } ?? 0)
         var extra = out * .value(perOutput)
         if Kind.quantizesA { extra += a.product * .value(Conventions.contribDynamicQuantize) }
-        return .macs(g.batch * g.m * g.n * g.k, extraFLOPs: extra, computeType: Kind.computeType)
+        return .macs(g.macs, extraFLOPs: extra, computeType: Kind.computeType)
     }
 }
 
@@ -396,9 +398,8 @@ struct QGemmOp: Operator {
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let g: (m: Dim, k: Dim, n: Dim)
-        do { g = try contribGemm(try ctx.inputShape(0), try ctx.inputShape(3), transA: transA, transB: transB) } catch {
-            throw .unknownShape("gemm geometry")
-        }
+        let sa = try ctx.inputShape(0), sb = try ctx.inputShape(3)
+        do { g = try contribGemm(sa, sb, transA: transA, transB: transB) } catch { throw .shape(error) }
         let perOutput = 1 + (ctx.hasInput(6) ? 1 : 0) + (ctx.hasInput(7) ? Conventions.contribRequantize : 0)
         return .macs(g.m * g.n * g.k, extraFLOPs: g.m * g.n * .value(perOutput), computeType: .int8)
     }

@@ -12,12 +12,6 @@ private func contribReducedShape(_ shape: [Dim], axis: Int) -> [Dim] {
     shape.enumerated().map { $0.offset < axis ? $0.element : 1 }
 }
 
-/// Cost of normalizing `shape` over its dims from `axis`: `perElement` FLOPs per element, 1 rsqrt per row.
-private func contribNormCost(_ shape: [Dim], axis: Int, perElement: Int) -> OpCost {
-    let elements = shape.product, rows = Array(shape.prefix(axis)).product
-    return OpCost(flops: elements * .value(perElement) + rows * .value(Conventions.transcendental), transcendentals: rows)
-}
-
 // MARK: - SkipLayerNormalization
 
 /// `LayerNorm(input + skip (+ bias))` over the last axis, with optional saved statistics and sum.
@@ -36,7 +30,7 @@ struct SkipLayerNormalizationOp: Operator {
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
         let adds = Conventions.arithmetic * (ctx.hasInput(4) ? 2 : 1)
-        return contribNormCost(shape, axis: max(shape.count - 1, 0), perElement: Conventions.layerNorm + adds)
+        return try rowNormalizationCost(shape: shape, axis: -1, flopsPerElement: Conventions.layerNorm + adds)
     }
 }
 
@@ -74,7 +68,7 @@ struct SkipSimplifiedLayerNormalizationOp: Operator {
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
         let adds = Conventions.arithmetic * (ctx.hasInput(3) ? 2 : 1)
-        return contribNormCost(shape, axis: max(shape.count - 1, 0), perElement: Conventions.rmsNorm + adds)
+        return try rowNormalizationCost(shape: shape, axis: -1, flopsPerElement: Conventions.rmsNorm + adds)
     }
 }
 
@@ -96,9 +90,7 @@ struct SimplifiedLayerNormalizationOp: Operator {
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
-        let a: Int
-        do { a = try Axes.normalize(axis, rank: shape.count) } catch { throw .unknownShape("axis out of range") }
-        return contribNormCost(shape, axis: a, perElement: Conventions.rmsNorm)
+        return try rowNormalizationCost(shape: shape, axis: axis, flopsPerElement: Conventions.rmsNorm)
     }
 }
 
@@ -139,9 +131,7 @@ struct ContribLayerNormalizationOp: Operator {
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
-        let a: Int
-        do { a = try Axes.normalize(axis, rank: shape.count) } catch { throw .unknownShape("axis out of range") }
-        return contribNormCost(shape, axis: a, perElement: Conventions.layerNorm)
+        return try rowNormalizationCost(shape: shape, axis: axis, flopsPerElement: Conventions.layerNorm)
     }
 }
 
@@ -178,7 +168,7 @@ struct EmbedLayerNormalizationOp: Operator {
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let out = try ctx.outputShape(0)
         let adds = Conventions.arithmetic * (ctx.hasInput(4) ? 2 : 1)
-        var cost = contribNormCost(out, axis: max(out.count - 1, 0), perElement: Conventions.layerNorm + adds)
+        var cost = try rowNormalizationCost(shape: out, axis: -1, flopsPerElement: Conventions.layerNorm + adds)
         if ctx.hasInput(7) { cost.flops += try ctx.inputElements(7) * .value(Conventions.reduceStep) }
         return cost
     }

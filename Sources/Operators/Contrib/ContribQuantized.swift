@@ -166,13 +166,13 @@ struct QLinearGlobalAveragePoolOp: Operator {
 /// Cost per output element: kernel elements (sum) + 1 divide + dequantize + requantize.
 struct QLinearAveragePoolOp: Operator {
     static let schema = OpSchema(type: "QLinearAveragePool", domain: "com.microsoft", inputs: 4...5, outputs: 1...1)
-    let geometry: ContribConvGeometry
+    let geometry: ConvPool.Attributes
     let kernel: [Int]
     let channelsLast: Bool
 
     init(node: Node, opset: Int) throws(ShapeError) {
-        geometry = try ContribConvGeometry(node: node, ceilMode: try node.int("ceil_mode", default: 0) != 0)
-        guard let kernel = geometry.kernel else { throw .missingAttribute("kernel_shape") }
+        geometry = try ConvPool.Attributes(node: node, useDilations: false)
+        guard let kernel = geometry.kernelShape else { throw .missingAttribute("kernel_shape") }
         self.kernel = kernel
         channelsLast = try node.int("channels_last", default: 0) != 0
     }
@@ -182,7 +182,7 @@ struct QLinearAveragePoolOp: Operator {
         guard let shape = x.shape else { return [.tensor(x)] }
         guard shape.count == kernel.count + 2 else { throw .rankMismatch("input rank \(shape.count) vs kernel rank \(kernel.count)") }
         let spatial = channelsLast ? Array(shape[1..<(shape.count - 1)]) : Array(shape.dropFirst(2))
-        let out = try geometry.outputSpatial(spatial, kernel: kernel.map(Dim.value))
+        let out = try ConvPool.outputSpatial(input: spatial, kernel: kernel, attributes: geometry)
         let full = channelsLast ? [shape[0]] + out + [shape[shape.count - 1]] : [shape[0], shape[1]] + out
         return [.tensor(TensorType(dtype: x.dtype, shape: full))]
     }

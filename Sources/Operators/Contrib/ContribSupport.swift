@@ -65,21 +65,6 @@ enum ContribShape {
         if let x = a.intValue, let y = b.intValue { return .value(Swift.max(x, y)) }
         return b
     }
-
-    /// numpy `matmul` shapes: returns the output shape and (batch elements, M, K, N).
-    static func matmul(_ a: [Dim], _ b: [Dim]) throws(ShapeError) -> (shape: [Dim], batch: Dim, m: Dim, k: Dim, n: Dim) {
-        guard !a.isEmpty, !b.isEmpty else { throw .rankMismatch("matmul operands must have rank ≥ 1") }
-        let a2 = a.count == 1 ? [1, a[0]] : a
-        let b2 = b.count == 1 ? [b[0], 1] : b
-        let m = a2[a2.count - 2], k = a2[a2.count - 1]
-        let kb = b2[b2.count - 2], n = b2[b2.count - 1]
-        try requireEqual(k, kb, "matmul inner dimensions")
-        let batch = try Broadcast.shape([Array(a2.dropLast(2)), Array(b2.dropLast(2))])
-        var shape = batch
-        if a.count > 1 { shape.append(m) }
-        if b.count > 1 { shape.append(n) }
-        return (shape, batch.product, m, k.isKnown ? k : kb, n)
-    }
 }
 
 // MARK: - Attention cost
@@ -132,67 +117,5 @@ enum ContribActivation {
         case "Gelu": (Conventions.gelu, 1)
         default: throw .invalidAttribute(name: "activation", reason: "unknown fused activation '\(name)'")
         }
-    }
-}
-
-// MARK: - Convolution / pooling geometry
-
-/// Conv and pool output geometry (ONNX `convPoolShapeInference`), for the contrib conv and pool ops.
-struct ContribConvGeometry {
-    var kernel: [Int]?
-    var strides: [Int]?
-    var dilations: [Int]?
-    var pads: [Int]?
-    var autoPad: String
-    var ceilMode: Bool
-
-    init(node: Node, ceilMode: Bool = false) throws(ShapeError) {
-        kernel = try node.ints("kernel_shape")
-        strides = try node.ints("strides")
-        dilations = try node.ints("dilations")
-        pads = try node.ints("pads")
-        autoPad = try node.string("auto_pad", default: "NOTSET")
-        self.ceilMode = ceilMode
-        guard ["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"].contains(autoPad) else {
-            throw .invalidAttribute(name: "auto_pad", reason: "unknown value '\(autoPad)'")
-        }
-        if let strides, strides.contains(where: { $0 <= 0 }) { throw .invalidAttribute(name: "strides", reason: "must be positive") }
-        if let dilations, dilations.contains(where: { $0 <= 0 }) { throw .invalidAttribute(name: "dilations", reason: "must be positive") }
-        if let kernel, kernel.contains(where: { $0 <= 0 }) { throw .invalidAttribute(name: "kernel_shape", reason: "must be positive") }
-        if let pads, pads.contains(where: { $0 < 0 }) { throw .invalidAttribute(name: "pads", reason: "must be non-negative") }
-    }
-
-    /// The kernel's spatial dims: the attribute, else the weight's trailing dims.
-    func kernelDims(weight: [Dim]?, spatialRank: Int) -> [Dim] {
-        if let kernel { return kernel.map(Dim.value) }
-        guard let weight, weight.count == spatialRank + 2 else { return Array(repeating: .unknown, count: spatialRank) }
-        return Array(weight.dropFirst(2))
-    }
-
-    /// Output spatial dims for `input` spatial dims.
-    func outputSpatial(_ input: [Dim], kernel kernelDims: [Dim]) throws(ShapeError) -> [Dim] {
-        let rank = input.count
-        guard kernelDims.count == rank else { throw .rankMismatch("kernel has \(kernelDims.count) dims, input has \(rank) spatial dims") }
-        if let strides, strides.count != rank { throw .invalidAttribute(name: "strides", reason: "expected \(rank) values") }
-        if let dilations, dilations.count != rank { throw .invalidAttribute(name: "dilations", reason: "expected \(rank) values") }
-        if let pads, pads.count != 2 * rank { throw .invalidAttribute(name: "pads", reason: "expected \(2 * rank) values") }
-        var result: [Dim] = []
-        for axis in 0..<rank {
-            let stride = Dim.value(strides?[axis] ?? 1)
-            let dilation = Dim.value(dilations?[axis] ?? 1)
-            let effectiveKernel = (kernelDims[axis] - 1) * dilation + 1
-            let size = input[axis]
-            switch autoPad {
-            case "SAME_UPPER", "SAME_LOWER":
-                result.append(size.ceilDivided(by: stride))
-            case "VALID":
-                result.append((size - effectiveKernel).floorDivided(by: stride) + 1)
-            default:
-                let padTotal = Dim.value((pads?[axis] ?? 0) + (pads?[axis + rank] ?? 0))
-                let span = size + padTotal - effectiveKernel
-                result.append((ceilMode ? span.ceilDivided(by: stride) : span.floorDivided(by: stride)) + 1)
-            }
-        }
-        return result
     }
 }

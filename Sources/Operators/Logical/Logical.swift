@@ -95,6 +95,7 @@ struct LogicalBinaryOp<Kind: LogicalKind>: Operator {
         }
         guard let sa = a.shape, let sb = b.shape else { return [.tensor(TensorType(dtype: .bool, shape: nil))] }
         let shapes = try ElementwiseSupport.binaryShapes(sa, sb, legacy: legacy)
+        if legacy == nil { ctx.warnings += Broadcast.assumptions([sa, sb]) }
         let predicate = Kind.row.predicate
         if a.dtype.isInteger || a.dtype == .bool {
             ctx.outputValues[0] = ElementwiseSupport.foldInts(ctx, shapes: shapes.inputs, output: shapes.output) { v in
@@ -187,6 +188,7 @@ struct WhereOp: Operator {
         }
         let output = try ElementwiseSupport.broadcast([sc, sx, sy])
         let shapes = [sc, sx, sy]
+        ctx.warnings += Broadcast.assumptions(shapes)
         if x.dtype.isInteger || x.dtype == .bool {
             ctx.outputValues[0] = ElementwiseSupport.foldInts(ctx, shapes: shapes, output: output) { v in
                 guard let flag = v[0].intValue else { return nil }

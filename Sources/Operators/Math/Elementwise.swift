@@ -57,6 +57,7 @@ struct BinaryMathOp<Kind: BinaryMathKind>: Operator {
         if Kind.row.sameTypeInputs { try ElementwiseSupport.requireSameType(ctx, [0, 1]) }
         guard let sa = a.shape, let sb = b.shape else { return [.tensor(TensorType(dtype: a.dtype, shape: nil))] }
         let shapes = try ElementwiseSupport.binaryShapes(sa, sb, legacy: legacy)
+        if legacy == nil { ctx.warnings += Broadcast.assumptions([sa, sb]) }
         ctx.outputValues[0] = Self.fold(ctx, dtype: a.dtype, shapes: shapes.inputs, output: shapes.output)
         return [.tensor(TensorType(dtype: a.dtype, shape: shapes.output))]
     }
@@ -249,6 +250,7 @@ struct VariadicOp<Kind: VariadicKind>: Operator {
             shapes.append(shape)
         }
         let output = try ElementwiseSupport.broadcast(shapes)
+        ctx.warnings += Broadcast.assumptions(shapes)
         if dtype.isInteger, Kind.row.fold != .none {
             let fold = Kind.row.fold
             ctx.outputValues[0] = ElementwiseSupport.foldInts(ctx, shapes: shapes, output: output) { v in

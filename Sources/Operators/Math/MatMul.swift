@@ -17,8 +17,10 @@ private func unified(_ a: Dim, _ b: Dim) -> Dim? {
 }
 
 /// numpy `matmul` geometry: 1-D operands are promoted (A to `[1, K]`, B to `[K, 1]`) and the
-/// promoted axis removed from the result; batch dims broadcast.
-private struct MatMulGeometry {
+/// promoted axis removed from the result; batch dims broadcast. The one matmul geometry: the
+/// ai.onnx ops and the com.microsoft ones (FusedMatMul, GemmFastGelu, MatMulIntegerToFloat, ...)
+/// share it.
+struct MatMulGeometry {
     var output: [Dim]
     var batch: [Dim]
     var m: Dim, k: Dim, n: Dim
@@ -37,6 +39,9 @@ private struct MatMulGeometry {
         output = batch + (a.count == 1 ? [] : [m]) + (b.count == 1 ? [] : [n])
     }
 
+    /// `∏batch`: how many M×N products.
+    var batchElements: Dim { batch.product }
+
     /// `∏batch·M·N·K`.
     var macs: Dim { batch.product * m * n * k }
 }
@@ -44,8 +49,7 @@ private struct MatMulGeometry {
 /// The MAC count of a matmul between inputs `a` and `b` of a cost context.
 private func matmulMACs(_ ctx: CostContext, a: Int, b: Int) throws(CostError) -> Dim {
     let sa = try ctx.inputShape(a), sb = try ctx.inputShape(b)
-    guard let geometry = try? MatMulGeometry(a: sa, b: sb) else { throw .unknownShape("inputs \(a), \(b) (incompatible)") }
-    return geometry.macs
+    do { return try MatMulGeometry(a: sa, b: sb).macs } catch { throw .shape(error) }
 }
 
 /// Output type of a matmul-like op whose operands are inputs `a` and `b`.

@@ -24,36 +24,56 @@ enum QuantizationSupport {
         return dtype
     }
 
-    static func checkGranularity(x: [Dim]?, scale: [Dim]?, zeroPoint: [Dim]?, axis: Int, blockSize: Int,
-                                 scaleInput: Int) throws(ShapeError) {
-        if let scale, let zeroPoint, scale.count == zeroPoint.count {
-            for (s, z) in zip(scale, zeroPoint) {
-                if let a = s.intValue, let b = z.intValue, a != b {
-                    throw .incompatibleDims("zero point shape differs from the scale's")
+    /// Checks the zero point against the scale and the scale against x (per tensor, per axis or
+    /// blocked). onnxruntime is more lenient than the spec: it runs a scale of shape `[1]` with a
+    /// scalar zero point (what its own `quantize_static` writes for int32 biases), and a scale of
+    /// shape `[1]` on any axis. None of this changes y's shape (always x's), so every violation is
+    /// returned as a warning for the node, never thrown: where onnxruntime runs a model, onnxcost
+    /// analyzes it. Only a bad `axis` for a per-axis or blocked scale is worth a remark too.
+    static func granularityWarnings(x: [Dim]?, scale: [Dim]?, zeroPoint: [Dim]?, axis: Int,
+                                    blockSize: Int) -> [String] {
+        var warnings: [String] = []
+        if let scale, let zeroPoint {
+            let sameElements = scale.reduce(Dim.value(1), *) == zeroPoint.reduce(Dim.value(1), *)
+            if scale.count != zeroPoint.count {
+                if !sameElements {
+                    warnings.append("zero point shape \(zeroPoint) differs from the scale's \(scale)")
+                } else {
+                    warnings.append("zero point rank \(zeroPoint.count) differs from the scale's \(scale.count) (onnxruntime accepts it)")
+                }
+            } else {
+                for (s, z) in zip(scale, zeroPoint) {
+                    if let a = s.intValue, let b = z.intValue, a != b {
+                        warnings.append("zero point shape \(zeroPoint) differs from the scale's \(scale)")
+                        break
+                    }
                 }
             }
-        } else if let scale, let zeroPoint, scale.count != zeroPoint.count {
-            throw .rankMismatch("zero point rank \(zeroPoint.count) differs from the scale's \(scale.count)")
         }
-        guard let x, let scale else { return }
+        guard let x, let scale else { return warnings }
         let isScalar = scale.isEmpty || (scale.count == 1 && scale[0] == 1 && blockSize == 0)
-        if isScalar { return }
-        let normalized = try Axes.normalize(axis, rank: x.count)
+        if isScalar { return warnings }
+        guard let normalized = try? Axes.normalize(axis, rank: x.count) else {
+            warnings.append("axis \(axis) is out of range for x of rank \(x.count)")
+            return warnings
+        }
         if blockSize > 0 {
             guard scale.count == x.count else {
-                throw .rankMismatch("blocked quantization needs a scale of rank \(x.count), got \(scale.count)")
+                warnings.append("blocked quantization needs a scale of rank \(x.count), got \(scale.count)")
+                return warnings
             }
             let blocks = x[normalized].ceilDivided(by: .value(blockSize))
             if let expected = blocks.intValue, let got = scale[normalized].intValue, expected != got {
-                throw .incompatibleDims("scale dim \(got) at axis \(normalized) should be ceil(\(x[normalized])/\(blockSize)) = \(expected)")
+                warnings.append("scale dim \(got) at axis \(normalized) should be ceil(\(x[normalized])/\(blockSize)) = \(expected)")
             }
         } else if scale.count == 1 {
             if let expected = x[normalized].intValue, let got = scale[0].intValue, expected != got {
-                throw .incompatibleDims("per-axis scale has \(got) values for axis \(normalized) of size \(expected)")
+                warnings.append("per-axis scale has \(got) values for axis \(normalized) of size \(expected)")
             }
         } else {
-            throw .invalidInput(index: scaleInput, reason: "scale must be a scalar or 1-D without block_size, got rank \(scale.count)")
+            warnings.append("scale must be a scalar or 1-D without block_size, got rank \(scale.count)")
         }
+        return warnings
     }
 }
 
@@ -91,15 +111,15 @@ struct QuantizeLinearOp: Operator {
         let zeroPoint = try ctx.optionalTensor(2)
         let dtype: DataType
         if let outputDType {
-            if let zeroPoint, zeroPoint.dtype != outputDType {
-                throw .invalidAttribute(name: "output_dtype", reason: "\(outputDType) differs from the zero point's type \(zeroPoint.dtype)")
+            if let zeroPoint, zeroPoint.dtype != outputDType, zeroPoint.dtype != .undefined {
+                ctx.warnings.append("output_dtype \(outputDType) differs from the zero point's type \(zeroPoint.dtype); y is \(outputDType)")
             }
             dtype = outputDType
         } else {
             dtype = zeroPoint?.dtype ?? .uint8
         }
-        try QuantizationSupport.checkGranularity(x: x.shape, scale: scale.shape, zeroPoint: zeroPoint?.shape,
-                                                 axis: axis, blockSize: blockSize, scaleInput: 1)
+        ctx.warnings += QuantizationSupport.granularityWarnings(x: x.shape, scale: scale.shape, zeroPoint: zeroPoint?.shape,
+                                                                axis: axis, blockSize: blockSize)
         return [.tensor(TensorType(dtype: dtype, shape: x.shape))]
     }
 
@@ -136,7 +156,7 @@ struct DequantizeLinearOp: Operator {
         let x = try ctx.tensor(0), scale = try ctx.tensor(1)
         let zeroPoint = try ctx.optionalTensor(2)
         if let zeroPoint, zeroPoint.dtype != x.dtype, zeroPoint.dtype != .undefined, x.dtype != .undefined {
-            throw .invalidInput(index: 2, reason: "zero point type \(zeroPoint.dtype) differs from x's \(x.dtype)")
+            ctx.warnings.append("zero point type \(zeroPoint.dtype) differs from x's \(x.dtype)")
         }
         let dtype: DataType
         if let outputDType {
@@ -148,8 +168,8 @@ struct DequantizeLinearOp: Operator {
         } else {
             dtype = scale.dtype
         }
-        try QuantizationSupport.checkGranularity(x: x.shape, scale: scale.shape, zeroPoint: zeroPoint?.shape,
-                                                 axis: axis, blockSize: blockSize, scaleInput: 1)
+        ctx.warnings += QuantizationSupport.granularityWarnings(x: x.shape, scale: scale.shape, zeroPoint: zeroPoint?.shape,
+                                                                axis: axis, blockSize: blockSize)
         return [.tensor(TensorType(dtype: dtype, shape: x.shape))]
     }
 

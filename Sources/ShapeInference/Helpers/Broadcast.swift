@@ -18,3 +18,49 @@ public enum Broadcast {
         return result
     }
 }
+
+extension Broadcast {
+    /// The equalities a symbolic broadcast silently relies on: where a known size `k ≠ 1` meets a
+    /// symbolic dim `d`, the result is `k`, which is right only when `d = k` (or `d = 1`). A model
+    /// exported with a size-1 example (torch.export specializes it inside the graph but keeps the
+    /// input dim named) broadcasts `[1,12,128·s,128·s]` against `[s,1,128,128]`: valid only at
+    /// `s = 1`. Each returned line names the dims, for a warning on the node, so the unbound answer
+    /// says where it holds. Opaque `min(k, …)`/`max(…)` forms are left alone (they come from
+    /// slicing a fixed table and are equal by construction).
+    public static func assumptions(_ shapes: [[Dim]]) -> [String] {
+        let rank = shapes.map(\.count).max() ?? 0
+        var lines: [String] = []
+        for axis in 0..<rank {
+            var known: Int?
+            var symbolic: [Dim] = []
+            for shape in shapes {
+                let offset = rank - shape.count
+                guard axis >= offset else { continue }
+                let dim = shape[axis - offset]
+                if let value = dim.intValue {
+                    if value != 1 { known = value }
+                } else if case .polynomial = dim, !dim.description.contains("("), !symbolic.contains(dim) {
+                    symbolic.append(dim)
+                }
+            }
+            if let known {
+                for dim in symbolic {
+                    lines.append("broadcasting axis \(axis) assumes \(dim) = \(known) (or 1)\(solution(dim, equal: known)); the result holds only there")
+                }
+            } else if symbolic.count > 1 {
+                let names = symbolic.map(\.description).joined(separator: " = ")
+                lines.append("broadcasting axis \(axis) assumes \(names) (or all but one are 1); the result holds only there")
+            }
+        }
+        return lines
+    }
+
+    /// `, i.e. s = k/c` when `dim` is `c·s` and `c` divides `k`.
+    private static func solution(_ dim: Dim, equal value: Int) -> String {
+        guard case .polynomial(let p) = dim, p.terms.count == 1, p.terms[0].monomial.factors.count == 1,
+              p.terms[0].monomial.factors[0].power == 1 else { return "" }
+        let c = p.terms[0].coefficient
+        guard c != 0, c != 1, value % c == 0 else { return "" }
+        return ", i.e. \(p.terms[0].monomial.factors[0].symbol) = \(value / c)"
+    }
+}

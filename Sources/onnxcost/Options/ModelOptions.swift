@@ -16,22 +16,42 @@ struct ModelOptions: ParsableArguments {
         var options = ShapeInferenceOptions()
         for binding in dims {
             let parts = binding.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, let value = Int(parts[1]), value >= 0 else {
-                throw ValidationError("--dim expects SYMBOL=N with N ≥ 0, got '\(binding)'")
+            guard parts.count == 2, !parts[0].isEmpty, let value = Int(parts[1]), value >= 1 else {
+                throw ValidationError("--dim expects SYMBOL=N with N a positive integer, got '\(binding)'")
             }
             options.dimBindings[parts[0]] = value
         }
         for spec in inputs {
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--input expects NAME=1x3x224x224, got '\(spec)'") }
-            let dims: [Dim] = parts[1].isEmpty ? [] : parts[1].split(separator: "x", omittingEmptySubsequences: false).map { text in
-                if let value = Int(text), value >= 0 { return .value(value) }
-                return options.dimBindings[String(text)].map(Dim.value) ?? .symbol(String(text))
-            }
-            if dims.contains(where: { if case .polynomial(let p) = $0 { p.symbols.contains("") } else { false } }) {
-                throw ValidationError("--input \(spec): empty dim")
+            var dims: [Dim] = []
+            for text in parts[1].isEmpty ? [] : parts[1].split(separator: "x", omittingEmptySubsequences: false).map(String.init) {
+                if let value = Int(text) {
+                    guard value >= 1 else { throw ValidationError("--input \(spec): size \(value) is not positive") }
+                    dims.append(.value(value))
+                } else if BindingCheck.isSymbolName(text) {
+                    dims.append(options.dimBindings[text].map(Dim.value) ?? .symbol(text))
+                } else {
+                    throw ValidationError("--input \(spec): '\(text)' is neither a positive integer nor a symbol name")
+                }
             }
             options.inputShapes[parts[0]] = dims
+        }
+        return options
+    }
+
+    /// The shape options, checked against the model: a binding naming no input or symbol of the
+    /// model, or a size that is not positive, exits 2 listing the valid names.
+    func checkedShapeOptions(format: OutputFormat = .text) throws -> ShapeInferenceOptions {
+        let options = try shapeOptions()
+        guard !options.inputShapes.isEmpty || !options.dimBindings.isEmpty,
+              let loaded = try? ModelLoader.load(path: model) else { return options }
+        // Symbols the user wrote in --input shapes may be bound by --dim too.
+        let written = Set(inputs.flatMap { $0.split(separator: "=", maxSplits: 1).last.map { $0.split(separator: "x").map(String.init) } ?? [] }
+            .filter(BindingCheck.isSymbolName))
+        let problems = BindingCheck.problems(options, model: loaded.model, extraSymbols: written)
+        if !problems.isEmpty {
+            Output.fail(kind: "invalid_argument", message: problems.joined(separator: "\n"), format: format)
         }
         return options
     }

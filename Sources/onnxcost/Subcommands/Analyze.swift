@@ -88,7 +88,7 @@ struct Analyze: ParsableCommand {
     var strict = false
 
     func run() throws {
-        var options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, devices: device, devicesFile: devicesFile,
+        var options = AnalysisOptions(shapes: try model.checkedShapeOptions(format: output.format), precision: dtype, devices: device, devicesFile: devicesFile,
                                       fusion: !noFusion)
         options.cacheReuse = !noCacheReuse
         options.questions.batchSymbol = batchSymbol
@@ -135,7 +135,8 @@ struct Analyze: ParsableCommand {
         case .csv: Output.write(CSVRenderer.render(report))
         case .md: Output.write(MarkdownRenderer.render(report))
         }
-        if strict && (report.costs.coverage.uncostedNodes > 0 || report.shapes.diagnostics.contains { $0.severity == .error }) {
+        if strict, let reasons = Output.strictFailures(report) {
+            FileHandle.standardError.write(Data("onnxcost: --strict: \(reasons)\n".utf8))
             throw ExitCode(1)
         }
     }
@@ -147,6 +148,23 @@ extension Precision: ExpressibleByArgument {}
 enum Output {
     static func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Why `--strict` fails, `nil` when it passes: nodes without a cost rule and shape errors,
+    /// each named (the first few).
+    static func strictFailures(_ report: AnalysisReport) -> String? {
+        var reasons: [String] = []
+        let coverage = report.costs.coverage
+        if coverage.uncostedNodes > 0 {
+            let ops = coverage.uncostedOps.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
+            reasons.append("\(coverage.uncostedNodes) node\(coverage.uncostedNodes == 1 ? "" : "s") without a cost rule (\(ops))")
+        }
+        let errors = report.shapes.diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            let shown = errors.prefix(3).map(\.description).joined(separator: "; ")
+            reasons.append("\(errors.count) shape error\(errors.count == 1 ? "" : "s"): \(shown)\(errors.count > 3 ? "; …" : "")")
+        }
+        return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
     }
 
     /// Prints the error (stderr, and the JSON error object on stdout for `--format json`) and exits 2.

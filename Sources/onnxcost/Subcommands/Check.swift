@@ -21,7 +21,7 @@ struct Check: ParsableCommand {
         let budgets = try Budgets(params: maxParams.map(Quantities.count), macs: maxMacs.map(Quantities.count),
                                   memory: maxMemory.map(Quantities.bytes), latency: maxLatency.map(Quantities.seconds))
         if budgets.latency != nil && device.isEmpty { throw ValidationError("--max-latency needs --device") }
-        let options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, devices: device)
+        let options = AnalysisOptions(shapes: try model.checkedShapeOptions(), precision: dtype, devices: device)
         let report: AnalysisReport
         do { report = try Analyzer.analyze(path: model.model, options: options) } catch {
             Output.fail(kind: error.kind, message: error.description, format: .text)

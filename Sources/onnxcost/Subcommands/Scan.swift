@@ -28,19 +28,25 @@ struct Scan: ParsableCommand {
         var scanOptions = AnalysisOptions(precision: dtype)
         for binding in dims {
             let parts = binding.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Int(parts[1]), value >= 0 else { throw ValidationError("--dim expects SYMBOL=N, got '\(binding)'") }
+            guard parts.count == 2, !parts[0].isEmpty, let value = Int(parts[1]), value >= 1 else {
+                throw ValidationError("--dim expects SYMBOL=N with N a positive integer, got '\(binding)'")
+            }
             scanOptions.shapes.dimBindings[parts[0]] = value
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         let files = try paths.flatMap(Self.modelFiles)
         let lines = Lines(count: files.count)
         let failures = Counter()
+        let seenSymbols = SymbolSet()
         let format = format
         let options = scanOptions
         let work: @Sendable (Int) -> Void = { index in
             let path = files[index]
             do throws(AnalysisError) {
                 let report = try Analyzer.analyze(path: path, options: options)
+                // Zoos differ: a symbol one model lacks is fine; one no model has is warned at the end.
+                let symbols = BindingCheck.inputSymbols(report.loaded.model)
+                for symbol in options.shapes.dimBindings.keys where symbols.contains(symbol) { seenSymbols.insert(symbol) }
                 lines[index] = format == .jsonl ? JSONRenderer.render(report, includeNodes: false).serialized()
                     : Self.summaryLine(report)
             } catch {
@@ -64,6 +70,9 @@ struct Scan: ParsableCommand {
         }
         for line in lines.all { Output.write(line + "\n") }
         FileHandle.standardError.write(Data("scanned \(files.count) models, \(failures.value) could not be read\n".utf8))
+        for symbol in options.shapes.dimBindings.keys.sorted() where !seenSymbols.contains(symbol) {
+            FileHandle.standardError.write(Data("onnxcost: warning: --dim \(symbol): no scanned model has an input with that symbol\n".utf8))
+        }
     }
 
     static func summaryLine(_ report: AnalysisReport) -> String {
@@ -98,6 +107,14 @@ final class Lines: @unchecked Sendable {
         set { lock.lock(); lines[index] = newValue; lock.unlock() }
     }
     var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+}
+
+/// The `--dim` symbols some scanned model had, filled by the workers.
+final class SymbolSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var symbols = Set<String>()
+    func insert(_ symbol: String) { lock.lock(); symbols.insert(symbol); lock.unlock() }
+    func contains(_ symbol: String) -> Bool { lock.lock(); defer { lock.unlock() }; return symbols.contains(symbol) }
 }
 
 /// A thread-safe count of failures.

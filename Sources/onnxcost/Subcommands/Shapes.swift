@@ -10,7 +10,7 @@ struct Shapes: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let shapeOptions = try model.shapeOptions()
+        let shapeOptions = try model.checkedShapeOptions(format: output.format)
         let loaded: LoadedModel
         do { loaded = try ModelLoader.load(path: model.model) } catch {
             Output.fail(kind: error.kind, message: error.description, format: output.format)
