@@ -345,6 +345,9 @@ final class Engine {
         }
         do {
             var outputs = try rule.inferShapes(&ctx)
+            // A negative known dim (Expand to -5, Resize `sizes` of -1) is this node's finding, never a
+            // negative size flowing on into costs.
+            try SizeCheck.validate(outputs: outputs)
             if outputs.count < node.outputs.count {
                 outputs += Array(repeating: .unknown, count: node.outputs.count - outputs.count)
             }

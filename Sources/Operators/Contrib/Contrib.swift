@@ -74,9 +74,8 @@ struct ContribRangeOp: Operator {
         }
         if let start = ctx.doubles(0)?.first, let limit = ctx.doubles(1)?.first,
            let delta = ctx.hasInput(2) ? ctx.doubles(2)?.first : 1.0, delta != 0 {
-            let count = ((limit - start) / delta).rounded(.up)
-            guard count.isFinite, count < 9.0e18 else { throw .overflow("Range length") }
-            return [.tensor(TensorType(dtype: dtype, shape: [.value(max(Int(count), 0))]))]
+            let count = try SizeCheck.int(max(((limit - start) / delta).rounded(.up), 0), "Range length")
+            return [.tensor(TensorType(dtype: dtype, shape: [.value(count)]))]
         }
         // Range(start, limit, 1) with a symbolic limit (a sequence length): limit − start.
         if let start = ctx.intValues(0)?.first, let limit = ctx.intValues(1)?.first,

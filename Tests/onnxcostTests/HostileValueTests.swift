@@ -1,0 +1,193 @@
+import Foundation
+import ONNXCost
+import Testing
+
+// Issue 10: small, schema-valid graphs with extreme values. Each case is built here by the in-test
+// protobuf writer and committed under Regressions/ (`RECORD_REGRESSIONS=1` rewrites the files; a test
+// fails when a committed file differs from what the writer builds). Each must give a typed finding
+// or a correct answer: in process, and through the binary in a child process under RLIMIT_AS
+// (200 MB) within 1 s.
+
+typealias P = ONNXProto
+
+/// One hostile file and what its analysis must say.
+struct HostileCase: Sendable, CustomStringConvertible {
+    var file: String
+    var bytes: [UInt8]
+    /// Checks the report: a node's finding or the right output shape.
+    var expect: @Sendable (AnalysisReport) -> Void
+
+    var description: String { file }
+}
+
+enum Hostile {
+    static func scalar(_ name: String, _ dataType: P.DataType, double value: Double) -> [UInt8] {
+        dataType == .double ? P.tensor(name: name, dataType: .double, dims: [], doubles: [value])
+            : P.tensor(name: name, dataType: .float, dims: [], floats: [Float(value)])
+    }
+
+    static func model(_ nodes: [[UInt8]], inputs: [[UInt8]] = [], outputs: [String], initializers: [[UInt8]] = [],
+                      opsets: [(domain: String, version: Int64)] = [("", 17)]) -> [UInt8] {
+        P.model(opsets: opsets, graph: P.graph(nodes: nodes, inputs: inputs, outputs: outputs.map { P.valueInfo($0, shape: nil) },
+                                               initializers: initializers))
+    }
+
+    /// The shape error message of the first node of `op` that failed, or `nil`.
+    static func failure(_ report: AnalysisReport, op: String) -> String? {
+        for node in report.shapes.main.nodes where node.node.opType == op {
+            if case .failed(let error) = node.status { return error.description }
+        }
+        return nil
+    }
+
+    static func outputShape(_ report: AnalysisReport, op: String) -> String? {
+        report.shapes.main.nodes.first { $0.node.opType == op }?.outputTypes.first?.description
+    }
+
+    /// No known count in the report is negative.
+    static func noNegativeCounts(_ report: AnalysisReport, sourceLocation: SourceLocation = #_sourceLocation) {
+        for node in report.costs.nodes {
+            for value in [node.macs, node.flops] {
+                if let v = value.intValue { #expect(v >= 0, "\(node.ref): \(v)", sourceLocation: sourceLocation) }
+            }
+        }
+    }
+
+    static func rangeCase(_ file: String, _ dataType: P.DataType, start: Double, limit: Double,
+                          expect: @escaping @Sendable (AnalysisReport) -> Void) -> HostileCase {
+        HostileCase(file: file, bytes: model([P.node("Range", inputs: ["s", "l", "d"], outputs: ["y"])], outputs: ["y"],
+                                             initializers: [scalar("s", dataType, double: start), scalar("l", dataType, double: limit),
+                                                            scalar("d", dataType, double: 1)]), expect: expect)
+    }
+
+    static func resizeSymbolic(_ file: String, scale: Float) -> HostileCase {
+        HostileCase(file: file, bytes: model([P.node("Resize", inputs: ["x", "", "scales"], outputs: ["y"])],
+                                             inputs: [P.valueInfo("x", shape: [1, "s"])], outputs: ["y"],
+                                             initializers: [P.tensor(name: "scales", dims: [2], floats: [1, scale])])) { report in
+            #expect(failure(report, op: "Resize")?.contains("overflow") == true, "\(outputShape(report, op: "Resize") ?? "-")")
+        }
+    }
+
+    static func maxUnpool(_ file: String, length: Int64) -> HostileCase {
+        HostileCase(file: file, bytes: model([P.node("MaxUnpool", inputs: ["x", "i", "shape"], outputs: ["y"],
+                                                     attributes: [P.attribute("kernel_shape", .ints([2, 2]))])],
+                                             inputs: [P.valueInfo("x", shape: [1, 1, 2, 2]), P.valueInfo("i", .int64, shape: [1, 1, 2, 2]),
+                                                      P.valueInfo("shape", .int64, shape: [.value(length)])],
+                                             outputs: ["y"])) { report in
+            #expect(failure(report, op: "MaxUnpool")?.contains("rank of \(length)") == true)
+        }
+    }
+
+    static let cases: [HostileCase] = [
+        // Range: ceil((−1e30 − 0)/1) < 0 is an empty range (it used to trap converting −1e30).
+        rangeCase("range-float-0-to-minus-1e30.onnx", .float, start: 0, limit: -1e30) { report in
+            #expect(outputShape(report, op: "Range") == "float32[0]")
+        },
+        rangeCase("range-double-0-to-minus-1e30.onnx", .double, start: 0, limit: -1e30) { report in
+            #expect(outputShape(report, op: "Range") == "float64[0]")
+        },
+        rangeCase("range-double-0-to-1e30.onnx", .double, start: 0, limit: 1e30) { report in
+            #expect(failure(report, op: "Range")?.contains("overflow") == true)
+        },
+        rangeCase("range-float-nan.onnx", .float, start: .nan, limit: 5) { report in
+            #expect(failure(report, op: "Range")?.contains("overflow") == true)
+        },
+        // Resize of a symbolic dim by an integral scale past 2^63.
+        resizeSymbolic("resize-symbolic-scale-1e19.onnx", scale: 1e19),
+        resizeSymbolic("resize-symbolic-scale-1e30.onnx", scale: 1e30),
+        // Expand to −2^63, then Resize ×2: Expand's negative dim is the finding; Resize sees unknown.
+        HostileCase(file: "resize-x2-of-expand-minus-2p63.onnx",
+                    bytes: model([P.node("Expand", inputs: ["x", "shape"], outputs: ["e"]),
+                                  P.node("Resize", inputs: ["e", "", "scales"], outputs: ["y"])],
+                                 inputs: [P.valueInfo("x", shape: [1])], outputs: ["y"],
+                                 initializers: [P.int64Tensor(name: "shape", [Int64.min]), P.tensor(name: "scales", dims: [1], floats: [2])])) { report in
+            #expect(failure(report, op: "Expand")?.contains("negative") == true)
+            noNegativeCounts(report)
+        },
+        // GatherND batch_dims = 1 with an index tensor whose last dim is Int64.max.
+        HostileCase(file: "gathernd-batch-dims-1-index-int64-max.onnx",
+                    bytes: model([P.node("GatherND", inputs: ["data", "idx"], outputs: ["y"], attributes: [P.attribute("batch_dims", .int(1))])],
+                                 inputs: [P.valueInfo("data", shape: [2, 3]), P.valueInfo("idx", .int64, shape: [2, .value(Int64.max)])],
+                                 outputs: ["y"])) { report in
+            #expect(failure(report, op: "GatherND")?.contains("does not fit data rank") == true)
+        },
+        // FeatureVectorizer whose inputdimensions sum past Int64.max.
+        HostileCase(file: "featurevectorizer-inputdimensions-overflow.onnx",
+                    bytes: model([P.node("FeatureVectorizer", inputs: ["a", "b"], outputs: ["y"], domain: "ai.onnx.ml",
+                                         attributes: [P.attribute("inputdimensions", .ints([Int64.max, 1]))])],
+                                 inputs: [P.valueInfo("a", shape: [1, 2]), P.valueInfo("b", shape: [1, 2])], outputs: ["y"],
+                                 opsets: [("", 17), ("ai.onnx.ml", 1)])) { report in
+            #expect(failure(report, op: "FeatureVectorizer")?.contains("overflow") == true)
+        },
+        // MaxUnpool's output rank from the declared length of output_shape.
+        maxUnpool("maxunpool-output-shape-length-2p40.onnx", length: 1 << 40),
+        maxUnpool("maxunpool-output-shape-length-2p31.onnx", length: 1 << 31),
+        maxUnpool("maxunpool-output-shape-length-2p24.onnx", length: 1 << 24),
+        // Negative dims: a finding, never a negative cost.
+        HostileCase(file: "expand-negative-dim.onnx",
+                    bytes: model([P.node("Expand", inputs: ["x", "shape"], outputs: ["e"]), P.node("Relu", inputs: ["e"], outputs: ["y"])],
+                                 inputs: [P.valueInfo("x", shape: [1, 4])], outputs: ["y"],
+                                 initializers: [P.int64Tensor(name: "shape", [-20, 4])])) { report in
+            #expect(failure(report, op: "Expand")?.contains("negative size") == true)
+            noNegativeCounts(report)
+        },
+        HostileCase(file: "resize-negative-sizes.onnx",
+                    bytes: model([P.node("Resize", inputs: ["x", "", "", "sizes"], outputs: ["y"])],
+                                 inputs: [P.valueInfo("x", shape: [1, 1, 4, 4])], outputs: ["y"],
+                                 initializers: [P.int64Tensor(name: "sizes", [1, 1, -8, 8])])) { report in
+            #expect(failure(report, op: "Resize")?.contains("negative size") == true)
+            noNegativeCounts(report)
+        },
+        HostileCase(file: "centercroppad-negative-shape.onnx",
+                    bytes: model([P.node("CenterCropPad", inputs: ["x", "shape"], outputs: ["y"])],
+                                 inputs: [P.valueInfo("x", shape: [4, 4])], outputs: ["y"],
+                                 initializers: [P.int64Tensor(name: "shape", [-3, 2])], opsets: [("", 18)])) { report in
+            #expect(failure(report, op: "CenterCropPad")?.contains("negative size") == true)
+            noNegativeCounts(report)
+        },
+    ]
+
+    static let record = ProcessInfo.processInfo.environment["RECORD_REGRESSIONS"] != nil
+
+    /// Runs the binary on `path` in a child process under RLIMIT_AS = `megabytes` (`ulimit -v`).
+    static func runLimited(_ path: String, megabytes: Int = 200, extra: [String] = []) throws -> (status: Int32, seconds: Double, stdout: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -v \(megabytes * 1024); exec \"$0\" \"$@\"", RobustCLITests.binary.path, path] + extra
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        let start = Date()
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return (status, Date().timeIntervalSince(start), String(decoding: stdout, as: UTF8.self))
+    }
+}
+
+@Suite struct HostileValueTests {
+    @Test(arguments: Hostile.cases)
+    func analyzesInProcess(_ hostile: HostileCase) throws {
+        let report = try #require(Robust.analyze(hostile.bytes))
+        hostile.expect(report)
+    }
+
+    /// The committed file is the one the writer builds (so the folder replays exactly these cases).
+    @Test(arguments: Hostile.cases)
+    func committedFileMatches(_ hostile: HostileCase) throws {
+        let url = Robust.regressions.appendingPathComponent(hostile.file)
+        if Hostile.record { try Data(hostile.bytes).write(to: url) }
+        let committed = try #require(Robust.read(url), "missing \(url.path): run with RECORD_REGRESSIONS=1")
+        #expect(committed == hostile.bytes)
+    }
+
+    /// Through the binary, under 200 MB of address space: exit 0 or 2, never a signal, within 1 s.
+    @Test(arguments: Hostile.cases)
+    func binaryUnderMemoryLimit(_ hostile: HostileCase) throws {
+        let path = Robust.regressions.appendingPathComponent(hostile.file).path
+        let result = try Hostile.runLimited(path, extra: ["--format", "json"])
+        #expect(result.status == 0 || result.status == 2, "status \(result.status)")
+        #expect(result.seconds < 1.0 * Robust.slowdown, "\(result.seconds) s")
+    }
+}
