@@ -103,7 +103,9 @@ public struct CostPass {
             totals.memoryAccessBytes += node.bytesRead + node.bytesWritten
         }
         return CostReport(nodes: nodes, totals: totals, coverage: state.coverage, peakNode: memory.peakNode,
-                          targetPrecision: options.targetPrecision, diagnostics: state.diagnostics)
+                          targetPrecision: options.targetPrecision,
+                          diagnostics: Diagnostic.collapsed(state.diagnostics)
+                              + Diagnostic.budgetWarnings([("MACs", totals.macs), ("FLOPs", totals.flops), ("activation bytes", totals.activationBytes)]))
     }
 
     /// Every constant tensor by name: its stored type (initializers of all graphs).

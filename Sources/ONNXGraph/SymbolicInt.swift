@@ -35,7 +35,17 @@ public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, Expressibl
 
     /// A symbol that stands for an expression this algebra cannot keep exactly (`floor((s0 - 1)/2)`),
     /// so that equal expressions still compare equal and flow on by name.
-    public static func opaque(_ text: String) -> SymbolicInt { .symbol(text) }
+    /// Names longer than `Polynomial.Budget.maxNameLength` (a chain of n broadcasts nests n `max`es)
+    /// become `expr_<hash of the text>`.
+    public static func opaque(_ text: String) -> SymbolicInt {
+        guard text.utf8.count > Polynomial.Budget.maxNameLength else { return .symbol(text) }
+        var hash = FNV1a()
+        hash.add(text)
+        return .symbol(Polynomial.Budget.opaquePrefix + hash.hex)
+    }
+
+    /// Whether a symbol stands for an expression past `Polynomial.Budget`.
+    public var hasOpaqueExpression: Bool { asPolynomial?.hasOpaqueExpression ?? false }
 
     public var description: String {
         switch self {

@@ -124,7 +124,7 @@ public struct ShapePropagation {
             outputs.append(ValueInfo(name: output.name, type: scope.type(output.name) ?? .unknown, docString: output.docString))
         }
         engine.crossCheck(declared: model.graph.valueInfo + model.graph.outputs, scope: scope)
-        return ShapeInferenceResult(main: main, inputs: inputs, outputs: outputs, diagnostics: engine.diagnostics,
+        return ShapeInferenceResult(main: main, inputs: inputs, outputs: outputs, diagnostics: Diagnostic.collapsed(engine.diagnostics),
                                     unresolved: engine.unresolved(in: main, scope: scope), unsupportedOps: engine.unsupported)
     }
 }
@@ -348,6 +348,9 @@ final class Engine {
             // A negative known dim (Expand to -5, Resize `sizes` of -1) is this node's finding, never a
             // negative size flowing on into costs.
             try SizeCheck.validate(outputs: outputs)
+            if Self.introducesOpaqueExpression(outputs, inputs: inputTypes) {
+                diagnostics.append(Diagnostic(.warning, node: ref, "a dim outgrew the symbolic budget (\(Polynomial.Budget.maxTerms) terms, degree \(Polynomial.Budget.maxDegree), \(Polynomial.Budget.maxSymbols) symbols, names of \(Polynomial.Budget.maxNameLength) characters) and is named by an expr_… symbol"))
+            }
             if outputs.count < node.outputs.count {
                 outputs += Array(repeating: .unknown, count: node.outputs.count - outputs.count)
             }
@@ -395,6 +398,12 @@ final class Engine {
                 scope.unknownOrigin[name] = inheritedOrigin ?? inference.ref
             }
         }
+    }
+
+    /// Whether an output dim holds an `expr_…` symbol (past `Polynomial.Budget`) that no input has.
+    static func introducesOpaqueExpression(_ outputs: [ValueType], inputs: [ValueType?]) -> Bool {
+        func has(_ type: ValueType?) -> Bool { type?.tensor?.shape?.contains { $0.hasOpaqueExpression } ?? false }
+        return outputs.contains(where: has) && !inputs.contains(where: has)
     }
 
     static func hasUnknown(_ type: ValueType) -> Bool {
