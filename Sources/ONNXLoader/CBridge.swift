@@ -373,6 +373,10 @@ struct ProtoConverter {
         if elementCount <= TensorData.valueElementLimit {
             tensor.value = decodeValue(p, payload: payload, dtype: dtype, count: elementCount)
         }
+        if !payload.isRaw, payload.strippedField == nil, let given = typedValueCount(p, dtype: dtype), given > 0, given != elementCount {
+            throw .invalidTensor(path: path, tensor: name,
+                                 reason: "holds \(given) values but \(dtype.name)\(dims) has \(elementCount) elements")
+        }
         if payload.isRaw, let expected = tensor.byteCount, payload.byteCount != expected, dtype != .string {
             throw .invalidTensor(path: path, tensor: name,
                                  reason: "raw_data holds \(payload.byteCount) bytes but \(dtype.name)\(dims) needs \(expected)")
@@ -426,6 +430,20 @@ struct ProtoConverter {
             for s in UnsafeBufferPointer(start: p.string_data, count: p.n_string_data) { payload.byteCount += s.len }
         }
         return payload
+    }
+
+    /// How many values the typed field of `dtype` holds (one per element), `nil` for types whose
+    /// field packs several elements or several fields (complex, 4-bit, float8).
+    func typedValueCount(_ p: Onnx__TensorProto, dtype: DataType) -> Int? {
+        switch dtype {
+        case .float: p.n_float_data
+        case .double: p.n_double_data
+        case .int64: p.n_int64_data
+        case .uint32, .uint64: p.n_uint64_data
+        case .int32, .int16, .int8, .uint16, .uint8, .bool, .float16, .bfloat16: p.n_int32_data
+        case .string: p.n_string_data
+        default: nil
+        }
     }
 
     /// Decodes the values of a small numeric tensor; `nil` when the type is not one shape rules read.

@@ -117,6 +117,7 @@ public struct ShapePropagation {
         for name in options.inputShapes.keys where !inputs.contains(where: { $0.name == name }) {
             engine.diagnostics.append(Diagnostic(.error, "--input \(name): the graph has no input of that name"))
         }
+        engine.diagnostics += Self.opsetFindings(model.opsetImports)
         let main = engine.inferGraph(model.graph, path: "", scope: scope, formalInputs: inputs.map(\.type),
                                      formalNames: inputs.map(\.name), opsets: engine.modelOpsets)
         var outputs: [ValueInfo] = []
@@ -126,6 +127,28 @@ public struct ShapePropagation {
         engine.crossCheck(declared: model.graph.valueInfo + model.graph.outputs, scope: scope)
         return ShapeInferenceResult(main: main, inputs: inputs, outputs: outputs, diagnostics: Diagnostic.collapsed(engine.diagnostics),
                                     unresolved: engine.unresolved(in: main, scope: scope), unsupportedOps: engine.unsupported)
+    }
+}
+
+extension ShapePropagation {
+    /// The newest opset of each domain the op rules know (ONNX 1.23's onnx/defs; rules of opset 28
+    /// ops are the newest); a model importing a newer one is analyzed with these rules and told so.
+    public static let latestKnownOpsets: [String: Int] = [
+        "": 28, "ai.onnx": 28, "ai.onnx.ml": 5, "ai.onnx.preview.training": 1, "com.microsoft": 1,
+    ]
+
+    /// Opset imports outside what the registry knows: below 1 is an error, past the newest a warning.
+    static func opsetFindings(_ imports: [OpsetImport]) -> [Diagnostic] {
+        var findings: [Diagnostic] = []
+        for entry in imports {
+            let domain = entry.domain.isEmpty ? "ai.onnx" : entry.domain
+            if entry.version < 1 {
+                findings.append(Diagnostic(.error, "opset import \(domain) version \(entry.version) is not a valid opset version (≥ 1)"))
+            } else if let latest = latestKnownOpsets[entry.domain], entry.version > latest {
+                findings.append(Diagnostic(.warning, "opset import \(domain) version \(entry.version) is newer than any this analyzer knows (\(latest)); rules of version \(latest) are used"))
+            }
+        }
+        return findings
     }
 }
 

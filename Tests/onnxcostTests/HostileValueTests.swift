@@ -240,3 +240,77 @@ enum Hostile {
         #expect(result.seconds >= 0 && result.seconds < 1.0 * Robust.slowdown, "\(result.seconds) s of CPU")
     }
 }
+
+// MARK: - The gate: `check` never passes on a number it does not have
+
+@Suite struct HostileCheckTests {
+    static func regression(_ file: String) -> String { Robust.regressions.appendingPathComponent(file).path }
+
+    /// `check --max-macs 1` on a model whose Expand has a negative dim once printed `ok MACs -80` and
+    /// exited 0; now the failed node fails the gate, named.
+    @Test func negativeDimFailsTheGate() throws {
+        for file in ["expand-negative-dim.onnx", "resize-negative-sizes.onnx", "centercroppad-negative-shape.onnx"] {
+            let result = try CLI.run(["check", Self.regression(file), "--max-macs", "1"])
+            #expect(result.status == 1, "\(file): \(result.stdout) \(result.stderr)")
+            #expect(result.stdout.contains("could not be analyzed") && result.stdout.contains("negative size"), "\(file): \(result.stdout)")
+            #expect(!result.stdout.contains("MACs -"))
+        }
+    }
+
+    @Test(arguments: ["nanms", "-5ms", "infs", "nan", "-1"])
+    func nonFiniteOrNegativeBudgetIsAnArgumentError(budget: String) throws {
+        let model = Self.regression("expand-negative-dim.onnx")
+        let option = budget.hasSuffix("s") ? "--max-latency" : "--max-macs"
+        let result = try CLI.run(["check", model, "\(option)=\(budget)", "--device", "t4"])
+        #expect(result.status == 2, "\(budget): \(result.stdout) \(result.stderr)")
+        #expect(result.stderr.contains("not a budget"), "\(result.stderr)")
+    }
+
+    /// A latency budget on a model with unbound symbols fails naming the symbols (not batch = 1).
+    @Test func latencyWithUnboundSymbolsFails() throws {
+        let gpt2 = CLI.root.appendingPathComponent("Fixtures/models/gpt2.onnx").path
+        let unbound = try CLI.run(["check", gpt2, "--max-latency", "5s", "--device", "t4"])
+        #expect(unbound.status == 1)
+        #expect(unbound.stderr.contains("--dim batch=N") && unbound.stderr.contains("--dim sequence=N"), "\(unbound.stderr)")
+        let bound = try CLI.run(["check", gpt2, "--max-latency", "5s", "--device", "t4", "--dim", "batch=1", "--dim", "sequence=8"])
+        #expect(bound.status == 0, "\(bound.stdout) \(bound.stderr)")
+    }
+
+    /// A count that overflowed is unknown: the gate fails and says which count.
+    @Test func unknownCountFails() throws {
+        let bytes = Hostile.model([P.node("MatMul", inputs: ["a", "b"], outputs: ["y"])],
+                                  inputs: [P.valueInfo("a", shape: [.value(1 << 40), .value(1 << 40)]),
+                                           P.valueInfo("b", shape: [.value(1 << 40), .value(1 << 40)])], outputs: ["y"])
+        let path = try RobustCLITests.write(bytes, "matmul-overflow.onnx")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try CLI.run(["check", path, "--max-macs", "1T"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("MACs is unknown"), "\(result.stdout) \(result.stderr)")
+    }
+}
+
+// MARK: - Loader and opset findings
+
+@Suite struct HostileLoaderTests {
+    /// int64_data holding 3 values for dims [5]: a typed invalid_tensor, not a silently missing value.
+    @Test func int64DataCountDisagreeingWithDims() {
+        let tensor = P.tensor(name: "shape", dataType: .int64, dims: [5], int64s: [1, 2, 3])
+        let bytes = Hostile.model([P.node("Reshape", inputs: ["x", "shape"], outputs: ["y"])],
+                                  inputs: [P.valueInfo("x", shape: [6])], outputs: ["y"], initializers: [tensor])
+        let error = Robust.feed(bytes).error
+        #expect(error?.kind == "invalid_tensor")
+        #expect(error?.description.contains("holds 3 values") == true, "\(String(describing: error))")
+        // and a tensor that carries no data at all stays accepted (weights stripped by exporters)
+        let empty = Hostile.model([P.node("Relu", inputs: ["w"], outputs: ["y"])], outputs: ["y"],
+                                  initializers: [P.tensor(name: "w", dims: [5])])
+        #expect(Robust.feed(empty).error == nil)
+    }
+
+    @Test(arguments: [(Int64(1_000_000), "newer than any"), (-1, "not a valid opset"), (Int64.max, "newer than any"), (0, "not a valid opset")])
+    func absurdOpsetVersionsAreFindings(version: Int64, finding: String) throws {
+        let bytes = Hostile.model([P.node("Relu", inputs: ["x"], outputs: ["y"])], inputs: [P.valueInfo("x", shape: [2])],
+                                  outputs: ["y"], opsets: [("", version)])
+        let report = try #require(Robust.analyze(bytes))
+        #expect(Robust.warnings(report).contains(finding), "\(Robust.warnings(report))")
+    }
+}
