@@ -41,7 +41,9 @@ public enum ModelLoader {
         case CONNX_ERR_NOT_FOUND: throw .fileNotFound(path: path)
         case CONNX_ERR_NOT_REGULAR_FILE: throw .notARegularFile(path: path)
         case CONNX_ERR_EMPTY: throw .emptyFile(path: path)
-        default: throw .cannotOpen(path: path, reason: errnoValue != 0 ? String(cString: strerror(errnoValue)) : statusName(status))
+        default:
+            if errnoValue == ENOMEM { throw .outOfMemory(path: path) }
+            throw .cannotOpen(path: path, reason: errnoValue != 0 ? String(cString: strerror(errnoValue)) : statusName(status))
         }
         return try body(UnsafeRawBufferPointer(start: file.bytes, count: file.size))
     }

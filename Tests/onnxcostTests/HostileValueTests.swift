@@ -314,3 +314,54 @@ enum Hostile {
         #expect(Robust.warnings(report).contains(finding), "\(Robust.warnings(report))")
     }
 }
+
+// MARK: - A scan that survives anything
+
+@Suite struct HostileScanTests {
+    /// A folder mixing good models with a trapping, a hanging, a truncated and a huge-by-declaration
+    /// file, plus a missing path: one row per file, streamed, and exit 1.
+    @Test func scanSurvivesCrashesHangsAndMissingPaths() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onnxcost-scan-\(getpid())")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = try #require(Robust.read(CLI.root.appendingPathComponent("Fixtures/models/resnet50.onnx")))
+        let files: [(String, [UInt8])] = [
+            ("a-good.onnx", good), ("b-crash.onnx", good), ("c-hang.onnx", good),
+            ("d-truncated.onnx", Array(good.prefix(100))),
+            ("e-maxunpool.onnx", try #require(Robust.read(Robust.regressions.appendingPathComponent("maxunpool-output-shape-length-2p40.onnx")))),
+            ("f-good.onnx", good),
+        ]
+        for (name, bytes) in files { try Data(bytes).write(to: folder.appendingPathComponent(name)) }
+        let missing = folder.appendingPathComponent("missing.onnx").path
+
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["scan", folder.path, missing, "--format", "jsonl", "--timeout", "2", "--jobs", "2"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["ONNXCOST_WORKER_FAULTS": "crash=b-crash.onnx,hang=c-hang.onnx"]) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        let start = Date()
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(start) < 30)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1)
+
+        var kinds: [String: String] = [:]
+        for line in stdout.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let path = try #require((object["model"] as? [String: Any])?["path"] as? String)
+            kinds[URL(fileURLWithPath: path).lastPathComponent] = (object["error"] as? [String: Any])?["kind"] as? String ?? "ok"
+        }
+        #expect(kinds == ["a-good.onnx": "ok", "b-crash.onnx": "crashed", "c-hang.onnx": "timeout", "d-truncated.onnx": "truncated",
+                          "e-maxunpool.onnx": "ok", "f-good.onnx": "ok", "missing.onnx": "file_not_found"], "\(stdout)")
+    }
+
+    @Test func scanArguments() throws {
+        #expect(try CLI.run(["scan"]).status == 2)
+        #expect(try CLI.run(["scan", CLI.root.path, "--timeout", "nan"]).status == 2)
+        #expect(try CLI.run(["scan", CLI.root.path, "--timeout", "0"]).status == 2)
+    }
+}
