@@ -77,8 +77,11 @@ public enum ModelLoader {
         let status = CONNX_model_unpack(base.assumingMemoryBound(to: UInt8.self), buffer.count, stripThreshold, &unpacked)
         defer { CONNX_model_free(unpacked.model) }
         guard status == CONNX_OK, let proto = unpacked.model else {
-            // A TensorProto file fails as a model; say what it is.
-            if isTensorFile(buffer) { throw .tensorFileNotModel(path: path) }
+            // A TensorProto file fails as a model; say what it is (not for a file refused for its
+            // counts or for memory: parsing it again as a tensor would allocate what was refused).
+            let refusedForSize = [CONNX_ERR_NO_MEMORY, CONNX_ERR_TOO_MANY_NODES, CONNX_ERR_TOO_MANY_VALUES,
+                                  CONNX_ERR_TOO_MANY_OPSETS, CONNX_ERR_TOO_LARGE].contains(status)
+            if !refusedForSize, isTensorFile(buffer) { throw .tensorFileNotModel(path: path) }
             if isText(buffer) { throw .notAModel(path: path, reason: "it is a text file") }
             throw mapStatus(status, path: path, offset: unpacked.error_offset)
         }
@@ -113,6 +116,10 @@ public enum ModelLoader {
         case CONNX_ERR_MALFORMED: .malformed(path: path, offset: offset)
         case CONNX_ERR_TOO_DEEP: .nestedTooDeep(path: path, limit: Int(CONNX_MAX_NESTING))
         case CONNX_ERR_NO_MEMORY: .outOfMemory(path: path)
+        case CONNX_ERR_TOO_MANY_NODES: .limitExceeded(path: path, what: "nodes", limit: Int(CONNX_MAX_NODES))
+        case CONNX_ERR_TOO_MANY_VALUES:
+            .limitExceeded(path: path, what: "dims in one shape (or \(CONNX_MAX_ATTRIBUTE_VALUES) values in one attribute)", limit: Int(CONNX_MAX_DIMS))
+        case CONNX_ERR_TOO_MANY_OPSETS: .limitExceeded(path: path, what: "opset imports", limit: Int(CONNX_MAX_OPSET_IMPORTS))
         case CONNX_ERR_UNPACK: .notAModel(path: path, reason: "the protobuf fields do not match ModelProto")
         default: .notAModel(path: path, reason: statusName(status))
         }

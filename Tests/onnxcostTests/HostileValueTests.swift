@@ -365,3 +365,93 @@ enum Hostile {
         #expect(try CLI.run(["scan", CLI.root.path, "--timeout", "0"]).status == 2)
     }
 }
+
+// MARK: - Memory proportional to the file: the shim's caps
+
+@Suite struct HostileSizeTests {
+    /// A ModelProto around `graph` (raw GraphProto bytes) with opset 17, built without per-byte
+    /// appends (these files are tens of megabytes).
+    static func model(graph: [UInt8], extra: [UInt8] = []) -> [UInt8] {
+        var w = ProtoWriter()
+        w.int(1, 8)
+        w.message(7, graph)
+        w.message(8, P.operatorSetID(domain: "", version: 17))
+        return w.bytes + extra
+    }
+
+    /// `count` empty NodeProtos: two bytes each (tag 0x0A, length 0).
+    static func emptyNodes(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 2 * count)
+        for i in stride(from: 0, to: bytes.count, by: 2) { bytes[i] = 0x0A }
+        return bytes
+    }
+
+    /// An initializer whose packed dims hold `count` ones.
+    static func packedDims(_ count: Int) -> [UInt8] {
+        var tensor = ProtoWriter()
+        tensor.bytesField(1, [UInt8](repeating: 1, count: count))
+        tensor.int(2, 1)
+        tensor.string(8, "w")
+        var graph = ProtoWriter()
+        graph.message(5, tensor.bytes)
+        return model(graph: graph.bytes)
+    }
+
+    /// `count` opset_import entries.
+    static func opsetImports(_ count: Int) -> [UInt8] {
+        var entry = ProtoWriter()
+        entry.message(8, P.operatorSetID(domain: "", version: 17))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(entry.bytes.count * count)
+        for _ in 0..<count { bytes += entry.bytes }
+        return model(graph: [], extra: bytes)
+    }
+
+    static let small: [(file: String, bytes: [UInt8], kind: String)] = [
+        ("dims-4097-packed.onnx", packedDims(4097), "limit_exceeded"),
+        ("opset-imports-4097.onnx", opsetImports(4097), "limit_exceeded"),
+    ]
+
+    @Test(arguments: small.map(\.file))
+    func smallFilesAreRefusedTyped(file: String) throws {
+        let entry = try #require(Self.small.first { $0.file == file })
+        let url = Robust.regressions.appendingPathComponent(file)
+        if Hostile.record { try Data(entry.bytes).write(to: url) }
+        #expect(Robust.read(url) == entry.bytes, "committed \(file) differs: RECORD_REGRESSIONS=1")
+        #expect(Robust.feed(entry.bytes).error?.kind == entry.kind)
+    }
+
+    /// The files, written at test time (tens of MB): each refused with a typed error by the
+    /// binary under 200 MB of address space (plus the mapped file) within 1 s of CPU.
+    @Test(arguments: ["nodes-10m-plus-1", "dims-40mb", "opsets-40mb", "attribute-ints-2p20-plus-1"])
+    func largeFilesAreRefusedWithinBudget(name: String) throws {
+        let bytes: [UInt8]
+        switch name {
+        case "nodes-10m-plus-1": bytes = Self.model(graph: Self.emptyNodes(10_000_001))
+        case "dims-40mb": bytes = Self.packedDims(40_000_000)
+        case "opsets-40mb": bytes = Self.opsetImports(40_000_000 / 4)
+        default:
+            var attribute = ProtoWriter()
+            attribute.string(1, "value_ints")
+            attribute.bytesField(8, [UInt8](repeating: 1, count: (1 << 20) + 1))
+            attribute.int(20, 7)
+            let node = P.node("Constant", inputs: [], outputs: ["c"], attributes: [attribute.bytes])
+            bytes = Self.model(graph: P.graph(nodes: [node], outputs: [P.valueInfo("c", .int64, shape: nil)]))
+        }
+        let path = try RobustCLITests.write(bytes, name + ".onnx")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let megabytes = 200 + bytes.count >> 20
+        let result = try Hostile.runLimited(path, megabytes: megabytes, extra: ["--format", "json"])
+        #expect(result.status == 2, "\(name): status \(result.status)")
+        #expect(result.stdout.contains("\"limit_exceeded\""), "\(name): \(result.stdout.prefix(300))")
+        #expect(result.seconds >= 0 && result.seconds < 1.0 * Robust.slowdown, "\(name): \(result.seconds) s")
+    }
+
+    /// A small graph loads; one node past ten million is refused.
+    @Test func nodeCapRefusesPastTenMillion() {
+        var unpacked = ModelLoader.load(bytesOrNil: Self.model(graph: Self.emptyNodes(10)))
+        #expect(unpacked)
+        unpacked = ModelLoader.load(bytesOrNil: Self.model(graph: Self.emptyNodes(10_000_001)))
+        #expect(!unpacked)
+    }
+}
