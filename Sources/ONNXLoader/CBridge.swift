@@ -13,6 +13,16 @@ public struct LoadedModel: Sendable {
     public var skippedPayloadBytes: Int
     /// Every external-data file the model names (relative to its folder), and whether it exists.
     public var externalDataFiles: [String: Bool]
+
+    /// A model built in memory (tools such as the schema-directed fuzzer build graphs directly).
+    public init(model: Model, path: String, fileByteCount: Int = 0, skippedPayloadBytes: Int = 0,
+                externalDataFiles: [String: Bool] = [:]) {
+        self.model = model
+        self.path = path
+        self.fileByteCount = fileByteCount
+        self.skippedPayloadBytes = skippedPayloadBytes
+        self.externalDataFiles = externalDataFiles
+    }
 }
 
 /// Reads ONNX files into `Model` values.
