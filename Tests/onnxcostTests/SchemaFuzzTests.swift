@@ -19,8 +19,9 @@ import Testing
     /// cases reach the op's rule (not only arity or attribute rejections).
     @Test func casesAreReplayableAndReachTheRules() {
         let fuzzer = SchemaFuzzer(seed: 7)
-        #expect(fuzzer.makeCase(123).model == fuzzer.makeCase(123).model)
-        #expect(fuzzer.makeCase(123).model != fuzzer.makeCase(124).model)
+        // compared as text: NaN constants make `==` false for equal models
+        #expect("\(fuzzer.makeCase(123).model)" == "\(fuzzer.makeCase(123).model)")
+        #expect("\(fuzzer.makeCase(123).model)" != "\(fuzzer.makeCase(124).model)")
         var inferred = 0
         let count = SchemaFuzzer.ops.count
         for index in 0..<count {
