@@ -72,7 +72,9 @@ public struct SchemaFuzzer {
             if i >= inputRange.lowerBound && rng.below(4) == 0 { inputNames.append(""); continue }
             let name = "in\(i)"
             inputNames.append(name)
-            if rng.below(2) == 0 {
+            // Inputs that carry shapes, axes, counts or scales are constants most of the time.
+            let metadata = schema?.metadataInputs.contains(i) ?? false
+            if rng.below(4) < (metadata ? 3 : 2) {
                 initializers.append(Self.constant(name, &rng))
             } else {
                 inputs.append(ValueInfo(name: name, type: Self.tensorType(&rng)))
@@ -118,7 +120,7 @@ public struct SchemaFuzzer {
 
     /// A small constant: int64 edge values (shapes, axes, pads, sizes) or float edge values (scales).
     static func constant(_ name: String, _ rng: inout SplitMix) -> TensorData {
-        let count = [0, 1, 1, 2, 3, 4, 5][rng.below(7)]
+        let count = [0, 1, 1, 1, 2, 3, 4, 5][rng.below(8)]
         let dims = rng.below(4) == 0 && count == 1 ? [] : [count]
         if rng.below(5) < 2 {
             let values = (0..<count).map { _ in edgeDoubles[rng.below(edgeDoubles.count)] }
