@@ -98,7 +98,11 @@ public struct ShapePropagation {
     }
 
     public func run() -> ShapeInferenceResult {
-        let engine = Engine(model: model, resolver: resolver, maxInlinedNodes: options.maxInlinedNodes)
+        // Expansion is also bounded in proportion to the file: a few bytes of functions that call each
+        // other twice per level must not cost more than a model of that many nodes would.
+        let declared = model.graph.nodes.count + model.functions.reduce(0) { $0 + $1.nodes.count }
+        let proportional = Swift.max(Self.inlinedNodesFloor, declared.multipliedReportingOverflow(by: Self.inlinedNodesPerDeclaredNode).partialValue)
+        let engine = Engine(model: model, resolver: resolver, maxInlinedNodes: Swift.min(options.maxInlinedNodes, proportional))
         let scope = Scope(parent: nil)
         var inputs: [ValueInfo] = []
         let constantNames = Set(model.graph.initializers.map(\.name))
@@ -131,6 +135,11 @@ public struct ShapePropagation {
 }
 
 extension ShapePropagation {
+    /// Inlined function nodes allowed per node the file declares (graph and function bodies), and
+    /// the floor of that budget: `min(maxInlinedNodes, max(floor, 64 × declared))`.
+    public static let inlinedNodesPerDeclaredNode = 64
+    public static let inlinedNodesFloor = 20_000
+
     /// The newest opset of each domain the op rules know (ONNX 1.23's onnx/defs; rules of opset 28
     /// ops are the newest); a model importing a newer one is analyzed with these rules and told so.
     public static let latestKnownOpsets: [String: Int] = [

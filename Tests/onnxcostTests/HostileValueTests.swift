@@ -108,7 +108,27 @@ enum Hostile {
         #expect(Robust.warnings(report).contains("symbolic budget"), sourceLocation: sourceLocation)
     }
 
+    /// Functions F0…F39 that each call the next twice (2^40 nodes if inlined): the expansion is
+    /// bounded in proportion to the file, and its refusals collapse (once 166,668 warnings, 52 MB).
+    static func functionFanOut() -> [UInt8] {
+        var functions: [[UInt8]] = []
+        for level in 0..<40 {
+            let body = level == 39 ? [P.node("Relu", inputs: ["a"], outputs: ["o"])]
+                : [P.node("F\(level + 1)", inputs: ["a"], outputs: ["m"], domain: "local"),
+                   P.node("F\(level + 1)", inputs: ["m"], outputs: ["o"], domain: "local")]
+            functions.append(P.function(name: "F\(level)", domain: "local", inputs: ["a"], outputs: ["o"], nodes: body))
+        }
+        return P.model(opsets: [("", 17), ("local", 1)],
+                       graph: P.graph(nodes: [P.node("F0", inputs: ["x"], outputs: ["y"], domain: "local")],
+                                      inputs: [P.valueInfo("x", shape: [2])], outputs: [P.valueInfo("y", shape: nil)]),
+                       functions: functions)
+    }
+
     static let cases: [HostileCase] = [
+        HostileCase(file: "function-fan-out-2p40.onnx", bytes: functionFanOut()) { report in
+            #expect(Robust.warnings(report).contains("not expanded"))
+            #expect(report.warnings.count <= 60, "\(report.warnings.count) warnings")
+        },
         HostileCase(file: "add-chain-400-distinct-symbols.onnx", bytes: addChain(400)) { report in
             budgetWarned(report)
             // one warning per kind, with a count
