@@ -151,6 +151,13 @@ enum Hostile {
         rangeCase("range-float-nan.onnx", .float, start: .nan, limit: 5) { report in
             #expect(failure(report, op: "Range")?.contains("overflow") == true)
         },
+        // Found by the schema fuzzer: com.microsoft Range with Int64 edges (limit − start overflows).
+        HostileCase(file: "contrib-range-int64-min-to-max.onnx",
+                    bytes: model([P.node("Range", inputs: ["s", "l"], outputs: ["y"], domain: "com.microsoft")], outputs: ["y"],
+                                 initializers: [P.int64Tensor(name: "s", [Int64.min], dims: []), P.int64Tensor(name: "l", [Int64.max], dims: [])],
+                                 opsets: [("", 17), ("com.microsoft", 1)])) { report in
+            #expect(failure(report, op: "Range")?.contains("overflow") == true)
+        },
         // Resize of a symbolic dim by an integral scale past 2^63.
         resizeSymbolic("resize-symbolic-scale-1e19.onnx", scale: 1e19),
         resizeSymbolic("resize-symbolic-scale-1e30.onnx", scale: 1e30),

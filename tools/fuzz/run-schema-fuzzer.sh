@@ -21,7 +21,8 @@ while [ $SECONDS -lt $end ]; do
         echo "$out" | grep -E '^(seed|finding)' >> "$log"
         if [ $rc -ge 124 ]; then
             read -r s index op < "$last"
-            echo "crash: seed $s case $index op $op (exit $rc)" >> "$log"
+            echo "crash: seed $s case $index ops $op (exit $rc)" >> "$log"
+            echo "seed $s cases $((index - first + 1)) (ended by the crash)" >> "$log"
             crashes=$((crashes + 1))
             first=$((index + 1))
             continue

@@ -66,7 +66,11 @@ struct ContribRangeOp: Operator {
             let delta = ctx.hasInput(2) ? ctx.knownInts(2)?.first : 1
             guard let delta else { return [.tensor(TensorType(dtype: dtype, shape: [fallback]))] }
             guard delta != 0 else { throw .invalidInput(index: 2, reason: "delta must not be 0") }
-            let count = max(Dim.value(limit - start).ceilDivided(by: .value(delta)).intValue ?? 0, 0)
+            // limit − start and the quotient in checked arithmetic (Int64 edges in the constants)
+            guard let n = (Dim.value(limit) - .value(start)).ceilDivided(by: .value(delta)).intValue else {
+                throw .overflow("Range length (\(limit) − \(start)) / \(delta)")
+            }
+            let count = max(n, 0)
             if count <= TensorData.valueElementLimit {
                 ctx.outputValues[0] = .ints((0..<count).map { Dim.value(start + $0 * delta) })
             }

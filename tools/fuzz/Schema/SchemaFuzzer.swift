@@ -87,13 +87,33 @@ public struct SchemaFuzzer {
         let attributes = Set(attributeNames).sorted().map { Self.attribute($0, &rng) }
         let outputs = (0..<outputCount).map { "out\($0)" }
         var nodes = [Node(name: "n", opType: type, domain: domain, inputs: inputNames, outputs: outputs, attributes: attributes)]
-        // Half the time a consumer reads the first output, so its costs price what the op produced.
-        if rng.below(2) == 0 { nodes.append(Node(name: "use", opType: "Relu", inputs: ["out0"], outputs: ["used"])) }
+        // Half the time a consumer reads the first output, so its costs price what the op produced:
+        // Relu, or another registered op fed by it (values and odd shapes flow from op to op).
+        switch rng.below(4) {
+        case 0: nodes.append(Node(name: "use", opType: "Relu", inputs: ["out0"], outputs: ["used"]))
+        case 1:
+            let (nextDomain, nextType) = Self.ops[rng.below(Self.ops.count)]
+            let nextKey = nextDomain.isEmpty ? nextType : "\(nextDomain)::\(nextType)"
+            let nextSchema = OpRegistry.builtin.operatorType(domain: nextDomain, type: nextType,
+                                                             opset: ShapePropagation.latestKnownOpsets[nextDomain] ?? 1)?.schema
+            let count = Swift.min(Swift.max(nextSchema?.inputs.lowerBound ?? 1, 1) + rng.below(2), nextSchema?.inputs.upperBound ?? 1, 6)
+            var nextInputs = ["out0"]
+            for _ in 1..<Swift.max(count, 1) {
+                let candidates = inputNames.filter { !$0.isEmpty } + ["out0"]
+                nextInputs.append(candidates[rng.below(candidates.count)])
+            }
+            let nextAttributes = Set((Self.attributesByOp[nextKey] ?? []).filter { _ in rng.below(2) == 0 }).sorted().map { Self.attribute($0, &rng) }
+            nodes.append(Node(name: "use", opType: nextType, domain: nextDomain, inputs: nextInputs, outputs: ["used"], attributes: nextAttributes))
+        default: break
+        }
         let graph = Graph(name: "fuzz", nodes: nodes, inputs: inputs,
                           outputs: (nodes.count > 1 ? ["used"] : outputs).map { ValueInfo(name: $0, type: .unknown) },
                           initializers: initializers)
         var opsets = [OpsetImport(domain: "", version: domain.isEmpty ? opset : 17)]
         if !domain.isEmpty { opsets.append(OpsetImport(domain: domain, version: opset)) }
+        for other in ["ai.onnx.ml", "com.microsoft", "ai.onnx.preview.training"] where other != domain {
+            opsets.append(OpsetImport(domain: other, version: ShapePropagation.latestKnownOpsets[other] ?? 1))
+        }
         return Case(index: index, op: key, model: Model(irVersion: 8, opsetImports: opsets, graph: graph))
     }
 

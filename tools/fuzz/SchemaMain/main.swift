@@ -29,7 +29,10 @@ if let single {
     exit(findings.isEmpty ? 0 : 1)
 }
 let summary = fuzzer.run(first..<(first + cases), deadline: seconds) { fuzzCase in
-    if let last { try? "\(seed) \(fuzzCase.index) \(fuzzCase.op)\n".write(toFile: last, atomically: false, encoding: .utf8) }
+    if let last {
+        let ops = fuzzCase.model.graph.nodes.map { $0.domain.isEmpty ? $0.opType : "\($0.domain)::\($0.opType)" }.joined(separator: "→")
+        try? "\(seed) \(fuzzCase.index) \(ops)\n".write(toFile: last, atomically: false, encoding: .utf8)
+    }
 }
 print("seed \(seed) cases \(summary.cases) ops \(summary.opsCovered.count) findings \(summary.findings.count) slowest \(summary.slowest.op) \(String(format: "%.3f", summary.slowest.seconds)) s")
 for finding in summary.findings { print("finding: seed \(seed) \(finding)") }
