@@ -100,9 +100,15 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     /// Whether the polynomial is within `Budget`.
     var isWithinBudget: Bool {
         guard terms.count <= Budget.maxTerms else { return false }
-        var symbols = Set<String>()
+        var factorCount = 0
         for term in terms {
             guard term.monomial.degree <= Budget.maxDegree else { return false }
+            factorCount += term.monomial.factors.count
+        }
+        // Distinct symbols are at most the factors written out: count them only past the bound.
+        if factorCount <= Budget.maxSymbols { return true }
+        var symbols = Set<String>()
+        for term in terms {
             for factor in term.monomial.factors { symbols.insert(factor.symbol) }
             if symbols.count > Budget.maxSymbols { return false }
         }

@@ -482,3 +482,42 @@ enum Hostile {
         #expect(!unpacked)
     }
 }
+
+// MARK: - The symbolic budget itself
+
+@Suite struct SymbolicBudgetTests {
+    /// (a_1 + b_1)···(a_k + b_k) stops expanding at the term bound: an `expr_` symbol, quickly, and
+    /// the same name for the same expression.
+    @Test func productOfSumsBecomesANamedSymbol() {
+        func product() -> SymbolicInt {
+            var result: SymbolicInt = 1
+            for i in 0..<20 { result = result * (.symbol("a\(i)") + .symbol("b\(i)")) }
+            return result
+        }
+        var first: SymbolicInt = 0
+        let cpu = Robust.cpuSeconds { first = product() }
+        #expect(cpu < 1 * Robust.slowdown)
+        #expect(first.hasOpaqueExpression)
+        #expect(first == product())
+        if case .polynomial(let p) = first { #expect(p.terms.count <= Polynomial.Budget.maxTerms) }
+        // exact below the bound: (a + b)^2 keeps its three terms
+        let square = (SymbolicInt.symbol("a") + .symbol("b")) * (.symbol("a") + .symbol("b"))
+        #expect(square.description == "a^2 + 2*a*b + b^2")
+        #expect(!square.hasOpaqueExpression)
+    }
+
+    @Test func symbolsAndDegreeAreBounded() {
+        var sum: SymbolicInt = 0
+        for i in 0..<200 { sum = sum + .symbol("s\(i)") }
+        if case .polynomial(let p) = sum { #expect(p.symbols.count <= Polynomial.Budget.maxSymbols + 1) }
+        #expect(sum.hasOpaqueExpression)
+        var power: SymbolicInt = .symbol("x")
+        for _ in 0..<40 { power = power * .symbol("x") }
+        #expect(power.hasOpaqueExpression)
+        // a long opaque name is replaced by a hash of it, stably
+        let long = String(repeating: "max(s, ", count: 50)
+        #expect(SymbolicInt.opaque(long) == SymbolicInt.opaque(long))
+        #expect(SymbolicInt.opaque(long).description.hasPrefix(Polynomial.Budget.opaquePrefix))
+        #expect(SymbolicInt.opaque("max(a, b)").description == "max(a, b)")
+    }
+}
