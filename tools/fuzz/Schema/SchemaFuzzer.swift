@@ -134,12 +134,25 @@ public struct SchemaFuzzer {
     }
 
     static func tensorType(_ rng: inout SplitMix) -> ValueType {
+        if rng.below(12) == 0 { return .sequence(plainTensorType(&rng)) }
+        return plainTensorType(&rng)
+    }
+
+    static func plainTensorType(_ rng: inout SplitMix) -> ValueType {
         let rank = rng.below(7) == 0 ? nil : rng.below(6)
         return .tensor(TensorType(dtype: dtypes[rng.below(dtypes.count)], shape: rank.map { r in (0..<r).map { _ in dim(&rng) } }))
     }
 
     /// A small constant: int64 edge values (shapes, axes, pads, sizes) or float edge values (scales).
     static func constant(_ name: String, _ rng: inout SplitMix) -> TensorData {
+        // An empty tensor with huge other dims (0 × 2^62): sizes multiply to 0 only in the right order.
+        if rng.below(12) == 0 {
+            let big = [1 << 31, 1 << 40, 1 << 62, Int.max][rng.below(4)]
+            let dims = rng.below(2) == 0 ? [0, big] : [big, 0]
+            let float = rng.below(2) == 0
+            return TensorData(name: name, dtype: float ? .float : .int64, dims: dims, location: .inline(byteCount: 0),
+                              value: float ? .floats([]) : .ints([]))
+        }
         let count = [0, 1, 1, 1, 2, 3, 4, 5][rng.below(8)]
         let dims = rng.below(4) == 0 && count == 1 ? [] : [count]
         if rng.below(5) < 2 {
@@ -153,7 +166,26 @@ public struct SchemaFuzzer {
         return TensorData(name: name, dtype: .int64, dims: dims, location: .inline(byteCount: count * 8), value: .ints(values))
     }
 
+    static let graphAttributes: Set<String> = ["body", "then_branch", "else_branch"]
+
+    /// A small subgraph for If/Loop/Scan/SequenceMap: 1–3 formal inputs and outputs of random types,
+    /// its body an op drawn from the registry over them (or a pass-through).
+    static func subgraph(_ rng: inout SplitMix) -> Graph {
+        let inputCount = 1 + rng.below(3), outputCount = 1 + rng.below(3)
+        let inputs = (0..<inputCount).map { ValueInfo(name: "g\($0)", type: rng.below(3) == 0 ? .unknown : tensorType(&rng)) }
+        var nodes: [Node] = []
+        var outputs: [ValueInfo] = []
+        for o in 0..<outputCount {
+            let (domain, type) = rng.below(2) == 0 ? ("", "Identity") : ops[rng.below(ops.count)]
+            let name = "go\(o)"
+            nodes.append(Node(name: "b\(o)", opType: type, domain: domain, inputs: [inputs[rng.below(inputCount)].name], outputs: [name]))
+            outputs.append(ValueInfo(name: name, type: .unknown))
+        }
+        return Graph(name: "sub", nodes: nodes, inputs: inputs, outputs: outputs)
+    }
+
     static func attribute(_ name: String, _ rng: inout SplitMix) -> Attribute {
+        if graphAttributes.contains(name) && rng.below(5) != 0 { return Attribute(name: name, value: .graph(subgraph(&rng))) }
         func int() -> Int { rng.below(2) == 0 ? smallInts[rng.below(smallInts.count)] : edgeInts[rng.below(edgeInts.count)] }
         let value: Attribute.Value
         switch rng.below(10) {
