@@ -158,6 +158,14 @@ enum Hostile {
                                  opsets: [("", 17), ("com.microsoft", 1)])) { report in
             #expect(failure(report, op: "Range")?.contains("overflow") == true)
         },
+        // Found by the schema fuzzer: packed-QKV width / (3·num_heads) with num_heads = Int64.max.
+        HostileCase(file: "decoder-masked-mha-num-heads-int64-max.onnx",
+                    bytes: model([P.node("DecoderMaskedMultiHeadAttention", inputs: ["q"], outputs: ["y"], domain: "com.microsoft",
+                                         attributes: [P.attribute("num_heads", .int(Int64.max))])],
+                                 inputs: [P.valueInfo("q", shape: [1, 1, 6])], outputs: ["y"],
+                                 opsets: [("", 17), ("com.microsoft", 1)])) { report in
+            #expect(failure(report, op: "DecoderMaskedMultiHeadAttention")?.contains("must be in 1...2^31") == true)
+        },
         // Resize of a symbolic dim by an integral scale past 2^63.
         resizeSymbolic("resize-symbolic-scale-1e19.onnx", scale: 1e19),
         resizeSymbolic("resize-symbolic-scale-1e30.onnx", scale: 1e30),
