@@ -28,10 +28,7 @@ let package = Package(
         .target(name: "ShapeInference", dependencies: ["ONNXGraph"], swiftSettings: swiftSettings),
         .target(name: "CostKernels", dependencies: ["ONNXGraph", "ShapeInference"], swiftSettings: swiftSettings),
         .target(name: "Operators", dependencies: ["ONNXGraph", "ShapeInference", "CostKernels"], swiftSettings: swiftSettings),
-        .target(
-            name: "DeviceDB", dependencies: ["ONNXGraph", "CostKernels"],
-            resources: [.process("Resources")], swiftSettings: swiftSettings
-        ),
+        .target(name: "DeviceDB", dependencies: ["ONNXGraph", "CostKernels"], swiftSettings: swiftSettings),
         .target(
             name: "Report",
             dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "DeviceDB"],
@@ -51,6 +48,11 @@ let package = Package(
         .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeInferenceTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
         .testTarget(name: "OperatorsTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        /// The device layer's values (roofline arithmetic, the table, published measurements), below the facade.
+        .testTarget(
+            name: "DeviceDBTests", dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "onnxcostTests", dependencies: ["ONNXCost", "SchemaFuzz"], exclude: ["Regressions"], swiftSettings: swiftSettings),
         /// Schema-directed fuzzer (tools/fuzz/run-schema-fuzzer.sh): small graphs with extreme values
         /// for every registered op; a bounded run is part of the tests.

@@ -70,6 +70,14 @@ public struct CostReport: Sendable {
     public var peakNode: NodeRef?
     public var targetPrecision: Precision?
     public var diagnostics: [Diagnostic]
+    /// The main graph as a deployed runtime fuses it (the roofline's estimate prices this).
+    public var fusion: FusionPlan
+
+    /// The fused plan, or one node per group with every tensor moving (`--no-fusion`).
+    public func plan(fused: Bool) -> FusionPlan {
+        fused ? fusion : .unfused(nodes, peakActivationBytes: totals.peakActivationBytes,
+                                  graphInputBytes: fusion.graphInputBytes, graphOutputBytes: fusion.graphOutputBytes)
+    }
 }
 
 /// Computes every node's cost from the shape pass's result.
@@ -102,10 +110,12 @@ public struct CostPass {
         for node in nodes where node.status == .costed || node.status == .noRule {
             totals.memoryAccessBytes += node.bytesRead + node.bytesWritten
         }
+        let fusion = state.fusionPlan(shapes.main, nodes: nodes)
         return CostReport(nodes: nodes, totals: totals, coverage: state.coverage, peakNode: memory.peakNode,
                           targetPrecision: options.targetPrecision,
                           diagnostics: Diagnostic.collapsed(state.diagnostics)
-                              + Diagnostic.budgetWarnings([("MACs", totals.macs), ("FLOPs", totals.flops), ("activation bytes", totals.activationBytes)]))
+                              + Diagnostic.budgetWarnings([("MACs", totals.macs), ("FLOPs", totals.flops), ("activation bytes", totals.activationBytes)]),
+                          fusion: fusion)
     }
 
     /// Every constant tensor by name: its stored type (initializers of all graphs).
@@ -357,12 +367,17 @@ public struct CostPass {
                 for (_, sub) in node.node.subgraphs { for name in sub.outerScopeReferences { lastUse[name] = step } }
             }
             for output in graph.outputNames { lastUse[output] = steps }
+            // A DequantizeLinear of a weight is folded by every runtime: its float output never exists.
+            var folded = graph.constants
+            for node in graph.nodes where node.node.opType == "DequantizeLinear" {
+                if let source = node.node.inputs.first, folded.contains(source) { folded.formUnion(node.node.outputs) }
+            }
             var sizes: [String: SymbolicInt] = [:]
             for name in inputs { sizes[name] = bytes(graph.valueTypes[name]?.tensor) }
             var sum: SymbolicInt = 0
             for name in inputs { sum += sizes[name] ?? 0 }
             for node in graph.nodes {
-                for (index, name) in node.node.outputs.enumerated() where !name.isEmpty && !graph.constants.contains(name) {
+                for (index, name) in node.node.outputs.enumerated() where !name.isEmpty && !folded.contains(name) {
                     let size = bytes(node.outputTypes[index].tensor)
                     sizes[name] = size
                     sum += size

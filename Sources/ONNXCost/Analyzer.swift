@@ -12,16 +12,30 @@ public struct AnalysisOptions: Sendable {
     public var shapes: ShapeInferenceOptions
     /// `--dtype`: re-cost float tensors at this precision and use its peak on the device.
     public var precision: Precision?
-    /// `--device`: an id or alias from the device database.
-    public var device: String?
-    /// `--devices-file`: extra devices (same JSON schema as the shipped table).
+    /// `--device`: ids or aliases from the device database (`t4,a100`, or `all`); the first is the
+    /// one `roofline` and `nodes[].roofline` show.
+    public var devices: [String]
+    /// `--devices-file`: extra devices or overrides (same JSON schema as `devices --format json`).
     public var devicesFile: String?
+    /// `--no-fusion` turns this off: every node its own kernel, every tensor through DRAM.
+    public var fusion: Bool
+    /// `--no-cache-reuse` turns this off: the estimate charges every boundary tensor to DRAM.
+    public var cacheReuse = true
+    /// The device questions of docs/devices.md: max batch, target, utilization, sweep.
+    public var questions = DeviceQuestionOptions()
 
-    public init(shapes: ShapeInferenceOptions = .init(), precision: Precision? = nil, device: String? = nil, devicesFile: String? = nil) {
+    public init(shapes: ShapeInferenceOptions = .init(), precision: Precision? = nil, devices: [String] = [], devicesFile: String? = nil,
+                fusion: Bool = true) {
         self.shapes = shapes
         self.precision = precision
-        self.device = device
+        self.devices = devices
         self.devicesFile = devicesFile
+        self.fusion = fusion
+    }
+
+    /// One device (the common case).
+    public init(shapes: ShapeInferenceOptions = .init(), precision: Precision? = nil, device: String?, devicesFile: String? = nil) {
+        self.init(shapes: shapes, precision: precision, devices: device.map { [$0] } ?? [], devicesFile: devicesFile)
     }
 }
 
@@ -50,42 +64,74 @@ public enum Analyzer {
     /// Reads and analyzes the model at `path`.
     public static func analyze(path: String, options: AnalysisOptions = .init(),
                                registry: OpRegistry = .builtin) throws(AnalysisError) -> AnalysisReport {
-        let device = try resolveDevice(options)
+        var catalog: DeviceCatalog?
+        var devices: [Device] = []
+        if !options.devices.isEmpty || options.questions.wantsCatalog {
+            do {
+                catalog = try self.catalog(devicesFile: options.devicesFile)
+                devices = try catalog!.devices(named: options.devices)
+            } catch { throw .device(error) }
+        }
         let loaded: LoadedModel
         do { loaded = try ModelLoader.load(path: path) } catch { throw .load(error) }
-        return analyze(loaded: loaded, options: options, device: device, registry: registry)
+        return analyze(loaded: loaded, options: options, devices: devices, catalog: catalog, registry: registry)
     }
 
-    /// Analyzes a model already read.
-    public static func analyze(loaded: LoadedModel, options: AnalysisOptions = .init(), device: Device? = nil,
-                               registry: OpRegistry = .builtin) -> AnalysisReport {
+    /// Analyzes a model already read. `catalog` is the database a target-latency question searches.
+    public static func analyze(loaded: LoadedModel, options: AnalysisOptions = .init(), devices: [Device] = [],
+                               catalog: DeviceCatalog? = nil, registry: OpRegistry = .builtin) -> AnalysisReport {
         let shapes = ShapePropagation(model: loaded.model, resolver: registry, options: options.shapes).run()
         let costs = CostPass(model: loaded.model, shapes: shapes, options: CostOptions(targetPrecision: options.precision)).run()
         var report = AnalysisReport(loaded: loaded, shapes: shapes, costs: costs)
-        if let device {
+        guard !devices.isEmpty || options.questions.wantsCatalog else { return report }
+        // Counts that are symbolic need numbers for a latency: every unbound input symbol is taken
+        // at 1, and the report says so (never silently).
+        var priced = (shapes: shapes, costs: costs)
+        let symbols = unboundSymbols(shapes)
+        if !symbols.isEmpty {
+            priced = price(loaded, options, binding: Dictionary(uniqueKeysWithValues: symbols.map { ($0, 1) }), registry: registry)
+            report.rooflineNote = "device figures are at \(symbols.map { "\($0)=1" }.joined(separator: ", ")) (unbound symbols); bind them with --dim or --input for other sizes"
+            report.rooflineBindings = Dictionary(uniqueKeysWithValues: symbols.map { ($0, 1) })
+        }
+        report.rooflines = rooflines(priced, devices: devices, options: options, errors: &report.rooflineErrors)
+        answerDeviceQuestions(&report, loaded: loaded, options: options, priced: priced, catalog: catalog, registry: registry)
+        return report
+    }
+
+    /// Shapes and costs with extra symbol bindings on top of the user's.
+    static func price(_ loaded: LoadedModel, _ options: AnalysisOptions, binding extra: [String: Int],
+                      without removed: Set<String> = [], registry: OpRegistry) -> (shapes: ShapeInferenceResult, costs: CostReport) {
+        var shapeOptions = options.shapes
+        for (symbol, value) in extra { shapeOptions.dimBindings[symbol] = value }
+        for symbol in removed { shapeOptions.dimBindings[symbol] = nil }
+        let shapes = ShapePropagation(model: loaded.model, resolver: registry, options: shapeOptions).run()
+        return (shapes, CostPass(model: loaded.model, shapes: shapes, options: CostOptions(targetPrecision: options.precision)).run())
+    }
+
+    /// One roofline per device; a device that cannot price the model says why in `errors`.
+    static func rooflines(_ priced: (shapes: ShapeInferenceResult, costs: CostReport), devices: [Device], options: AnalysisOptions,
+                          errors: inout [String]) -> [RooflineResult] {
+        let rooflineOptions = RooflineOptions(precision: options.precision, fusion: options.fusion, batch: batchSize(priced.shapes),
+                                              cacheReuse: options.cacheReuse)
+        var results: [RooflineResult] = []
+        for device in devices {
             do {
-                if let roofline = try Roofline.estimate(costs: costs, device: device, precision: options.precision) {
-                    report.roofline = roofline
+                if let roofline = try Roofline.estimate(costs: priced.costs, device: device, options: rooflineOptions) {
+                    results.append(roofline)
                 } else {
-                    // Counts are symbolic: a latency needs numbers, so it is taken with every unbound
-                    // input symbol at 1, and the report says so (never silently).
-                    let symbols = unboundSymbols(shapes)
-                    var bound = options
-                    for symbol in symbols { bound.shapes.dimBindings[symbol] = 1 }
-                    let boundShapes = ShapePropagation(model: loaded.model, resolver: registry, options: bound.shapes).run()
-                    let boundCosts = CostPass(model: loaded.model, shapes: boundShapes, options: CostOptions(targetPrecision: options.precision)).run()
-                    if !symbols.isEmpty, let roofline = try Roofline.estimate(costs: boundCosts, device: device, precision: options.precision) {
-                        report.roofline = roofline
-                        report.rooflineNote = "latency on \(device.id) is at \(symbols.map { "\($0)=1" }.joined(separator: ", ")) (unbound symbols); bind them with --dim or --input for other sizes"
-                    } else {
-                        report.rooflineNote = "no latency on \(device.id): counts are symbolic; bind the symbols with --dim or --input"
-                    }
+                    errors.append("no latency on \(device.id): counts are symbolic; bind the symbols with --dim or --input")
                 }
             } catch {
-                report.rooflineNote = "no latency on \(device.id): \(error.description)"
+                errors.append("no latency on \(device.id): \(error.description)")
             }
         }
-        return report
+        return results
+    }
+
+    /// The batch a throughput divides by: the leading dim of the first graph input, when known.
+    static func batchSize(_ shapes: ShapeInferenceResult) -> Int? {
+        guard let first = shapes.inputs.first?.type.tensor?.shape?.first else { return nil }
+        return first.intValue
     }
 
     /// Symbols left in the graph inputs' shapes after the user's bindings.
@@ -101,13 +147,11 @@ public enum Analyzer {
 
     /// The device database, with the user's file merged in.
     public static func catalog(devicesFile: String?) throws(DeviceError) -> DeviceCatalog {
-        var catalog = try DeviceCatalog.builtin()
-        if let devicesFile { catalog.merge(try DeviceCatalog.load(url: URL(fileURLWithPath: devicesFile))) }
-        return catalog
+        try DeviceCatalog.builtin(mergingFile: devicesFile)
     }
 
-    static func resolveDevice(_ options: AnalysisOptions) throws(AnalysisError) -> Device? {
-        guard let name = options.device else { return nil }
-        do { return try catalog(devicesFile: options.devicesFile).device(named: name) } catch { throw .device(error) }
+    static func resolveDevices(_ options: AnalysisOptions) throws(AnalysisError) -> [Device] {
+        guard !options.devices.isEmpty else { return [] }
+        do { return try catalog(devicesFile: options.devicesFile).devices(named: options.devices) } catch { throw .device(error) }
     }
 }

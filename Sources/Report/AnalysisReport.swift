@@ -10,18 +10,27 @@ public struct AnalysisReport: Sendable {
     public var loaded: LoadedModel
     public var shapes: ShapeInferenceResult
     public var costs: CostReport
-    public var roofline: RooflineResult?
-    /// Why there is no roofline although a device was asked for (symbolic counts, missing figures).
+    /// One per device asked for, in the order given.
+    public var rooflines: [RooflineResult] = []
+    /// How the device figures were taken (unbound symbols at 1).
     public var rooflineNote: String?
+    /// Symbols bound only for the device figures.
+    public var rooflineBindings: [String: Int] = [:]
+    /// Devices that got no figures, and why (symbolic counts, missing figures).
+    public var rooflineErrors: [String] = []
+    /// `--target-latency` / `--target-throughput`: what a device needs, and which devices meet it.
+    public var target: TargetAnswer?
+    /// `--sweep`: one point per value and device.
+    public var sweep: [SweepPoint] = []
 
-    public init(loaded: LoadedModel, shapes: ShapeInferenceResult, costs: CostReport, roofline: RooflineResult? = nil,
-                rooflineNote: String? = nil) {
+    public init(loaded: LoadedModel, shapes: ShapeInferenceResult, costs: CostReport) {
         self.loaded = loaded
         self.shapes = shapes
         self.costs = costs
-        self.roofline = roofline
-        self.rooflineNote = rooflineNote
     }
+
+    /// The first device's roofline (what `roofline` and `nodes[].roofline` show).
+    public var roofline: RooflineResult? { rooflines.first }
 
     public var model: Model { loaded.model }
 
@@ -58,8 +67,22 @@ public struct AnalysisReport: Sendable {
         }
         result += shapes.diagnostics.map { "\($0.severity.rawValue): \($0)" }
         result += costs.diagnostics.map { "\($0.severity.rawValue): \($0)" }
-        if let roofline { result += roofline.warnings }
+        for roofline in rooflines { result += roofline.warnings }
+        result += rooflineErrors
         if let rooflineNote { result.append(rooflineNote) }
         return result
+    }
+}
+
+/// One `--sweep` value on one device.
+public struct SweepPoint: Sendable {
+    public var symbol: String
+    public var value: Int
+    public var roofline: RooflineResult
+
+    public init(symbol: String, value: Int, roofline: RooflineResult) {
+        self.symbol = symbol
+        self.value = value
+        self.roofline = roofline
     }
 }

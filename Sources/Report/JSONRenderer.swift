@@ -35,6 +35,7 @@ public enum JSONRenderer {
             ("weight_bytes", .count(totals.weightBytes)),
             ("activation_bytes", .count(totals.activationBytes)),
             ("peak_activation_bytes", .count(totals.peakActivationBytes)),
+            ("fused_peak_activation_bytes", .count(report.costs.fusion.peakActivationBytes)),
             ("memory_access_bytes", .count(totals.memoryAccessBytes)),
             ("macs_by_dtype", .object(totals.macsByType.sorted { $0.key.name < $1.key.name }.map { ($0.key.name, .count($0.value)) })),
             ("params_by_dtype", .object(totals.paramsByType.sorted { $0.key.name < $1.key.name }.map { ($0.key.name, .int($0.value)) })),
@@ -55,27 +56,40 @@ public enum JSONRenderer {
             ("unsupported_ops", .object(report.shapes.unsupportedOps.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
         ])))
         if includeNodes {
-            members.append(("nodes", .array(report.costs.nodes.map(node))))
+            let perNode = report.roofline?.nodes
+            members.append(("nodes", .array(report.costs.nodes.enumerated().map { index, cost in
+                node(cost, roofline: perNode?[index])
+            })))
         }
         members.append(("unresolved", .array(report.shapes.unresolved.map { dim in
             .object([("tensor", .string(dim.tensor)), ("dim", dim.dimIndex.map { .int($0) } ?? .null),
                      ("lost_at", dim.lostAt.map { .string($0.description) } ?? .null)])
         })))
         members.append(("warnings", .array(report.warnings.map { .string($0) })))
-        if let roofline = report.roofline {
-            members.append(("device", device(roofline.device)))
-            members.append(("roofline", .object([
-                ("precision", roofline.requestedPrecision.map { .string($0.rawValue) } ?? .string("as stored")),
-                ("latency_s", .double(roofline.latencySeconds)),
-                ("compute_s", .double(roofline.computeSeconds)),
-                ("memory_s", .double(roofline.memorySeconds)),
-                ("bound", .string(roofline.bound.rawValue)),
-                ("required_memory_bytes", .double(roofline.requiredMemoryBytes)),
-                ("fits_in_memory", roofline.fitsInMemory.map { .bool($0) } ?? .null),
-                ("note", report.rooflineNote.map { .string($0) } ?? .null),
+        if let first = report.roofline {
+            members.append(("device", device(first.device)))
+            members.append(("roofline", roofline(first, report: report)))
+        } else if !report.rooflineErrors.isEmpty {
+            members.append(("roofline", .object([("error", .string(report.rooflineErrors.joined(separator: "; ")))])))
+        }
+        if !report.rooflines.isEmpty || !report.rooflineErrors.isEmpty {
+            members.append(("rooflines", .array(report.rooflines.map { roofline($0, report: report) })))
+        }
+        if let target = report.target {
+            members.append(("target", .object([
+                ("latency_s", number(target.latencySeconds)),
+                ("required_bandwidth_bytes_per_s", number(target.requiredBandwidthBytesPerSecond)),
+                ("required_peak_tops", number(target.requiredOpsPerSecond / 1e12)),
+                ("bytes", number(target.bytes)), ("flops", number(target.flops)),
+                ("devices", .array(target.devicesMeetingEstimate.map { .string($0) })),
+                ("devices_bound", .array(target.devicesMeetingBound.map { .string($0) })),
             ])))
-        } else if let note = report.rooflineNote {
-            members.append(("roofline", .object([("error", .string(note))])))
+        }
+        if !report.sweep.isEmpty {
+            members.append(("sweep", .array(report.sweep.map(sweepPoint))))
+        }
+        if includeNodes, let first = report.roofline {
+            members.append(("groups", .array(first.groups.map(group))))
         }
         return .object(members)
     }
@@ -89,7 +103,7 @@ public enum JSONRenderer {
         }
     }
 
-    static func node(_ cost: NodeCost) -> JSON {
+    static func node(_ cost: NodeCost, roofline: NodeRoofline?) -> JSON {
         var members: [(String, JSON)] = [
             ("name", .string(cost.ref.name)),
             ("op", .string(cost.ref.opType)),
@@ -110,17 +124,112 @@ public enum JSONRenderer {
         case .noRule: members.append(("status", .string("no_cost_rule")))
         case .failed(let reason): members.append(("status", .string("failed: \(reason)")))
         }
+        if let roofline {
+            members.append(("roofline", .object([
+                ("time_s", .double(roofline.seconds)), ("compute_s", .double(roofline.computeSeconds)),
+                ("memory_s", .double(roofline.memorySeconds)), ("bound", .string(roofline.bound.rawValue)),
+                ("intensity", number(roofline.intensity)), ("group", roofline.group.map { .int($0) } ?? .null),
+                ("fusion", .string(roofline.role.rawValue)),
+            ])))
+        }
         return .object(members)
     }
 
-    public static func device(_ device: Device) -> JSON {
-        func number(_ value: Double?) -> JSON { value.map { .double($0) } ?? .null }
+    static func number(_ value: Double?) -> JSON { value.map { $0.isFinite ? .double($0) : .null } ?? .null }
+
+    /// One device's figures: the `roofline` / `rooflines[]` object of docs/output.md.
+    public static func roofline(_ result: RooflineResult, report: AnalysisReport) -> JSON {
+        let figures = result.figures
+        var members: [(String, JSON)] = [
+            ("device", .string(result.device.id)),
+            ("dtype", .string(result.requestedPrecision?.rawValue ?? "as stored")),
+            ("precisions_used", .array(result.precisionsUsed.map { .string($0.rawValue) })),
+            ("fusion", .bool(result.fused)),
+            ("bound_s", number(figures?.boundSeconds)),
+            ("bound_limited_by", figures.map { .string($0.boundLimitedBy.rawValue) } ?? .null),
+            ("compulsory_bytes", number(figures?.compulsoryBytes)),
+            ("estimate_s", number(figures?.estimateSeconds)),
+            ("compute_s", number(figures?.computeSeconds)),
+            ("memory_s", number(figures?.memorySeconds)),
+            ("bound", figures.map { .string($0.bound.rawValue) } ?? .null),
+            ("batch", figures.map { .int($0.batch) } ?? .null),
+            ("per_s", number(figures?.perSecond)),
+            ("per_s_bound", number(figures?.perSecondBound)),
+            ("flops", number(figures?.flops)),
+            ("bytes_moved", number(figures?.bytesMoved)),
+            ("weight_bytes", .double(result.weightBytes)),
+            ("peak_activation_bytes", .double(result.peakActivationBytes)),
+            ("required_memory_bytes", .double(result.requiredMemoryBytes)),
+            ("fits", result.fits.map { .bool($0) } ?? .null),
+            ("partial", .bool(result.isPartial)),
+        ]
+        members.append(("max_batch", result.maxBatch.map { .int($0) } ?? .null))
+        if let note = result.maxBatchNote { members.append(("max_batch_note", .string(note))) }
+        if let measured = result.measured {
+            members.append(("measured", .object([
+                ("latency_s", number(measured.latencySeconds)), ("achieved_tops", number(measured.achievedOpsPerSecond / 1e12)),
+                ("utilization", number(measured.utilization)), ("bandwidth_utilization", number(measured.bandwidthUtilization)),
+            ])))
+        }
+        if result.isPartial { members.append(("partial_nodes", .array(result.partialNodes.map { .string($0.description) }))) }
+        if !report.rooflineBindings.isEmpty {
+            members.append(("bindings", .object(report.rooflineBindings.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })))
+        }
+        if let note = report.rooflineNote { members.append(("note", .string(note))) }
+        return .object(members)
+    }
+
+    static func sweepPoint(_ point: SweepPoint) -> JSON {
+        let f = point.roofline.figures
         return .object([
-            ("id", .string(device.id)), ("name", .string(device.name)),
-            ("fp32_tflops", number(device.fp32TFLOPS)), ("tf32_tflops", number(device.tf32TFLOPS)),
-            ("fp16_tflops", number(device.fp16TFLOPS)), ("bf16_tflops", number(device.bf16TFLOPS)),
-            ("fp8_tflops", number(device.fp8TFLOPS)), ("int8_tops", number(device.int8TOPS)), ("int4_tops", number(device.int4TOPS)),
-            ("memory_gb", number(device.memoryGB)), ("memory_bandwidth_gbps", number(device.memoryBandwidthGBps)),
+            (point.symbol, .int(point.value)), ("device", .string(point.roofline.device.id)),
+            ("bound_s", number(f?.boundSeconds)), ("estimate_s", number(f?.estimateSeconds)), ("per_s", number(f?.perSecond)),
+            ("bound", f.map { .string($0.bound.rawValue) } ?? .null),
+            ("required_memory_bytes", number(point.roofline.requiredMemoryBytes)), ("fits", point.roofline.fits.map { .bool($0) } ?? .null),
+        ])
+    }
+
+    static func group(_ group: GroupRoofline) -> JSON {
+        .object([
+            ("group", .int(group.group)), ("anchor", .string(group.anchor.name)), ("op", .string(group.anchor.opType)),
+            ("nodes", .int(group.nodeCount)), ("time_s", .double(group.seconds)), ("compute_s", .double(group.computeSeconds)),
+            ("memory_s", .double(group.memorySeconds)), ("bound", .string(group.bound.rawValue)),
+            ("intensity", number(group.intensity)), ("flops", .double(group.flops)), ("bytes", .double(group.bytes)),
+        ])
+    }
+
+    /// A device row in the schema a `--devices-file` takes (docs/devices.md), so a row can be copied and edited.
+    public static func device(_ device: Device) -> JSON {
+        func numbers(_ table: [String: Double]) -> JSON { .object(table.sorted { $0.key < $1.key }.map { ($0.key, number($0.value)) }) }
+        func text(_ value: String?) -> JSON { value.map { .string($0) } ?? .null }
+        let order = ["fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4"]
+        let peaks = device.peakTOPS.sorted { (order.firstIndex(of: $0.key) ?? 99) < (order.firstIndex(of: $1.key) ?? 99) }
+        return .object([
+            ("id", .string(device.id)), ("name", .string(device.name)), ("vendor", text(device.vendor)), ("category", text(device.category)),
+            ("aliases", .array(device.aliases.map { .string($0) })),
+            ("peak_tops", .object(peaks.map { ($0.key, number($0.value)) })),
+            ("memory_bytes", number(device.memoryBytes)),
+            ("memory_bandwidth_bytes_per_s", number(device.memoryBandwidthBytesPerSecond)),
+            ("cache_bytes", number(device.cacheBytes)),
+            ("interconnect", text(device.interconnect)),
+            ("interconnect_bytes_per_s", number(device.interconnectBytesPerSecond)),
+            ("host_link", text(device.hostLink)),
+            ("host_link_bytes_per_s", number(device.hostLinkBytesPerSecond)),
+            ("tdp_w", number(device.tdpWatts)),
+            ("clocks", numbers(device.clocks)),
+            ("units", numbers(device.units)),
+            ("derivations", .object(device.derivations.sorted { $0.key < $1.key }.map { key, d in
+                (key, .object([("units", .double(d.units)), ("unit", text(d.unit)), ("clock_mhz", .double(d.clockMHz)),
+                               ("ops_per_clock", .double(d.opsPerClock))]))
+            })),
+            ("derived", .array(device.derived.map { .string($0) })),
+            ("engines", .array(device.engines.map { engine in
+                .object([("name", .string(engine.name)), ("peak_tops", numbers(engine.peakTOPS))])
+            })),
+            ("sources", .object(device.sources.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map { .string($0) })) })),
+            ("low_confidence", .array(device.lowConfidence.map { .string($0) })),
+            ("sparse_note", text(device.sparseNote)),
+            ("notes", text(device.notes)),
         ])
     }
 

@@ -13,8 +13,22 @@ public enum MarkdownRenderer {
                      "| activation bytes (sum) | \(Units.bytes(totals.activationBytes)) |",
                      "| peak activation bytes | \(Units.bytes(totals.peakActivationBytes)) |",
                      "| memory access | \(Units.bytes(totals.memoryAccessBytes)) |"]
-        if let roofline = report.roofline {
-            lines.append("| latency on \(roofline.device.name) | ≥ \(Units.seconds(roofline.latencySeconds)) (\(roofline.bound.rawValue)-bound) |")
+        for roofline in report.rooflines {
+            if let f = roofline.figures {
+                lines.append("| \(roofline.device.shortName): bound / estimate | ≥ \(Units.seconds(f.boundSeconds)) / \(Units.seconds(f.estimateSeconds)) (\(f.bound.rawValue)-bound, \(Units.format(f.perSecond))/s) |")
+            } else {
+                lines.append("| \(roofline.device.shortName) | partial: \(roofline.partialNodes.count) node(s) uncosted |")
+            }
+        }
+        if let target = report.target {
+            lines += ["", "**Target \(Units.seconds(target.latencySeconds))**: needs ≥ \(Units.format(target.requiredBandwidthBytesPerSecond / 1e9)) GB/s and ≥ \(Units.format(target.requiredOpsPerSecond / 1e12)) T ops/s; met (estimate) by \(target.devicesMeetingEstimate.isEmpty ? "no device" : target.devicesMeetingEstimate.joined(separator: ", "))."]
+        }
+        if let symbol = report.sweep.first?.symbol {
+            lines += ["", "| \(symbol) | device | bound | estimate | limited by | per s | memory | fits |", "|---:|---|---:|---:|---|---:|---:|---|"]
+            for point in report.sweep {
+                let f = point.roofline.figures
+                lines.append("| \(point.value) | \(point.roofline.device.shortName) | \(f.map { "≥ " + Units.seconds($0.boundSeconds) } ?? "partial") | \(f.map { Units.seconds($0.estimateSeconds) } ?? "partial") | \(f?.bound.rawValue ?? "–") | \(f.map { Units.format($0.perSecond) } ?? "–") | \(Units.bytes(point.roofline.requiredMemoryBytes)) | \(point.roofline.fits.map { $0 ? "yes" : "no" } ?? "?") |")
+            }
         }
         lines += ["", "| op | count | MACs | FLOPs | params | bytes moved | FLOPs % |", "|---|---:|---:|---:|---:|---:|---:|"]
         for row in TextRenderer.opTableCells(report).dropFirst() {

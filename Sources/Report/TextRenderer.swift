@@ -52,16 +52,22 @@ public enum TextRenderer {
             let origins = Set(report.shapes.unresolved.compactMap { $0.lostAt?.description })
             lines.append("Unresolved   \(report.shapes.unresolved.count) dims unknown, lost at: \(origins.sorted().prefix(5).joined(separator: "; "))\(origins.count > 5 ? " …" : "")")
         }
-        if let roofline = report.roofline {
+        if report.target != nil {
             lines.append("")
-            lines.append("Roofline on \(roofline.device.name)\(roofline.requestedPrecision.map { " at \($0.rawValue)" } ?? "")")
-            lines.append("  latency      ≥ \(Units.seconds(roofline.latencySeconds)) (\(roofline.bound.rawValue)-bound: compute \(Units.seconds(roofline.computeSeconds)), memory \(Units.seconds(roofline.memorySeconds)))")
-            let fit = roofline.fitsInMemory.map { $0 ? "fits" : "does NOT fit" } ?? "capacity unknown"
-            lines.append("  memory       weights + peak activations \(Units.bytes(roofline.requiredMemoryBytes)): \(fit) in \(roofline.device.memoryGB.map { "\(Units.format($0)) GB" } ?? "?")")
-            if let note = report.rooflineNote { lines.append("  note         \(note)") }
-        } else if let note = report.rooflineNote {
+            lines.append(contentsOf: targetLines(report))
+        }
+        if !report.sweep.isEmpty {
             lines.append("")
-            lines.append("Roofline     \(note)")
+            lines.append(contentsOf: sweepLines(report))
+        }
+        if !report.rooflines.isEmpty {
+            lines.append("")
+            lines.append(contentsOf: deviceTable(report))
+            lines.append("")
+            lines.append(contentsOf: topGroups(report, top: top))
+        } else if !report.rooflineErrors.isEmpty {
+            lines.append("")
+            lines.append("Devices      \(report.rooflineErrors.joined(separator: "; "))")
         }
         let warnings = report.warnings
         if !warnings.isEmpty {
@@ -74,6 +80,74 @@ public enum TextRenderer {
         lines.append("Convention: 1 MAC = 2 FLOPs; FLOPs add bias, elementwise, normalization and softmax work")
         lines.append("(see docs/cost-model.md). torchvision's \"GFLOPS\", thop and fvcore report MACs: compare those with MACs.")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One row per device: the bound (≥, no run beats it), the estimate to plan with, throughput, memory.
+    static func deviceTable(_ report: AnalysisReport) -> [String] {
+        var table = [["device", "dtype", "bound ≥", "estimate", "limited by", "per s (est.)", "memory needed", "fits", "max batch"]]
+        for roofline in report.rooflines {
+            let dtype = roofline.requestedPrecision?.rawValue ?? roofline.precisionsUsed.map(\.rawValue).joined(separator: "+")
+            let fits = roofline.fits.map { $0 ? "yes" : "NO" } ?? "?"
+            let capacity = roofline.device.memoryBytes.map { " of \(Units.bytes($0))" } ?? ""
+            let maxBatch = roofline.maxBatch.map(String.init) ?? "–"
+            if let f = roofline.figures {
+                table.append([roofline.device.shortName, dtype, Units.seconds(f.boundSeconds), Units.seconds(f.estimateSeconds),
+                              f.bound.rawValue, Units.format(f.perSecond), Units.bytes(roofline.requiredMemoryBytes) + capacity, fits, maxBatch])
+            } else {
+                table.append([roofline.device.shortName, dtype, "partial", "partial", "–", "–", Units.bytes(roofline.requiredMemoryBytes) + capacity, fits, maxBatch])
+            }
+        }
+        var lines = ["Devices\(report.roofline?.fused == false ? " (no fusion: every tensor through DRAM)" : " (fusion-aware estimate; bound = max(FLOPs at peak, compulsory bytes at bandwidth))")"]
+        lines += format(table, textColumns: 2)
+        if let first = report.roofline?.figures {
+            lines.append("  \(report.roofline!.device.shortName): batch \(first.batch), \(Units.count(.value(Int(first.flops.rounded())))) FLOPs, \(Units.bytes(first.bytesMoved)) through DRAM in \(report.roofline!.groups.count) kernels; compute \(Units.seconds(first.computeSeconds)), memory \(Units.seconds(first.memorySeconds))")
+        }
+        if let note = report.rooflineNote { lines.append("  note: \(note)") }
+        if let note = report.roofline?.maxBatchNote, report.roofline?.maxBatch == nil { lines.append("  max batch: \(note)") }
+        for roofline in report.rooflines {
+            guard let m = roofline.measured else { continue }
+            lines.append("  measured on \(roofline.device.shortName): \(Units.seconds(m.latencySeconds)) → \(Units.format(m.achievedOpsPerSecond / 1e12)) T ops/s achieved, utilization \(percent(m.utilization)) of peak, bandwidth \(percent(m.bandwidthUtilization))")
+        }
+        return lines
+    }
+
+    /// `--target-latency`: what a device needs, and which in the database meet it.
+    static func targetLines(_ report: AnalysisReport) -> [String] {
+        guard let t = report.target else { return [] }
+        var lines = ["Target \(Units.seconds(t.latencySeconds)) per run"]
+        lines.append("  needs        ≥ \(Units.format(t.requiredBandwidthBytesPerSecond / 1e9)) GB/s to move \(Units.bytes(t.bytes)) (weights + inputs + outputs), ≥ \(Units.format(t.requiredOpsPerSecond / 1e12)) T ops/s for \(Units.count(.value(Int(t.flops.rounded())))) FLOPs")
+        lines.append("  estimate met \(t.devicesMeetingEstimate.isEmpty ? "by no device" : t.devicesMeetingEstimate.joined(separator: ", "))")
+        let boundOnly = t.devicesMeetingBound.filter { !t.devicesMeetingEstimate.contains($0) }
+        if !boundOnly.isEmpty { lines.append("  bound only   \(boundOnly.joined(separator: ", ")) (could, with a better runtime than the estimate assumes)") }
+        return lines
+    }
+
+    /// `--sweep`: one row per value and device.
+    static func sweepLines(_ report: AnalysisReport) -> [String] {
+        guard let symbol = report.sweep.first?.symbol else { return [] }
+        var table = [[symbol, "device", "bound ≥", "estimate", "limited by", "per s (est.)", "memory needed", "fits"]]
+        for point in report.sweep {
+            let r = point.roofline
+            let f = r.figures
+            table.append(["\(point.value)", r.device.shortName, f.map { Units.seconds($0.boundSeconds) } ?? "partial",
+                          f.map { Units.seconds($0.estimateSeconds) } ?? "partial", f?.bound.rawValue ?? "–",
+                          f.map { Units.format($0.perSecond) } ?? "–", Units.bytes(r.requiredMemoryBytes), r.fits.map { $0 ? "yes" : "NO" } ?? "?"])
+        }
+        return ["Sweep over \(symbol)"] + format(table, textColumns: 2)
+    }
+
+    /// The heaviest kernels (fusion groups) on the first device, by time.
+    static func topGroups(_ report: AnalysisReport, top: Int) -> [String] {
+        guard let roofline = report.roofline else { return [] }
+        let total = roofline.groups.reduce(0) { $0 + $1.seconds }
+        let heaviest = roofline.groups.sorted { $0.seconds > $1.seconds }.prefix(top)
+        var table = [["group", "anchor", "op", "nodes", "time", "bound", "FLOP/byte", "time %"]]
+        for group in heaviest {
+            table.append(["#\(group.group)", group.anchor.name.isEmpty ? "#\(group.anchor.index)" : group.anchor.name, group.anchor.opType,
+                          "\(group.nodeCount)", Units.seconds(group.seconds), group.bound.rawValue,
+                          group.intensity.map { Units.format($0) } ?? "–", total > 0 ? percent(group.seconds / total) : "–"])
+        }
+        return ["Top \(heaviest.count) kernels by time on \(roofline.device.shortName)"] + format(table, textColumns: 3)
     }
 
     static func percent(_ share: Double) -> String { Units.format(share * 100) + "%" }
@@ -159,11 +233,11 @@ public enum TextRenderer {
     }
 
     /// Left-aligns the first columns and right-aligns numbers.
-    static func format(_ table: [[String]]) -> [String] {
+    static func format(_ table: [[String]], textColumns: Int? = nil) -> [String] {
         guard let header = table.first else { return [] }
         var widths = Array(repeating: 0, count: header.count)
         for row in table { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        let textColumns = header.first == "node" ? 3 : 1
+        let textColumns = textColumns ?? (header.first == "node" ? 3 : 1)
         return table.map { row in
             "  " + row.enumerated().map { index, cell in
                 let pad = String(repeating: " ", count: widths[index] - cell.count)

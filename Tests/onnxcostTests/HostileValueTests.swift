@@ -298,7 +298,7 @@ enum Hostile {
         let option = budget.hasSuffix("s") ? "--max-latency" : "--max-macs"
         let result = try CLI.run(["check", model, "\(option)=\(budget)", "--device", "t4"])
         #expect(result.status == 2, "\(budget): \(result.stdout) \(result.stderr)")
-        #expect(result.stderr.contains("not a budget"), "\(result.stderr)")
+        #expect(result.stderr.contains("not a positive"), "\(result.stderr)")
     }
 
     /// A latency budget on a model with unbound symbols fails naming the symbols (not batch = 1).
@@ -306,7 +306,7 @@ enum Hostile {
         let gpt2 = CLI.root.appendingPathComponent("Fixtures/models/gpt2.onnx").path
         let unbound = try CLI.run(["check", gpt2, "--max-latency", "5s", "--device", "t4"])
         #expect(unbound.status == 1)
-        #expect(unbound.stderr.contains("--dim batch=N") && unbound.stderr.contains("--dim sequence=N"), "\(unbound.stderr)")
+        #expect(unbound.stderr.contains("latency is symbolic in batch, sequence"), "\(unbound.stderr)")
         let bound = try CLI.run(["check", gpt2, "--max-latency", "5s", "--device", "t4", "--dim", "batch=1", "--dim", "sequence=8"])
         #expect(bound.status == 0, "\(bound.stdout) \(bound.stderr)")
     }

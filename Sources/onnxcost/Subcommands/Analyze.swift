@@ -9,14 +9,38 @@ struct Analyze: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Accelerator for the roofline (an id or alias: t4, a100, h100 ...; see `onnxcost devices`).", valueName: "device"))
-    var device: String?
+    @Option(help: ArgumentHelp("Accelerators for the roofline: ids or aliases (t4, a100, h100 ...; see `onnxcost devices`), comma-separated or repeated, or `all`.", valueName: "device"))
+    var device: [String] = []
 
     @Option(help: ArgumentHelp("Target precision: fp32, tf32, fp16, bf16, fp8, int8, int4. Re-costs float weights and activations at that width.", valueName: "dtype"))
     var dtype: Precision?
 
-    @Option(help: ArgumentHelp("Extra devices, a JSON file with the schema of the shipped table.", valueName: "path"))
+    @Option(help: ArgumentHelp("Extra devices or overrides: {\"devices\": [rows as `onnxcost devices --format json` prints]} (docs/devices.md).", valueName: "path"))
     var devicesFile: String?
+
+    @Flag(help: "Price every node as its own kernel, every tensor through DRAM (no fusion groups).")
+    var noFusion = false
+
+    @Flag(help: "Charge every tensor between kernels to DRAM, even when it fits the device's last-level cache.")
+    var noCacheReuse = false
+
+    @Option(help: ArgumentHelp("The symbol --device's max batch solves for (default: the first input's leading dim).", valueName: "symbol"))
+    var batchSymbol: String?
+
+    @Option(help: ArgumentHelp("What a device needs to run in this time (5ms), and which devices do.", valueName: "duration"))
+    var targetLatency: String?
+
+    @Option(help: ArgumentHelp("The same for a throughput (2000/s), divided into the batch.", valueName: "rate"))
+    var targetThroughput: String?
+
+    @Option(help: ArgumentHelp("Utilization of a measured run on each --device: its latency (12ms).", valueName: "duration"))
+    var measuredLatency: String?
+
+    @Option(help: ArgumentHelp("Utilization of a measured run on each --device: its throughput (900/s).", valueName: "rate"))
+    var measuredThroughput: String?
+
+    @Option(help: ArgumentHelp("Device figures along a symbol: batch=1,2,4 or batch=1..256*2 or sequence=128..1024+128.", valueName: "symbol=values"))
+    var sweep: String?
 
     @Option(help: "How many of the heaviest nodes to list.")
     var top = 10
@@ -28,7 +52,18 @@ struct Analyze: ParsableCommand {
     var strict = false
 
     func run() throws {
-        let options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, device: device, devicesFile: devicesFile)
+        var options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, devices: device, devicesFile: devicesFile,
+                                      fusion: !noFusion)
+        options.cacheReuse = !noCacheReuse
+        options.questions.batchSymbol = batchSymbol
+        options.questions.targetLatency = try targetLatency.map(Quantities.seconds)
+        options.questions.targetThroughput = try targetThroughput.map(Quantities.rate)
+        options.questions.measuredLatency = try measuredLatency.map(Quantities.seconds)
+        options.questions.measuredThroughput = try measuredThroughput.map(Quantities.rate)
+        options.questions.sweep = try sweep.map(Quantities.sweep)
+        if (measuredLatency != nil || measuredThroughput != nil || sweep != nil) && device.isEmpty {
+            throw ValidationError("--measured-latency, --measured-throughput and --sweep need --device")
+        }
         let report: AnalysisReport
         do {
             report = try Analyzer.analyze(path: model.model, options: options)

@@ -13,15 +13,15 @@ struct Check: ParsableCommand {
     @Option(help: "Largest MAC count (suffixes K, M, G, T).") var maxMacs: String?
     @Option(help: "Largest weights + peak activations in bytes (suffixes KB, MB, GB, KiB, MiB, GiB).") var maxMemory: String?
     @Option(help: "Largest roofline latency (e.g. 5ms, 200us, 0.01s); needs --device.") var maxLatency: String?
-    @Option(help: "Accelerator for --max-latency.") var device: String?
+    @Option(help: "Accelerators for --max-latency (comma-separated or repeated); every one must meet the budget.") var device: [String] = []
     @Option(help: "Target precision.") var dtype: Precision?
     @Flag(help: "Fail when any op has no shape or cost rule.") var noUnsupported = false
 
     func run() throws {
-        let budgets = try Budgets(params: maxParams.map(Self.parseCount), macs: maxMacs.map(Self.parseCount),
-                                  memory: maxMemory.map(Self.parseBytes), latency: maxLatency.map(Self.parseSeconds))
-        if budgets.latency != nil && device == nil { throw ValidationError("--max-latency needs --device") }
-        let options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, device: device)
+        let budgets = try Budgets(params: maxParams.map(Quantities.count), macs: maxMacs.map(Quantities.count),
+                                  memory: maxMemory.map(Quantities.bytes), latency: maxLatency.map(Quantities.seconds))
+        if budgets.latency != nil && device.isEmpty { throw ValidationError("--max-latency needs --device") }
+        let options = AnalysisOptions(shapes: try model.shapeOptions(), precision: dtype, devices: device)
         let report: AnalysisReport
         do { report = try Analyzer.analyze(path: model.model, options: options) } catch {
             Output.fail(kind: error.kind, message: error.description, format: .text)
@@ -53,17 +53,19 @@ struct Check: ParsableCommand {
         check("MACs", totals.macs, budgets.macs, Units.count)
         check("memory", totals.weightBytes + totals.peakActivationBytes, budgets.memory, Units.bytes)
         if let limit = budgets.latency {
-            // A latency at an assumed batch of 1 is no gate: the symbols must be bound.
-            let unbound = Self.unboundSymbols(report)
-            if !unbound.isEmpty {
-                Output.write("FAIL latency: unbound symbols \(unbound.joined(separator: ", ")) (budget \(Units.seconds(limit)))\n")
-                failures.append("latency needs every input dim bound: bind \(unbound.map { "--dim \($0)=N" }.joined(separator: " "))")
-            } else if let roofline = report.roofline, roofline.latencySeconds.isFinite, roofline.latencySeconds >= 0 {
-                let ok = roofline.latencySeconds <= limit
-                Output.write("\(ok ? "ok  " : "FAIL") latency \(Units.seconds(roofline.latencySeconds)) on \(roofline.device.id) (budget \(Units.seconds(limit)))\n")
-                if !ok { failures.append("latency") }
-            } else {
-                failures.append("latency: \(report.rooflineNote ?? "no roofline")")
+            if !report.rooflineBindings.isEmpty {
+                failures.append("latency is symbolic in \(report.rooflineBindings.keys.sorted().joined(separator: ", ")); bind them with --dim or --input")
+            } else if report.rooflines.isEmpty {
+                failures.append("latency: \(report.rooflineErrors.joined(separator: "; "))")
+            }
+            for roofline in report.rooflines where report.rooflineBindings.isEmpty {
+                guard let estimate = roofline.figures?.estimateSeconds else {
+                    failures.append("latency on \(roofline.device.id) is partial: \(roofline.partialNodes.count) node(s) uncosted")
+                    continue
+                }
+                let ok = estimate <= limit
+                Output.write("\(ok ? "ok  " : "FAIL") latency \(Units.seconds(estimate)) (estimate) on \(roofline.device.id) (budget \(Units.seconds(limit)))\n")
+                if !ok { failures.append("latency on \(roofline.device.id)") }
             }
         }
         // Nodes whose shapes failed (a negative dim, an overflow) make every total a guess.
@@ -86,17 +88,6 @@ struct Check: ParsableCommand {
         }
     }
 
-    /// Symbols left in the graph inputs' shapes (after --dim and --input).
-    static func unboundSymbols(_ report: AnalysisReport) -> [String] {
-        var symbols = Set<String>()
-        for input in report.shapes.inputs {
-            for dim in input.type.tensor?.shape ?? [] {
-                if case .polynomial(let p) = dim { symbols.formUnion(p.symbols) }
-            }
-        }
-        return symbols.sorted()
-    }
-
     /// Nodes of the main graph whose shape rule rejected them, described with their error.
     static func failedNodes(_ report: AnalysisReport) -> [String] {
         report.shapes.main.nodes.compactMap { node in
@@ -109,37 +100,5 @@ struct Check: ParsableCommand {
         var macs: Double?
         var memory: Double?
         var latency: Double?
-    }
-
-    /// A budget must be a finite number ≥ 0 ("nanms", "-5M", "infs" are argument errors).
-    static func finite(_ value: Double, _ text: String) throws -> Double {
-        guard value.isFinite, value >= 0 else { throw ValidationError("not a budget: '\(text)' (a finite number ≥ 0)") }
-        return value
-    }
-
-    static func parseCount(_ text: String) throws -> Double {
-        let scales: [(String, Double)] = [("T", 1e12), ("G", 1e9), ("B", 1e9), ("M", 1e6), ("K", 1e3), ("k", 1e3)]
-        for (suffix, scale) in scales where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)) { return try finite(value * scale, text) }
-        }
-        guard let value = Double(text) else { throw ValidationError("not a count: '\(text)'") }
-        return try finite(value, text)
-    }
-
-    static func parseBytes(_ text: String) throws -> Double {
-        let scales: [(String, Double)] = [("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1)]
-        for (suffix, scale) in scales where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)) { return try finite(value * scale, text) }
-        }
-        guard let value = Double(text) else { throw ValidationError("not a byte size: '\(text)'") }
-        return try finite(value, text)
-    }
-
-    static func parseSeconds(_ text: String) throws -> Double {
-        let scales: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("ns", 1e-9), ("s", 1)]
-        for (suffix, scale) in scales where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)) { return try finite(value * scale, text) }
-        }
-        throw ValidationError("not a duration: '\(text)' (use e.g. 5ms)")
     }
 }

@@ -208,7 +208,7 @@ public struct SchemaFuzzer {
         }
         let start = DispatchTime.now().uptimeNanoseconds
         let loaded = LoadedModel(model: fuzzCase.model, path: "<fuzz \(fuzzCase.index)>")
-        let report = Analyzer.analyze(loaded: loaded, device: Self.device)
+        let report = Analyzer.analyze(loaded: loaded, devices: Self.device.map { [$0] } ?? [])
         _ = JSONRenderer.render(report).serialized()
         _ = TextRenderer.render(report)
         _ = CSVRenderer.render(report)
