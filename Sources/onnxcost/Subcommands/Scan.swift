@@ -114,7 +114,8 @@ struct Scan: ParsableCommand {
     func runWorker(_ path: String, options: AnalysisOptions) -> Never {
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0
         let (limit, overflow) = (memoryLimit << 20).addingReportingOverflow(fileBytes)
-        if !overflow {
+        // Not under AddressSanitizer, whose shadow memory already exceeds any sensible limit.
+        if !overflow && dlsym(nil, "__asan_init") == nil {
             var rl = rlimit(rlim_cur: rlim_t(limit), rlim_max: rlim_t(limit))
             _ = setrlimit(Int32(RLIMIT_AS.rawValue), &rl)
         }
