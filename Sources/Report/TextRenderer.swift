@@ -100,7 +100,7 @@ public enum TextRenderer {
         var lines = ["Devices\(report.roofline?.fused == false ? " (no fusion: every tensor through DRAM)" : " (fusion-aware estimate; bound = max(FLOPs at peak, compulsory bytes at bandwidth))")"]
         lines += format(table, textColumns: 2)
         if let first = report.roofline?.figures {
-            lines.append("  \(report.roofline!.device.shortName): batch \(first.batch), \(Units.count(.value(Int(first.flops.rounded())))) FLOPs, \(Units.bytes(first.bytesMoved)) through DRAM in \(report.roofline!.groups.count) kernels; compute \(Units.seconds(first.computeSeconds)), memory \(Units.seconds(first.memorySeconds))")
+            lines.append("  \(report.roofline!.device.shortName): batch \(first.batch), \(Units.count(first.flops.rounded())) FLOPs, \(Units.bytes(first.bytesMoved)) through DRAM in \(report.roofline!.groups.count) kernels; compute \(Units.seconds(first.computeSeconds)), memory \(Units.seconds(first.memorySeconds))")
         }
         if let note = report.rooflineNote { lines.append("  note: \(note)") }
         if let note = report.roofline?.maxBatchNote, report.roofline?.maxBatch == nil { lines.append("  max batch: \(note)") }
@@ -115,7 +115,7 @@ public enum TextRenderer {
     static func targetLines(_ report: AnalysisReport) -> [String] {
         guard let t = report.target else { return [] }
         var lines = ["Target \(Units.seconds(t.latencySeconds)) per run"]
-        lines.append("  needs        ≥ \(Units.format(t.requiredBandwidthBytesPerSecond / 1e9)) GB/s to move \(Units.bytes(t.bytes)) (weights + inputs + outputs), ≥ \(Units.format(t.requiredOpsPerSecond / 1e12)) T ops/s for \(Units.count(.value(Int(t.flops.rounded())))) FLOPs")
+        lines.append("  needs        ≥ \(Units.format(t.requiredBandwidthBytesPerSecond / 1e9)) GB/s to move \(Units.bytes(t.bytes)) (weights + inputs + outputs), ≥ \(Units.format(t.requiredOpsPerSecond / 1e12)) T ops/s for \(Units.count(t.flops.rounded())) FLOPs")
         lines.append("  estimate met \(t.devicesMeetingEstimate.isEmpty ? "by no device" : t.devicesMeetingEstimate.joined(separator: ", "))")
         let boundOnly = t.devicesMeetingBound.filter { !t.devicesMeetingEstimate.contains($0) }
         if !boundOnly.isEmpty { lines.append("  bound only   \(boundOnly.joined(separator: ", ")) (could, with a better runtime than the estimate assumes)") }

@@ -543,3 +543,25 @@ enum Hostile {
         #expect(SymbolicInt.opaque("max(a, b)").description == "max(a, b)")
     }
 }
+
+// MARK: - Reports with device figures past 2^63
+
+@Suite struct HostileRooflineTests {
+    /// Found by the schema fuzzer: five MatMuls of [2^20, 2^20] make 1.15e19 FLOPs (each node's
+    /// count fits 64 bits, their double sum does not), and the text report's device line converted
+    /// that double with `Int(_:)` and trapped.
+    static let bytes: [UInt8] = Hostile.model(
+        (0..<5).map { P.node("MatMul", inputs: [$0 == 0 ? "x" : "y\($0 - 1)", "w"], outputs: [$0 == 4 ? "y" : "y\($0)"]) },
+        inputs: [P.valueInfo("x", shape: [.value(1 << 20), .value(1 << 20)]), P.valueInfo("w", shape: [.value(1 << 20), .value(1 << 20)])],
+        outputs: ["y"])
+
+    @Test func textReportWithDeviceFiguresPastInt64() throws {
+        let url = Robust.regressions.appendingPathComponent("matmul-x5-flops-past-2p63-with-device.onnx")
+        if Hostile.record { try Data(Self.bytes).write(to: url) }
+        #expect(Robust.read(url) == Self.bytes, "committed file differs: RECORD_REGRESSIONS=1")
+        let result = try Hostile.runLimited(url.path, extra: ["--device", "t4"])
+        #expect(result.status == 0, "status \(result.status)")
+        #expect(result.stdout.contains("FLOPs"), "\(result.stdout.suffix(400))")
+        #expect(result.seconds >= 0 && result.seconds < 1.0 * Robust.slowdown, "\(result.seconds) s")
+    }
+}
