@@ -16,13 +16,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CProtobufC",
-            path: "Modules/CProtobufC",
-            pkgConfig: "libprotobuf-c",
-            providers: [.apt(["libprotobuf-c-dev"]), .brew(["protobuf-c"])]
+        // Headers only: no pkg-config, whose `-lprotobuf-c` would link the shared library.
+        .systemLibrary(name: "CProtobufC", path: "Modules/CProtobufC", providers: [.apt(["libprotobuf-c-dev"]), .brew(["protobuf-c"])]),
+        // The static archive (Debian's libprotobuf-c-dev ships it): the binary runs without libprotobuf-c.so.1.
+        .target(
+            name: "CONNX", dependencies: ["CProtobufC"], path: "Sources/CONNX",
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libprotobuf-c.a"], .when(platforms: [.linux])),
+                             .linkedLibrary("protobuf-c", .when(platforms: [.macOS]))]
         ),
-        .target(name: "CONNX", dependencies: ["CProtobufC"], path: "Sources/CONNX"),
         .target(name: "ONNXGraph", path: "Sources/ONNXGraph", swiftSettings: swiftSettings),
         .target(name: "ONNXLoader", dependencies: ["CONNX", "ONNXGraph"], swiftSettings: swiftSettings),
         .target(name: "ShapeInference", dependencies: ["ONNXGraph"], swiftSettings: swiftSettings),
@@ -48,9 +49,20 @@ let package = Package(
         .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeInferenceTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
         .testTarget(name: "OperatorsTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        /// The cost layer's values (byte accounting, fusion plan), below the facade.
+        .testTarget(
+            name: "CostKernelsTests", dependencies: ["ONNXGraph", "ShapeInference", "CostKernels", "Operators"],
+            swiftSettings: swiftSettings
+        ),
         /// The device layer's values (roofline arithmetic, the table, published measurements), below the facade.
         .testTarget(
             name: "DeviceDBTests", dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB"],
+            swiftSettings: swiftSettings
+        ),
+        /// The report layer: renderers on analyses built below the facade.
+        .testTarget(
+            name: "ReportTests",
+            dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB", "Report"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "onnxcostTests", dependencies: ["ONNXCost", "SchemaFuzz"], exclude: ["Regressions"], swiftSettings: swiftSettings),

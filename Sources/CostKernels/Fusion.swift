@@ -44,6 +44,8 @@ public struct BoundaryTensor: Sendable {
     /// Distinct groups that read it, in order.
     public var consumerGroups: [Int]
     public var isGraphOutput: Bool
+    /// A KV cache appended in place: only its new tokens were ever on chip, so no cache keeps it.
+    public var isAppendedCache = false
 }
 
 /// The model as a deployed runtime runs it: fusion groups and the traffic between them.
@@ -74,6 +76,8 @@ extension FusionRole {
         "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "IsNaN", "IsInf",
         "BiasGelu", "FastGelu", "QuickGelu", "BiasAdd", "BiasSplitGelu",
     ]
+    /// GEMMs that read a transposed or broadcast operand in place.
+    static let gemmOps: Set<String> = ["MatMul", "Gemm", "Einsum", "FusedMatMul", "MatMulInteger", "QLinearMatMul", "MatMulNBits"]
     /// Ops whose output is their first input (no data moves).
     static let viewOps: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"]
     /// Ops that read only their input's metadata.
@@ -97,6 +101,7 @@ extension CostPass.State {
     func fusionPlan(_ graph: GraphInference, nodes: [NodeCost]) -> FusionPlan {
         let count = graph.nodes.count
         var folded = graph.constants
+        var appends = Set<Int>()
         var roles: [FusionRole] = []
         roles.reserveCapacity(count)
         // Root of every view output: the tensor that really exists in memory.
@@ -104,9 +109,42 @@ extension CostPass.State {
         func rootOf(_ name: String) -> String { root[name] ?? name }
         /// Bytes a folded tensor costs when a kernel reads it: a DequantizeLinear'd weight at its quantized width.
         var foldedBytes: [String: SymbolicInt] = [:]
-        for inference in graph.nodes {
+        // Who reads each tensor, for the prologue rule below.
+        var nodeReaders: [String: [Int]] = [:]
+        for (index, inference) in graph.nodes.enumerated() {
+            for name in Set(inference.node.inputs) where !name.isEmpty { nodeReaders[name, default: []].append(index) }
+        }
+        let outputNames = Set(graph.outputNames)
+        /// Whether `name` reaches only GEMM operands (through views): a GEMM reads a transposed or
+        /// broadcast operand in place (cuBLAS op(A) = Aᵀ, stride-0 batches), so the Transpose or
+        /// Expand that made it moves nothing.
+        func feedsOnlyGEMMs(_ name: String, depth: Int = 0) -> Bool {
+            guard depth < 8, !outputNames.contains(name), let list = nodeReaders[name], !list.isEmpty else { return false }
+            return list.allSatisfy { index in
+                let node = graph.nodes[index].node
+                if FusionRole.gemmOps.contains(node.opType) { return true }
+                if FusionRole.viewOps.contains(node.opType) || node.opType == "Transpose" || node.opType == "Expand",
+                   node.inputs.first == name, let output = node.outputs.first {
+                    return feedsOnlyGEMMs(output, depth: depth + 1)
+                }
+                return false
+            }
+        }
+        let graphInputs = Set(graph.inputNames).subtracting(graph.constants)
+        for (index, inference) in graph.nodes.enumerated() {
             let node = inference.node
-            let role = FusionRole.of(node) { folded.contains($0) }
+            var role = FusionRole.of(node) { folded.contains($0) }
+            if role == .kernel, node.opType == "Transpose" || node.opType == "Expand", let output = node.outputs.first, feedsOnlyGEMMs(output) {
+                role = .view
+            }
+            // A KV cache appended in place: Concat(past input, new) → present output. A serving runtime
+            // writes the new tokens into the past buffer; the past is not copied.
+            if role == .kernel, node.opType == "Concat", node.inputs.count == 2, graphInputs.contains(node.inputs[0]),
+               let output = node.outputs.first, outputNames.contains(output) || (nodeReaders[output] ?? []).contains(where: {
+                   graph.nodes[$0].node.opType == "Identity" && graph.nodes[$0].node.outputs.contains(where: outputNames.contains)
+               }) {
+                appends.insert(index)
+            }
             roles.append(role)
             switch role {
             case .folded:
@@ -199,9 +237,13 @@ extension CostPass.State {
             for index in list {
                 let inference = graph.nodes[index]
                 let metadata = inference.schema?.metadataInputs ?? []
-                for (slot, name) in inference.node.inputs.enumerated() where !name.isEmpty && !metadata.contains(slot) {
+                let appended = appends.contains(index)
+                for (slot, name) in inference.node.inputs.enumerated() where !name.isEmpty && !metadata.contains(slot) && !(appended && slot == 0) {
                     if folded.contains(name) {
-                        if read.insert(name).inserted { weightRead += foldedBytes[name] ?? bytes(inference.inputTypes[slot]?.tensor) }
+                        if read.insert(name).inserted {
+                            let stored = foldedBytes[name] ?? bytes(inference.inputTypes[slot]?.tensor)
+                            weightRead += touchedBytes(of: stored, slot: slot, node: inference)
+                        }
                         continue
                     }
                     let r = rootOf(name)
@@ -214,7 +256,7 @@ extension CostPass.State {
                 }
                 for output in inference.node.outputs where !output.isEmpty {
                     let outside = graphOutputs.contains(output) || (consumers[output] ?? []).contains { groupOf[$0] != id }
-                    if outside { written += size[output] ?? 0 }
+                    if outside { written += (size[output] ?? 0) - (appended ? size[inference.node.inputs[0]] ?? 0 : 0) }
                 }
             }
             groups.append(FusionGroup(id: id, members: list, activationBytesRead: activationRead, weightBytesRead: weightRead, bytesWritten: written))
@@ -224,6 +266,7 @@ extension CostPass.State {
         for name in graph.inputNames where !graph.constants.contains(name) { inputBytes += size[name] ?? 0 }
         var outputBytes: SymbolicInt = 0
         for name in Set(graph.outputNames.map(rootOf)) where !folded.contains(name) { outputBytes += size[name] ?? 0 }
+        for index in appends { outputBytes = outputBytes - (size[graph.nodes[index].node.inputs[0]] ?? 0) }
 
         let peak = boundaryPeak(graph, groups: groups, groupOf: groupOf, size: size, producer: producer,
                                 lastConsumerGroup: lastConsumerGroup, graphOutputs: graphOutputs)
@@ -238,11 +281,43 @@ extension CostPass.State {
                 let consumers = readers[output] ?? []
                 guard !consumers.isEmpty || graphOutputs.contains(output) else { continue }
                 boundary.append(BoundaryTensor(bytes: size[output] ?? 0, producerGroup: group, consumerGroups: consumers,
-                                               isGraphOutput: graphOutputs.contains(output)))
+                                               isGraphOutput: graphOutputs.contains(output), isAppendedCache: appends.contains(index)))
             }
         }
         return FusionPlan(groups: groups, boundaryTensors: boundary, groupOfNode: groupOf, roleOfNode: roles, peakActivationBytes: peak,
                           graphInputBytes: inputBytes, graphOutputBytes: outputBytes, fused: true)
+    }
+
+    /// The bytes of a constant a kernel really reads: a Gather reads only the rows it gathers (an
+    /// embedding lookup touches B·S rows, not the whole vocabulary; an expert gather only the chosen
+    /// experts), at most the table; a com.microsoft MoE reads the experts its tokens route to, at most
+    /// all of them (tokens × k of E, before deduplication). Everything else reads the whole constant.
+    func touchedBytes(of stored: SymbolicInt, slot: Int, node inference: NodeInference) -> SymbolicInt {
+        let op = inference.node.opType
+        if slot == 0, ["Gather", "GatherND", "GatherElements", "GatherBlockQuantized"].contains(op),
+           let output = inference.outputTypes.first?.tensor {
+            let gathered = TensorType.bytes(elements: output.elementCount, dtype: costedType(output.dtype))
+            return minimum(stored, gathered)
+        }
+        if op == "MoE" || op == "QMoE", slot >= 2, let input = inference.inputTypes.first??.tensor?.shape,
+           let experts = inference.inputTypes[1]?.tensor?.shape?.last?.intValue, experts > 0,
+           case .int(let k)? = inference.node.attribute("k")?.value, k > 0 {
+            let tokens = input.dropLast().reduce(SymbolicInt(1)) { $0 * $1 }
+            // tokens·k expert reads of E: stored × min(1, tokens·k / E).
+            if let t = tokens.intValue {
+                let (reads, overflow) = t.multipliedReportingOverflow(by: k)
+                if !overflow && reads < experts, let bytes = stored.intValue {
+                    return .value(bytes / experts * reads)
+                }
+            }
+        }
+        return stored
+    }
+
+    /// The smaller of two byte counts when both are known (the first otherwise).
+    func minimum(_ a: SymbolicInt, _ b: SymbolicInt) -> SymbolicInt {
+        if let x = a.intValue, let y = b.intValue { return .value(Swift.min(x, y)) }
+        return a
     }
 
     /// Element count of a root tensor: a graph input's or its producer's output.

@@ -137,18 +137,18 @@ public struct Device: Codable, Sendable, Equatable {
         return own
     }
 
-    /// The precision actually used when the device lacks `precision`: the next wider one it has
-    /// (int4 → int8 → fp16 → fp32; int8 → fp16 → fp32; fp8 → fp16 → fp32; bf16 → fp16 → fp32; tf32 → fp32), or, for
-    /// fp32 on a device without an fp32 path (TPUs, NPUs), the reduced precision its compiler converts to
-    /// (tf32 → bf16 → fp16). Every fallback is stated in the output.
+    /// The precision actually used when the device lacks `precision`: the next one it has, same width
+    /// first, then wider (int4 → int8 → fp8 → fp16 → bf16 → fp32 → tf32; fp8 → fp16 → bf16 → fp32;
+    /// fp16 ↔ bf16 → fp32); fp32 on a device without an fp32 path (TPUs, NPUs) uses the reduced
+    /// precision its compiler converts to (tf32 → bf16 → fp16). Every fallback is stated in the output.
     public func effectivePrecision(_ precision: Precision) -> Precision? {
         let chain: [Precision] = switch precision {
-        case .int4: [.int4, .int8, .fp16, .fp32]
-        case .int8: [.int8, .fp16, .fp32]
-        case .fp8: [.fp8, .fp16, .fp32]
-        case .fp16: [.fp16, .fp32]
-        case .bf16: [.bf16, .fp16, .fp32]
-        case .tf32: [.tf32, .fp32]
+        case .int4: [.int4, .int8, .fp8, .fp16, .bf16, .fp32, .tf32]
+        case .int8: [.int8, .fp8, .fp16, .bf16, .fp32, .tf32]
+        case .fp8: [.fp8, .fp16, .bf16, .fp32, .tf32]
+        case .fp16: [.fp16, .bf16, .fp32, .tf32]
+        case .bf16: [.bf16, .fp16, .fp32, .tf32]
+        case .tf32: [.tf32, .fp32, .bf16, .fp16]
         case .fp32: [.fp32, .tf32, .bf16, .fp16]
         }
         return chain.first { peakOpsPerSecond($0) != nil }

@@ -15,10 +15,22 @@ public struct DeviceCatalog: Sendable {
     static let precisionKeys: Set<String> = ["fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4"]
 
     /// The shipped table, compiled into the binary (`BuiltinDevices.swift`, generated from
-    /// `tools/devices/devices.json`): no resource bundle, so a copied binary still finds it.
+    /// `tools/devices/devices.json`): no resource bundle, so a copied binary still finds it. Decoded in
+    /// one pass (the table is validated by tools/devices/check.py and a test, not at every start).
     public static func builtin() throws(DeviceError) -> DeviceCatalog {
-        let rows = try builtinRows()
-        return DeviceCatalog(devices: try rows.map { row throws(DeviceError) in try decode(row, path: "built-in table") })
+        struct Table: Decodable {
+            var devices: [Device]
+            var source_legend: [String: String]
+        }
+        let table: Table
+        do { table = try JSONDecoder().decode(Table.self, from: Data(builtinDevicesJSON.utf8)) } catch {
+            throw .unreadableFile(path: "built-in table", reason: "\(error)")
+        }
+        return DeviceCatalog(devices: table.devices.map { device in
+            var device = device
+            device.sources = device.sources.mapValues { keys in keys.map { key in table.source_legend[key].map { "\(key): \($0)" } ?? key } }
+            return device
+        })
     }
 
     /// The built-in rows as JSON objects, with source keys expanded to their full citations.

@@ -57,6 +57,8 @@ public struct RooflineFigures: Sendable {
     /// A true lower bound: max(total FLOPs at the fastest default peak, compulsory bytes at full bandwidth).
     public var boundSeconds: Double
     public var boundLimitedBy: Bound
+    /// The bound's compute term alone: Σ FLOPs at the default peaks.
+    public var boundComputeSeconds: Double
     /// Graph inputs and outputs plus the weights that cannot stay on chip between runs.
     public var compulsoryBytes: Double
     /// The fusion-aware roofline summed over groups: the figure to plan with.
@@ -102,6 +104,10 @@ public struct RooflineResult: Sendable {
     public var maxBatchNote: String?
     /// Utilization of a measured run (`--measured-latency`, `--measured-throughput`).
     public var measured: Utilization?
+    /// `--training`: the step on this device.
+    public var training: TrainingAnswer?
+    /// `--prefill` / `--decode`: the serving figures on this device.
+    public var llm: LLMAnswer?
 }
 
 public enum Roofline {
@@ -204,11 +210,15 @@ public enum Roofline {
         let required = weights.flatMap { w in peak.map { w + $0 } }
         let cache = device.cacheBytes ?? 0
         var figures: RooflineFigures?
-        if partial.isEmpty, let weights, let inputs = double(plan.graphInputBytes), let outputs = double(plan.graphOutputBytes) {
-            let compulsory = inputs + outputs + max(0, weights - cache)
+        // The weights a run touches (a Gather reads only its rows), whatever the pricing plan.
+        let touchedWeights = costs.fusion.groups.reduce(0.0) { $0 + (double($1.weightBytesRead) ?? .nan) }
+        if partial.isEmpty, weights != nil, touchedWeights.isFinite, let inputs = double(plan.graphInputBytes),
+           let outputs = double(plan.graphOutputBytes) {
+            let compulsory = inputs + outputs + max(0, touchedWeights - cache)
             let boundMemory = compulsory / bandwidth
             figures = RooflineFigures(boundSeconds: max(boundComputeSeconds, boundMemory),
                                       boundLimitedBy: boundComputeSeconds >= boundMemory ? .compute : .memory,
+                                      boundComputeSeconds: boundComputeSeconds,
                                       compulsoryBytes: compulsory, estimateSeconds: estimate, computeSeconds: computeTotal,
                                       memorySeconds: memoryTotal, bound: computeBoundTime * 2 >= estimate ? .compute : .memory,
                                       batch: max(options.batch ?? 1, 1), flops: totalFLOPs, bytesMoved: bytesMoved,
@@ -236,7 +246,7 @@ public enum Roofline {
         var touched = [Double](repeating: 0, count: plan.groups.count + 1)  // bytes touched before group g
         for group in plan.groups { touched[group.id + 1] = touched[group.id] + (double(group.bytesMoved) ?? .infinity) }
         for tensor in plan.boundaryTensors {
-            guard let bytes = double(tensor.bytes), bytes > 0, let producer = tensor.producerGroup else { continue }
+            guard let bytes = double(tensor.bytes), bytes > 0, let producer = tensor.producerGroup, !tensor.isAppendedCache else { continue }
             var previous = producer
             var everyReadHits = true
             for consumer in tensor.consumerGroups {

@@ -23,6 +23,10 @@ public struct AnalysisOptions: Sendable {
     public var cacheReuse = true
     /// The device questions of docs/devices.md: max batch, target, utilization, sweep.
     public var questions = DeviceQuestionOptions()
+    /// `--training`: the training step (docs/training.md).
+    public var training: TrainingOptions?
+    /// `--prefill` / `--decode`: a decoder's serving step (docs/llm.md).
+    public var llm: LLMOptions?
 
     public init(shapes: ShapeInferenceOptions = .init(), precision: Precision? = nil, devices: [String] = [], devicesFile: String? = nil,
                 fusion: Bool = true) {
@@ -43,11 +47,14 @@ public struct AnalysisOptions: Sendable {
 public enum AnalysisError: Error, Sendable, CustomStringConvertible {
     case load(LoadError)
     case device(DeviceError)
+    /// `--prefill`/`--decode` on a graph that is not a decoder, `--training` without weights.
+    case mode(String)
 
     public var kind: String {
         switch self {
         case .load(let error): error.kind
         case .device: "invalid_device"
+        case .mode: "invalid_mode"
         }
     }
 
@@ -55,6 +62,7 @@ public enum AnalysisError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .load(let error): error.description
         case .device(let error): error.description
+        case .mode(let message): message
         }
     }
 }
@@ -74,15 +82,39 @@ public enum Analyzer {
         }
         let loaded: LoadedModel
         do { loaded = try ModelLoader.load(path: path) } catch { throw .load(error) }
-        return analyze(loaded: loaded, options: options, devices: devices, catalog: catalog, registry: registry)
+        let report = analyze(loaded: loaded, options: options, devices: devices, catalog: catalog, registry: registry)
+        if let error = report.modeError { throw .mode(error) }
+        return report
+    }
+
+    /// One device (or none): the common case of the library.
+    public static func analyze(loaded: LoadedModel, options: AnalysisOptions = .init(), device: Device?,
+                               registry: OpRegistry = .builtin) -> AnalysisReport {
+        analyze(loaded: loaded, options: options, devices: device.map { [$0] } ?? [], registry: registry)
     }
 
     /// Analyzes a model already read. `catalog` is the database a target-latency question searches.
-    public static func analyze(loaded: LoadedModel, options: AnalysisOptions = .init(), devices: [Device] = [],
+    public static func analyze(loaded: LoadedModel, options requested: AnalysisOptions = .init(), devices: [Device] = [],
                                catalog: DeviceCatalog? = nil, registry: OpRegistry = .builtin) -> AnalysisReport {
+        var options = requested
+        // A serving step binds the decoder's symbols, so the totals are exactly that step's.
+        var signature: DecoderSignature?
+        if let llm = options.llm {
+            signature = DecoderSignature.detect(loaded.model)
+            if let signature {
+                let step = llm.phase == .prefill ? (tokens: llm.context, context: 0) : (tokens: 1, context: llm.context)
+                for (symbol, value) in signature.bindings(batch: llm.batch, tokens: step.tokens, context: step.context) {
+                    options.shapes.dimBindings[symbol] = value
+                }
+            }
+        }
         let shapes = ShapePropagation(model: loaded.model, resolver: registry, options: options.shapes).run()
         let costs = CostPass(model: loaded.model, shapes: shapes, options: CostOptions(targetPrecision: options.precision)).run()
         var report = AnalysisReport(loaded: loaded, shapes: shapes, costs: costs)
+        if let llm = options.llm, signature == nil {
+            report.modeError = "--\(llm.phase.rawValue): \(loaded.path) is not a decoder: no past_key_values/present cache and no causal mask feeding a vocabulary output"
+            return report
+        }
         guard !devices.isEmpty || options.questions.wantsCatalog else { return report }
         // Counts that are symbolic need numbers for a latency: every unbound input symbol is taken
         // at 1, and the report says so (never silently).
@@ -95,6 +127,10 @@ public enum Analyzer {
         }
         report.rooflines = rooflines(priced, devices: devices, options: options, errors: &report.rooflineErrors)
         answerDeviceQuestions(&report, loaded: loaded, options: options, priced: priced, catalog: catalog, registry: registry)
+        if let training = options.training { answerTraining(&report, priced: priced, options: training) }
+        if let llm = options.llm, let signature {
+            answerLLM(&report, loaded: loaded, options: options, llm: llm, signature: signature, priced: priced, registry: registry)
+        }
         return report
     }
 

@@ -79,9 +79,11 @@ extension Analyzer {
         // Every other unbound symbol at 1, as for the device figures; the batch symbol free.
         var others: [String: Int] = [:]
         for (name, value) in report.rooflineBindings where name != symbol { others[name] = value }
-        let free = price(loaded, options, binding: others, without: [symbol], registry: registry)
-        let peak = options.fusion ? free.costs.fusion.peakActivationBytes : free.costs.totals.peakActivationBytes
-        let required = free.costs.totals.weightBytes + peak
+        // The analysis itself already has the batch free when it is the only unbound symbol.
+        let reuse = report.rooflineBindings.keys.sorted() == [symbol]
+        let free = reuse ? report.costs : price(loaded, options, binding: others, without: [symbol], registry: registry).costs
+        let peak = options.fusion ? free.fusion.peakActivationBytes : free.totals.peakActivationBytes
+        let required = free.totals.weightBytes + peak
         for index in report.rooflines.indices {
             guard let capacity = report.rooflines[index].device.memoryBytes else {
                 report.rooflines[index].maxBatchNote = "the device has no memory figure"

@@ -23,6 +23,7 @@ extension OpRegistry {
         + ContribElementwiseFamily.operators
         + ContribMatMulFamily.operators
         + ContribQuantizedFamily.operators
+        + ContribMoEFamily.operators
         + AttentionFamily.operators
         + MLFamily.operators
         + MLTreeFamily.operators

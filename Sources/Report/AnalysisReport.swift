@@ -22,6 +22,8 @@ public struct AnalysisReport: Sendable {
     public var target: TargetAnswer?
     /// `--sweep`: one point per value and device.
     public var sweep: [SweepPoint] = []
+    /// Why a requested mode (`--prefill`, `--decode`, `--training`) cannot apply to this model.
+    public var modeError: String?
 
     public init(loaded: LoadedModel, shapes: ShapeInferenceResult, costs: CostReport) {
         self.loaded = loaded

@@ -6,6 +6,7 @@ import DeviceDB
 public enum CSVRenderer {
     public static func render(_ report: AnalysisReport) -> String {
         if !report.sweep.isEmpty { return sweep(report) }
+        if report.rooflines.contains(where: { $0.training != nil || $0.llm != nil }) { return modes(report) }
         var header = "name,op,domain,output_shape,macs,flops,transcendentals,params,bytes_read,bytes_written,compute_dtype,status"
         let roofline = report.roofline
         if roofline != nil { header += ",fusion,group,time_s,compute_s,memory_s,bound,intensity" }
@@ -38,6 +39,34 @@ public enum CSVRenderer {
             lines.append([String(point.value), point.roofline.device.id, f.map { "\($0.boundSeconds)" } ?? "", f.map { "\($0.estimateSeconds)" } ?? "",
                           f.map { "\($0.perSecond)" } ?? "", f?.bound.rawValue ?? "", "\(point.roofline.requiredMemoryBytes)",
                           point.roofline.fits.map { "\($0)" } ?? ""].map(quote).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `--training` / `--prefill` / `--decode`: one row per device with the mode's figures.
+    static func modes(_ report: AnalysisReport) -> String {
+        func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+        var lines: [String] = []
+        if report.rooflines.contains(where: { $0.training != nil }) {
+            lines.append("device,flops,weight_bytes,gradient_bytes,optimizer_state_bytes,saved_activation_bytes,total_memory_bytes,fits,allreduce_bytes_per_step,allreduce_s,step_bound_s,step_estimate_s,step_overlapped_s")
+            for r in report.rooflines {
+                guard let t = r.training else { continue }
+                lines.append([r.device.id, number(t.flops), number(t.weightBytes), number(t.gradientBytes), number(t.optimizerStateBytes),
+                              number(t.savedActivationBytes), number(t.totalMemoryBytes), t.fits.map { "\($0)" } ?? "",
+                              number(t.allreduceBytesPerStep), number(t.allreduceSeconds), number(t.stepBoundSeconds),
+                              number(t.stepEstimateSeconds), number(t.stepOverlappedSeconds)].map(quote).joined(separator: ","))
+            }
+        }
+        if report.rooflines.contains(where: { $0.llm != nil }) {
+            lines.append("device,phase,batch,tokens,context,kv_cache_bytes_per_token,kv_cache_bytes,time_to_first_token_bound_s,time_to_first_token_estimate_s,time_per_output_token_bound_s,time_per_output_token_estimate_s,tokens_per_s_bound,tokens_per_s_estimate,max_context,max_batch")
+            for r in report.rooflines {
+                guard let l = r.llm else { continue }
+                lines.append([r.device.id, l.phase.rawValue, "\(l.batch)", "\(l.tokens)", "\(l.context)", number(l.kvCacheBytesPerToken),
+                              number(l.kvCacheBytes), number(l.timeToFirstToken?.boundSeconds), number(l.timeToFirstToken?.estimateSeconds),
+                              number(l.timePerOutputToken?.boundSeconds), number(l.timePerOutputToken?.estimateSeconds),
+                              number(l.tokensPerSecondBound), number(l.tokensPerSecondEstimate), l.maxContext.map(String.init) ?? "",
+                              l.maxBatch.map(String.init) ?? ""].map(quote).joined(separator: ","))
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

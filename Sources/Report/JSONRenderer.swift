@@ -171,11 +171,49 @@ public enum JSONRenderer {
                 ("utilization", number(measured.utilization)), ("bandwidth_utilization", number(measured.bandwidthUtilization)),
             ])))
         }
+        if let t = result.training { members.append(("training", training(t))) }
+        if let l = result.llm { members.append(("llm", llm(l))) }
         if result.isPartial { members.append(("partial_nodes", .array(result.partialNodes.map { .string($0.description) }))) }
         if !report.rooflineBindings.isEmpty {
             members.append(("bindings", .object(report.rooflineBindings.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })))
         }
         if let note = report.rooflineNote { members.append(("note", .string(note))) }
+        return .object(members)
+    }
+
+    static func training(_ t: TrainingAnswer) -> JSON {
+        .object([
+            ("flops", number(t.flops)), ("forward_flops", number(t.forwardFLOPs)), ("parameters", number(t.parameters)),
+            ("weight_bytes", number(t.weightBytes)), ("gradient_bytes", number(t.gradientBytes)),
+            ("optimizer_state_bytes", number(t.optimizerStateBytes)), ("saved_activation_bytes", number(t.savedActivationBytes)),
+            ("total_memory_bytes", number(t.totalMemoryBytes)), ("fits", t.fits.map { .bool($0) } ?? .null),
+            ("allreduce_bytes_per_step", number(t.allreduceBytesPerStep)), ("allreduce_s", number(t.allreduceSeconds)),
+            ("link_bytes_per_s", number(t.linkBytesPerSecond)), ("total_communication_bytes", number(t.totalCommunicationBytes)),
+            ("step_bound_s", number(t.stepBoundSeconds)), ("step_estimate_s", number(t.stepEstimateSeconds)),
+            ("step_overlapped_s", number(t.stepOverlappedSeconds)),
+            ("zero_memory_bytes", .object(t.zeroMemoryBytes.sorted { $0.key < $1.key }.map { ("stage\($0.key)", number($0.value)) })),
+            ("notes", .array(t.notes.map { .string($0) })),
+        ])
+    }
+
+    static func llm(_ l: LLMAnswer) -> JSON {
+        var members: [(String, JSON)] = [
+            ("phase", .string(l.phase.rawValue)), ("batch", .int(l.batch)), ("tokens", .int(l.tokens)), ("context", .int(l.context)),
+            ("kv_cache_bytes_per_token", number(l.kvCacheBytesPerToken)), ("kv_cache_bytes", number(l.kvCacheBytes)),
+            ("time_to_first_token_bound_s", number(l.timeToFirstToken?.boundSeconds)),
+            ("time_to_first_token_estimate_s", number(l.timeToFirstToken?.estimateSeconds)),
+            ("time_per_output_token_bound_s", number(l.timePerOutputToken?.boundSeconds)),
+            ("time_per_output_token_estimate_s", number(l.timePerOutputToken?.estimateSeconds)),
+            ("tokens_per_s_bound", number(l.tokensPerSecondBound)), ("tokens_per_s_estimate", number(l.tokensPerSecondEstimate)),
+            ("max_context", l.maxContext.map { .int($0) } ?? .null), ("max_batch", l.maxBatch.map { .int($0) } ?? .null),
+            ("total_params", .int(l.totalParameters)), ("active_params", .int(l.activeParameters)),
+            ("tensor_parallel", .int(l.tensorParallel)), ("allreduce_s", number(l.allreduceSecondsPerStep)),
+        ]
+        if let e = l.experts {
+            members.append(("experts", .object([("count", .int(e.experts)), ("top_k", .int(e.topK)), ("expert_params", .int(e.expertParameters)),
+                                                ("expected_touched_per_step", number(l.expectedExpertsTouched))])))
+        }
+        members.append(("notes", .array(l.notes.map { .string($0) })))
         return .object(members)
     }
 

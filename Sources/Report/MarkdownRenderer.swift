@@ -20,6 +20,16 @@ public enum MarkdownRenderer {
                 lines.append("| \(roofline.device.shortName) | partial: \(roofline.partialNodes.count) node(s) uncosted |")
             }
         }
+        for roofline in report.rooflines {
+            if let t = roofline.training {
+                lines.append("| \(roofline.device.shortName): training step | ≥ \(Units.seconds(t.stepBoundSeconds)) / \(Units.seconds(t.stepEstimateSeconds)); memory \(Units.bytes(t.totalMemoryBytes)) (\(t.fits.map { $0 ? "fits" : "does not fit" } ?? "?")); all-reduce \(Units.bytes(t.allreduceBytesPerStep)) per step |")
+            }
+            if let l = roofline.llm {
+                let tpot = l.timePerOutputToken.map { "≥ \(Units.seconds($0.boundSeconds)) / \(Units.seconds($0.estimateSeconds))" } ?? "–"
+                let ttft = l.timeToFirstToken.map { "≥ \(Units.seconds($0.boundSeconds)) / \(Units.seconds($0.estimateSeconds))" } ?? "–"
+                lines.append("| \(roofline.device.shortName): \(l.phase.rawValue) (batch \(l.batch)) | first token \(ttft); per token \(tpot); KV \(Units.bytes(l.kvCacheBytesPerToken))/token; longest context \(l.maxContext.map(String.init) ?? "–") |")
+            }
+        }
         if let target = report.target {
             lines += ["", "**Target \(Units.seconds(target.latencySeconds))**: needs ≥ \(Units.format(target.requiredBandwidthBytesPerSecond / 1e9)) GB/s and ≥ \(Units.format(target.requiredOpsPerSecond / 1e12)) T ops/s; met (estimate) by \(target.devicesMeetingEstimate.isEmpty ? "no device" : target.devicesMeetingEstimate.joined(separator: ", "))."]
         }

@@ -105,9 +105,36 @@ public enum TextRenderer {
         if let note = report.rooflineNote { lines.append("  note: \(note)") }
         if let note = report.roofline?.maxBatchNote, report.roofline?.maxBatch == nil { lines.append("  max batch: \(note)") }
         for roofline in report.rooflines {
+            if let t = roofline.training { lines += trainingLines(t, device: roofline.device.shortName) }
+            if let l = roofline.llm { lines += llmLines(l, device: roofline.device.shortName) }
+        }
+        for roofline in report.rooflines {
             guard let m = roofline.measured else { continue }
             lines.append("  measured on \(roofline.device.shortName): \(Units.seconds(m.latencySeconds)) → \(Units.format(m.achievedOpsPerSecond / 1e12)) T ops/s achieved, utilization \(percent(m.utilization)) of peak, bandwidth \(percent(m.bandwidthUtilization))")
         }
+        return lines
+    }
+
+    static func trainingLines(_ t: TrainingAnswer, device: String) -> [String] {
+        var lines = ["  training on \(device): step \(Units.count(t.flops.rounded())) FLOPs (forward \(Units.count(t.forwardFLOPs.rounded()))); step ≥ \(Units.seconds(t.stepBoundSeconds)), estimate \(Units.seconds(t.stepEstimateSeconds))"]
+        lines.append("    memory \(Units.bytes(t.totalMemoryBytes)) = weights \(Units.bytes(t.weightBytes)) + gradients \(Units.bytes(t.gradientBytes)) + optimizer state \(Units.bytes(t.optimizerStateBytes)) + saved activations \(Units.bytes(t.savedActivationBytes)): \(t.fits.map { $0 ? "fits" : "does NOT fit" } ?? "capacity unknown")")
+        if t.allreduceBytesPerStep > 0 {
+            lines.append("    all-reduce \(Units.bytes(t.allreduceBytesPerStep)) per step\(t.allreduceSeconds.map { " in \(Units.seconds($0))" } ?? ""); step \(Units.seconds(t.stepEstimateSeconds)) without overlap, \(Units.seconds(t.stepOverlappedSeconds)) fully overlapped; total communication \(Units.bytes(t.totalCommunicationBytes))")
+            let zero = t.zeroMemoryBytes.sorted { $0.key < $1.key }.map { "ZeRO-\($0.key) \(Units.bytes($0.value))" }.joined(separator: ", ")
+            if !zero.isEmpty { lines.append("    per-GPU memory: \(zero)") }
+        }
+        for note in t.notes { lines.append("    \(note)") }
+        return lines
+    }
+
+    static func llmLines(_ l: LLMAnswer, device: String) -> [String] {
+        func pair(_ f: LLMPhaseFigures?) -> String { f.map { "≥ \(Units.seconds($0.boundSeconds)), estimate \(Units.seconds($0.estimateSeconds))" } ?? "–" }
+        var lines = ["  \(l.phase.rawValue) on \(device) (batch \(l.batch), context \(l.phase == .prefill ? l.tokens : l.context)): time to first token \(pair(l.timeToFirstToken)); per output token \(pair(l.timePerOutputToken))"]
+        lines.append("    tokens/s ≤ \(l.tokensPerSecondBound.map { Units.format($0) } ?? "–"), estimate \(l.tokensPerSecondEstimate.map { Units.format($0) } ?? "–"); KV cache \(Units.bytes(l.kvCacheBytesPerToken)) per token, \(Units.bytes(l.kvCacheBytes)) now; longest context that fits \(l.maxContext.map(String.init) ?? "–"), largest batch at this context \(l.maxBatch.map(String.init) ?? "–")")
+        if l.activeParameters != l.totalParameters {
+            lines.append("    parameters \(Units.count(.value(l.totalParameters))) total, \(Units.count(.value(l.activeParameters))) active per token")
+        }
+        for note in l.notes { lines.append("    \(note)") }
         return lines
     }
 

@@ -164,3 +164,21 @@ import Testing
         #expect(try #require(qdq.totals.peakActivationBytes.intValue) < 12 * 1_048_576 * batch)
     }
 }
+
+/// The estimate models a run; the bound is what no run beats. On every real fixture and every device, at
+/// two batches, the estimate is never below the bound (a cache rule that hid compulsory bytes would be).
+@Suite struct EstimateAboveBoundTests {
+    @Test(arguments: ["resnet50.onnx", "resnet50_int8_qdq.onnx", "mobilenet_v2.onnx", "bert_base.onnx", "gpt2.onnx", "llama_gqa_kv.onnx",
+                      "vit_b_16.onnx", "mlp_small.onnx"])
+    func estimateIsNeverBelowTheBound(model: String) throws {
+        let devices = try DeviceCatalog.builtin().devices
+        for bindings in [["batch": 1, "sequence": 16, "past_sequence": 16, "past_sequence+sequence": 32],
+                         ["batch": 8, "sequence": 128, "past_sequence": 512, "past_sequence+sequence": 640]] {
+            let costs = try Pricing.costs(fixture: model, bindings: bindings)
+            for device in devices {
+                guard let figures = try Roofline.estimate(costs: costs, device: device, options: RooflineOptions())?.figures else { continue }
+                #expect(figures.estimateSeconds >= figures.boundSeconds * (1 - 1e-12), "\(model) on \(device.id) at \(bindings)")
+            }
+        }
+    }
+}

@@ -42,6 +42,42 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Device figures along a symbol: batch=1,2,4 or batch=1..256*2 or sequence=128..1024+128.", valueName: "symbol=values"))
     var sweep: String?
 
+    @Flag(help: "Price a training step (forward + backward + optimizer) on each --device.")
+    var training = false
+
+    @Option(help: ArgumentHelp("Optimizer for --training: sgd, momentum, adam, adamw.", valueName: "name"))
+    var optimizer: String = "adam"
+
+    @Option(help: ArgumentHelp("Mixed-precision training: bf16 or fp16 compute with fp32 master weights.", valueName: "dtype"))
+    var mixedPrecision: Precision?
+
+    @Flag(help: "Activation checkpointing for --training: keep tensors between kernels, recompute the rest.")
+    var recompute = false
+
+    @Option(help: ArgumentHelp("Data-parallel replicas for --training (ring all-reduce of the gradients).", valueName: "n"))
+    var gpus: Int = 1
+
+    @Option(help: ArgumentHelp("Link bandwidth per direction in GB/s for all-reduces (default: the device's interconnect ÷ 2).", valueName: "GB/s"))
+    var linkGbps: Double?
+
+    @Option(help: ArgumentHelp("Training steps, for the total communication volume.", valueName: "n"))
+    var steps: Int = 1
+
+    @Option(help: ArgumentHelp("A decoder's prefill of S prompt tokens (time to first token).", valueName: "S"))
+    var prefill: Int?
+
+    @Option(help: ArgumentHelp("A decoder's decode step after S tokens of context (time per output token).", valueName: "S"))
+    var decode: Int?
+
+    @Option(help: ArgumentHelp("Sequences served at once with --prefill/--decode.", valueName: "B"))
+    var batch: Int = 1
+
+    @Option(help: ArgumentHelp("KV-cache element type (fp16, bf16, fp8, int8 …); default as the graph stores it.", valueName: "dtype"))
+    var kvDtype: Precision?
+
+    @Option(help: ArgumentHelp("Tensor parallel over N devices for --prefill/--decode.", valueName: "N"))
+    var tp: Int = 1
+
     @Option(help: "How many of the heaviest nodes to list.")
     var top = 10
 
@@ -61,6 +97,29 @@ struct Analyze: ParsableCommand {
         options.questions.measuredLatency = try measuredLatency.map(Quantities.seconds)
         options.questions.measuredThroughput = try measuredThroughput.map(Quantities.rate)
         options.questions.sweep = try sweep.map(Quantities.sweep)
+        if training {
+            guard let optimizer = TrainingOptions.Optimizer(rawValue: optimizer.lowercased()) else {
+                throw ValidationError("--optimizer must be one of sgd, momentum, adam, adamw; got '\(optimizer)'")
+            }
+            guard gpus >= 1, steps >= 1 else { throw ValidationError("--gpus and --steps must be ≥ 1") }
+            if let mixed = mixedPrecision {
+                guard mixed == .bf16 || mixed == .fp16 else { throw ValidationError("--mixed-precision must be bf16 or fp16") }
+                if options.precision == nil { options.precision = mixed }
+            }
+            options.training = TrainingOptions(optimizer: optimizer, mixedPrecision: mixedPrecision, recompute: recompute, gpus: gpus,
+                                               linkBytesPerSecond: try linkGbps.map { g throws in
+                                                   guard g.isFinite, g > 0 else { throw ValidationError("--link-gbps must be positive") }
+                                                   return g * 1e9 }, steps: steps)
+        }
+        if prefill != nil && decode != nil { throw ValidationError("give --prefill or --decode, not both") }
+        if let context = prefill ?? decode {
+            guard context >= (prefill != nil ? 1 : 0), batch >= 1, tp >= 1 else { throw ValidationError("--prefill needs S ≥ 1, --decode S ≥ 0, --batch and --tp ≥ 1") }
+            options.llm = LLMOptions(phase: prefill != nil ? .prefill : .decode, context: context, batch: batch, kvPrecision: kvDtype,
+                                     tensorParallel: tp, linkBytesPerSecond: linkGbps.map { $0 * 1e9 })
+        }
+        if (training || prefill != nil || decode != nil) && device.isEmpty {
+            throw ValidationError("--training, --prefill and --decode need --device")
+        }
         if (measuredLatency != nil || measuredThroughput != nil || sweep != nil) && device.isEmpty {
             throw ValidationError("--measured-latency, --measured-throughput and --sweep need --device")
         }
