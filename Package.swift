@@ -65,7 +65,11 @@ let package = Package(
             dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB", "Report"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "onnxcostTests", dependencies: ["ONNXCost"], exclude: ["Regressions"], swiftSettings: swiftSettings),
+        .testTarget(name: "onnxcostTests", dependencies: ["ONNXCost", "SchemaFuzz"], exclude: ["Regressions"], swiftSettings: swiftSettings),
+        /// Schema-directed fuzzer (tools/fuzz/run-schema-fuzzer.sh): small graphs with extreme values
+        /// for every registered op; a bounded run is part of the tests.
+        .target(name: "SchemaFuzz", dependencies: ["ONNXCost"], path: "tools/fuzz/Schema", swiftSettings: swiftSettings),
+        .executableTarget(name: "onnxcost-schema-fuzz", dependencies: ["SchemaFuzz"], path: "tools/fuzz/SchemaMain", swiftSettings: swiftSettings),
         /// libFuzzer target over the whole pipeline (tools/fuzz/run-analysis-fuzzer.sh); a replay tool otherwise.
         .executableTarget(name: "onnxcost-fuzz", dependencies: ["ONNXCost"], path: "tools/fuzz/Analysis", swiftSettings: swiftSettings),
         .executableTarget(name: "onnxcost-bench", dependencies: ["ONNXCost"], path: "tools/bench/Sources", swiftSettings: swiftSettings),

@@ -285,7 +285,54 @@ typedef struct {
     size_t stripped_payloads;
     size_t stripped_bytes;
     size_t error_offset;
+    size_t nodes;          /* NodeProtos seen in the whole file (graphs and functions) */
+    size_t opset_imports;  /* OperatorSetIdProtos seen in the whole file */
 } walker;
+
+/* Elements a repeated scalar field adds: 1 when written unpacked, else one per varint in the packed
+ * run (fixed-width packed runs hold fewer elements than bytes, so this bounds them too). */
+static size_t repeated_elements(const walker *w, const wire_field *field)
+{
+    if (field->wire_type != WIRE_LENGTH_DELIMITED)
+        return 1;
+    size_t count = 0;
+    for (size_t i = field->value_begin; i < field->value_end; i++)
+        count += w->bytes[i] < 0x80;
+    return count;
+}
+
+/* The pre-pass caps (CONNX.h). `values` counts this message's capped list elements so far. */
+static CONNX_status check_caps(walker *w, const ProtobufCMessageDescriptor *descriptor, const wire_field *field,
+                               size_t *values)
+{
+    uint32_t number = field->field_number;
+    if ((descriptor == &onnx__graph_proto__descriptor && number == 1) ||
+        (descriptor == &onnx__function_proto__descriptor && number == 7)) {
+        if (++w->nodes > CONNX_MAX_NODES)
+            return CONNX_ERR_TOO_MANY_NODES;
+    } else if ((descriptor == &onnx__model_proto__descriptor && number == 8) ||
+               (descriptor == &onnx__function_proto__descriptor && number == 9)) {
+        if (++w->opset_imports > CONNX_MAX_OPSET_IMPORTS)
+            return CONNX_ERR_TOO_MANY_OPSETS;
+    } else if ((descriptor == &onnx__tensor_proto__descriptor && number == 1) ||
+               (descriptor == &onnx__sparse_tensor_proto__descriptor && number == 3)) {
+        *values += repeated_elements(w, field);
+        if (*values > CONNX_MAX_DIMS)
+            return CONNX_ERR_TOO_MANY_VALUES;
+    } else if (descriptor == &onnx__tensor_shape_proto__descriptor && number == 1) {
+        if (++*values > CONNX_MAX_DIMS) /* Dimension messages, one per field */
+            return CONNX_ERR_TOO_MANY_VALUES;
+    } else if (descriptor == &onnx__attribute_proto__descriptor && number >= 7 && number <= 11) {
+        /* floats=7 (packed: 4 bytes each), ints=8 (packed varints), strings, tensors, graphs */
+        if (number == 7 && field->wire_type == WIRE_LENGTH_DELIMITED)
+            *values += (field->value_end - field->value_begin) / 4;
+        else
+            *values += number == 8 ? repeated_elements(w, field) : 1;
+        if (*values > CONNX_MAX_ATTRIBUTE_VALUES)
+            return CONNX_ERR_TOO_MANY_VALUES;
+    }
+    return CONNX_OK;
+}
 
 /* TensorProto fields that hold element data: float_data=4, int32_data=5, string_data=6,
  * int64_data=7, raw_data=9, double_data=10, uint64_data=11 (onnx-ml.proto). */
@@ -361,12 +408,18 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
     size_t total = 0;
     bool any_change = false;
     size_t pos = begin;
+    size_t capped_values = 0;
     while (pos < end) {
         wire_field field;
         size_t error_at;
         CONNX_status status = read_field(w->bytes, &pos, end, &field, &error_at);
         if (status != CONNX_OK) {
             w->error_offset = error_at;
+            return status;
+        }
+        status = check_caps(w, descriptor, &field, &capped_values);
+        if (status != CONNX_OK) {
+            w->error_offset = field.tag_begin;
             return status;
         }
         size_t contribution = field.value_end - field.tag_begin; /* verbatim */
@@ -520,6 +573,20 @@ static CONNX_status prepare_message(walker *w, const ProtobufCMessageDescriptor 
  * Public unpacking API
  * ------------------------------------------------------------------------------------------- */
 
+static void *noting_alloc(void *data, size_t size)
+{
+    void *p = malloc(size);
+    if (p == NULL && size > 0)
+        *(bool *)data = true;
+    return p;
+}
+
+static void plain_free(void *data, void *pointer)
+{
+    (void)data;
+    free(pointer);
+}
+
 CONNX_status CONNX_model_unpack(const uint8_t *bytes, size_t size, size_t strip_threshold,
                                 CONNX_unpacked_model *out)
 {
@@ -541,11 +608,15 @@ CONNX_status CONNX_model_unpack(const uint8_t *bytes, size_t size, size_t strip_
         return status;
     }
 
-    Onnx__ModelProto *model = compacted != NULL ? onnx__model_proto__unpack(NULL, compacted_size, compacted)
-                                                : onnx__model_proto__unpack(NULL, size, bytes);
+    /* malloc/free, noting a failed allocation so that it is reported as out of memory rather than
+     * as a file protobuf-c refused (the model is freed by the default allocator: also free). */
+    bool allocation_failed = false;
+    ProtobufCAllocator allocator = {.alloc = noting_alloc, .free = plain_free, .allocator_data = &allocation_failed};
+    Onnx__ModelProto *model = compacted != NULL ? onnx__model_proto__unpack(&allocator, compacted_size, compacted)
+                                                : onnx__model_proto__unpack(&allocator, size, bytes);
     free(compacted); /* protobuf-c copied everything it keeps */
     if (model == NULL)
-        return CONNX_ERR_UNPACK; /* protobuf-c does not say where; error_offset stays 0 */
+        return allocation_failed ? CONNX_ERR_NO_MEMORY : CONNX_ERR_UNPACK; /* protobuf-c does not say where */
     out->model = model;
     out->stripped_payloads = w.stripped_payloads;
     out->stripped_bytes = w.stripped_bytes;
@@ -657,6 +728,9 @@ const char *CONNX_status_name(CONNX_status status)
     case CONNX_ERR_UNPACK: return "unpack_failed";
     case CONNX_ERR_NO_MEMORY: return "out_of_memory";
     case CONNX_ERR_TOO_LARGE: return "too_large";
+    case CONNX_ERR_TOO_MANY_NODES: return "too_many_nodes";
+    case CONNX_ERR_TOO_MANY_VALUES: return "too_many_values";
+    case CONNX_ERR_TOO_MANY_OPSETS: return "too_many_opsets";
     }
     return "unknown";
 }

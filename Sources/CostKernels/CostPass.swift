@@ -169,14 +169,18 @@ public struct CostPass {
         totals.peakCandidates = memory.candidates
         if memory.candidates.count > 1 {
             let terms = memory.candidates.map(\.bytes.description).sorted()
-            totals.peakActivationBytes = .opaque("max(\(terms.joined(separator: ", ")))")
+            // The report's own formula: kept readable whatever its length (it is not computed on further).
+            totals.peakActivationBytes = .symbol("max(\(terms.joined(separator: ", ")))")
         }
         for node in nodes where node.status == .costed || node.status == .noRule {
             totals.memoryAccessBytes += node.bytesRead + node.bytesWritten
         }
         let fusion = state.fusionPlan(shapes.main, nodes: nodes)
         return CostReport(nodes: nodes, totals: totals, coverage: state.coverage, peakNode: memory.peakNode,
-                          targetPrecision: options.targetPrecision, diagnostics: state.diagnostics, fusion: fusion)
+                          targetPrecision: options.targetPrecision,
+                          diagnostics: Diagnostic.collapsed(state.diagnostics)
+                              + Diagnostic.budgetWarnings([("MACs", totals.macs), ("FLOPs", totals.flops), ("activation bytes", totals.activationBytes)]),
+                          fusion: fusion)
     }
 
     /// Every constant tensor by name: its stored type (initializers of all graphs).

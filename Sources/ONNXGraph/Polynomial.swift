@@ -78,6 +78,72 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     /// Non-zero terms, sorted by monomial (highest degree first).
     public private(set) var terms: [Term]
 
+    // MARK: Budget
+
+    /// Bounds on every polynomial, so that no file can make the algebra grow without limit (a
+    /// product of k sums has 2^k terms; a chain of n broadcasts of distinct symbols names n symbols).
+    /// Past a bound, the result is an opaque symbol named after the expression (`expr_…`, see
+    /// `Polynomial.opaque(hashing:)`), and the passes warn once per kind.
+    public enum Budget {
+        /// Terms per polynomial.
+        public static let maxTerms = 256
+        /// Total degree of a term.
+        public static let maxDegree = 32
+        /// Distinct symbols per polynomial.
+        public static let maxSymbols = 64
+        /// Characters of an opaque symbol's name (longer names are replaced by `expr_<hash>`).
+        public static let maxNameLength = 160
+        /// Prefix of the symbols that stand for expressions past a bound.
+        public static let opaquePrefix = "expr_"
+    }
+
+    /// Whether the polynomial is within `Budget`.
+    var isWithinBudget: Bool {
+        guard terms.count <= Budget.maxTerms else { return false }
+        var factorCount = 0
+        for term in terms {
+            guard term.monomial.degree <= Budget.maxDegree else { return false }
+            factorCount += term.monomial.factors.count
+        }
+        // Distinct symbols are at most the factors written out: count them only past the bound.
+        if factorCount <= Budget.maxSymbols { return true }
+        var symbols = Set<String>()
+        for term in terms {
+            for factor in term.monomial.factors { symbols.insert(factor.symbol) }
+            if symbols.count > Budget.maxSymbols { return false }
+        }
+        return true
+    }
+
+    /// A symbol standing for `lhs op rhs`, named by a stable (FNV-1a) hash of the operands, so that
+    /// equal expressions still get equal names.
+    static func opaque(_ lhs: Polynomial, _ op: String, _ rhs: Polynomial) -> Polynomial {
+        var hash = FNV1a()
+        lhs.hash(into: &hash)
+        hash.add(op)
+        rhs.hash(into: &hash)
+        let name = Budget.opaquePrefix + hash.hex
+        OpaqueNames.remember(name, "(\(lhs.description)) \(op) (\(rhs.description))")
+        return Polynomial(symbol: name)
+    }
+
+    private func hash(into hash: inout FNV1a) {
+        for term in terms {
+            hash.add(UInt64(bitPattern: Int64(term.coefficient)))
+            for factor in term.monomial.factors {
+                hash.add(factor.symbol)
+                hash.add(UInt64(bitPattern: Int64(factor.power)))
+            }
+            hash.add(";")
+        }
+        hash.add("|")
+    }
+
+    /// Whether any symbol stands for an expression past the budget.
+    public var hasOpaqueExpression: Bool {
+        terms.contains { $0.monomial.factors.contains { $0.symbol.hasPrefix(Budget.opaquePrefix) } }
+    }
+
     public init(constant: Int) {
         terms = constant == 0 ? [] : [Term(coefficient: constant, monomial: .one)]
     }
@@ -133,7 +199,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         }
         var result = Polynomial(constant: 0)
         result.terms = merged
-        return result
+        return result.isWithinBudget ? result : Self.opaque(self, "+", other)
     }
 
     public func negated() -> Polynomial? {
@@ -147,6 +213,8 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     public func multiplied(by other: Polynomial) -> Polynomial? {
         if terms.isEmpty || other.terms.isEmpty { return Polynomial(constant: 0) }
+        // Expanding more than this many products is past the budget whatever merges afterwards.
+        if terms.count * other.terms.count > 4 * Budget.maxTerms { return Self.opaque(self, "*", other) }
         var raw: [Term] = []
         raw.reserveCapacity(terms.count * other.terms.count)
         for a in terms {
@@ -157,7 +225,8 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
                 raw.append(Term(coefficient: product, monomial: monomial))
             }
         }
-        return Self.merging(raw)
+        guard let result = Self.merging(raw) else { return nil }
+        return result.isWithinBudget ? result : Self.opaque(self, "*", other)
     }
 
     /// Sorts terms once and merges equal monomials with overflow checks; `nil` on overflow.
@@ -265,5 +334,28 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
             }
         }
         return text
+    }
+}
+
+/// 64-bit FNV-1a: a small hash that, unlike `Hasher`, is the same in every process (opaque symbol
+/// names must be stable across runs).
+struct FNV1a {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ byte: UInt8) {
+        value ^= UInt64(byte)
+        value = value &* 0x0000_0100_0000_01b3
+    }
+
+    mutating func add(_ word: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { add(UInt8(truncatingIfNeeded: word >> UInt64(shift))) } }
+
+    mutating func add(_ text: String) {
+        for byte in text.utf8 { add(byte) }
+        add(UInt8(0))
+    }
+
+    var hex: String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -37,7 +37,7 @@ extension SymbolicInt {
 /// must be an integer.
 enum SymbolExpression {
     static func evaluate(_ text: String, _ bindings: [String: Int]) -> Int? {
-        var parser = Parser(characters: Array(text), bindings: bindings)
+        var parser = Parser(characters: Array(OpaqueNames.text(of: text) ?? text), bindings: bindings)
         guard let value = parser.expression(), parser.atEnd, value.isFinite, value.rounded() == value,
               abs(value) < 9.0e15 else { return nil }
         return Int(value)
@@ -133,6 +133,13 @@ enum SymbolExpression {
                 }
             }
             if let value = bindings[name] { return Double(value) }
+            // A name past the budget (`expr_<hash>`) reads back as the expression it stands for.
+            if depth < 64, let text = OpaqueNames.text(of: name) {
+                var inner = Parser(characters: Array(text), bindings: bindings)
+                inner.depth = depth + 1
+                guard let value = inner.expression(), inner.atEnd else { return nil }
+                return value
+            }
             return nil
         }
 

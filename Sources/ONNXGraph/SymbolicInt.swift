@@ -35,7 +35,19 @@ public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, Expressibl
 
     /// A symbol that stands for an expression this algebra cannot keep exactly (`floor((s0 - 1)/2)`),
     /// so that equal expressions still compare equal and flow on by name.
-    public static func opaque(_ text: String) -> SymbolicInt { .symbol(text) }
+    /// Names longer than `Polynomial.Budget.maxNameLength` (a chain of n broadcasts nests n `max`es)
+    /// become `expr_<hash of the text>`.
+    public static func opaque(_ text: String) -> SymbolicInt {
+        guard text.utf8.count > Polynomial.Budget.maxNameLength else { return .symbol(text) }
+        var hash = FNV1a()
+        hash.add(text)
+        let name = Polynomial.Budget.opaquePrefix + hash.hex
+        OpaqueNames.remember(name, text)
+        return .symbol(name)
+    }
+
+    /// Whether a symbol stands for an expression past `Polynomial.Budget`.
+    public var hasOpaqueExpression: Bool { asPolynomial?.hasOpaqueExpression ?? false }
 
     public var description: String {
         switch self {
@@ -174,5 +186,25 @@ extension Array where Element == SymbolicInt {
         var result: SymbolicInt = 1
         for dim in self { result = result * dim }
         return result
+    }
+}
+
+import Synchronization
+
+/// The expressions behind `expr_<hash>` names, so a formula that outgrew the budget still evaluates
+/// at given sizes (`SymbolicInt.evaluated`). At most `limit` are kept (one process analyzes one model
+/// at a time in a scan's worker).
+public enum OpaqueNames {
+    static let table = Mutex<[String: String]>([:])
+    static let limit = 100_000
+
+    static func remember(_ name: String, _ text: String) {
+        table.withLock { names in if names.count < limit { names[name] = text } }
+    }
+
+    /// The expression an `expr_…` name stands for.
+    public static func text(of name: String) -> String? {
+        guard name.hasPrefix(Polynomial.Budget.opaquePrefix) else { return nil }
+        return table.withLock { $0[name] }
     }
 }

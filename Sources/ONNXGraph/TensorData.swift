@@ -76,8 +76,8 @@ public enum TensorValue: Hashable, Sendable {
         case .floats(let v):
             var result: [Dim] = []
             for x in v {
-                guard x.isFinite, x == x.rounded(), abs(x) < 9.0e18 else { return nil }
-                result.append(.value(Int(x)))
+                guard x == x.rounded(), let value = Checked.int(x) else { return nil }
+                result.append(.value(value))
             }
             return result
         case .strings: return nil

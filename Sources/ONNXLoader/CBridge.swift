@@ -13,6 +13,16 @@ public struct LoadedModel: Sendable {
     public var skippedPayloadBytes: Int
     /// Every external-data file the model names (relative to its folder), and whether it exists.
     public var externalDataFiles: [String: Bool]
+
+    /// A model built in memory (tools such as the schema-directed fuzzer build graphs directly).
+    public init(model: Model, path: String, fileByteCount: Int = 0, skippedPayloadBytes: Int = 0,
+                externalDataFiles: [String: Bool] = [:]) {
+        self.model = model
+        self.path = path
+        self.fileByteCount = fileByteCount
+        self.skippedPayloadBytes = skippedPayloadBytes
+        self.externalDataFiles = externalDataFiles
+    }
 }
 
 /// Reads ONNX files into `Model` values.
@@ -41,7 +51,9 @@ public enum ModelLoader {
         case CONNX_ERR_NOT_FOUND: throw .fileNotFound(path: path)
         case CONNX_ERR_NOT_REGULAR_FILE: throw .notARegularFile(path: path)
         case CONNX_ERR_EMPTY: throw .emptyFile(path: path)
-        default: throw .cannotOpen(path: path, reason: errnoValue != 0 ? String(cString: strerror(errnoValue)) : statusName(status))
+        default:
+            if errnoValue == ENOMEM { throw .outOfMemory(path: path) }
+            throw .cannotOpen(path: path, reason: errnoValue != 0 ? String(cString: strerror(errnoValue)) : statusName(status))
         }
         return try body(UnsafeRawBufferPointer(start: file.bytes, count: file.size))
     }
@@ -75,8 +87,11 @@ public enum ModelLoader {
         let status = CONNX_model_unpack(base.assumingMemoryBound(to: UInt8.self), buffer.count, stripThreshold, &unpacked)
         defer { CONNX_model_free(unpacked.model) }
         guard status == CONNX_OK, let proto = unpacked.model else {
-            // A TensorProto file fails as a model; say what it is.
-            if isTensorFile(buffer) { throw .tensorFileNotModel(path: path) }
+            // A TensorProto file fails as a model; say what it is (not for a file refused for its
+            // counts or for memory: parsing it again as a tensor would allocate what was refused).
+            let refusedForSize = [CONNX_ERR_NO_MEMORY, CONNX_ERR_TOO_MANY_NODES, CONNX_ERR_TOO_MANY_VALUES,
+                                  CONNX_ERR_TOO_MANY_OPSETS, CONNX_ERR_TOO_LARGE].contains(status)
+            if !refusedForSize, isTensorFile(buffer) { throw .tensorFileNotModel(path: path) }
             if isText(buffer) { throw .notAModel(path: path, reason: "it is a text file") }
             throw mapStatus(status, path: path, offset: unpacked.error_offset)
         }
@@ -111,6 +126,10 @@ public enum ModelLoader {
         case CONNX_ERR_MALFORMED: .malformed(path: path, offset: offset)
         case CONNX_ERR_TOO_DEEP: .nestedTooDeep(path: path, limit: Int(CONNX_MAX_NESTING))
         case CONNX_ERR_NO_MEMORY: .outOfMemory(path: path)
+        case CONNX_ERR_TOO_MANY_NODES: .limitExceeded(path: path, what: "nodes", limit: Int(CONNX_MAX_NODES))
+        case CONNX_ERR_TOO_MANY_VALUES:
+            .limitExceeded(path: path, what: "dims in one shape (or \(CONNX_MAX_ATTRIBUTE_VALUES) values in one attribute)", limit: Int(CONNX_MAX_DIMS))
+        case CONNX_ERR_TOO_MANY_OPSETS: .limitExceeded(path: path, what: "opset imports", limit: Int(CONNX_MAX_OPSET_IMPORTS))
         case CONNX_ERR_UNPACK: .notAModel(path: path, reason: "the protobuf fields do not match ModelProto")
         default: .notAModel(path: path, reason: statusName(status))
         }
@@ -373,6 +392,10 @@ struct ProtoConverter {
         if elementCount <= TensorData.valueElementLimit {
             tensor.value = decodeValue(p, payload: payload, dtype: dtype, count: elementCount)
         }
+        if !payload.isRaw, payload.strippedField == nil, let given = typedValueCount(p, dtype: dtype), given > 0, given != elementCount {
+            throw .invalidTensor(path: path, tensor: name,
+                                 reason: "holds \(given) values but \(dtype.name)\(dims) has \(elementCount) elements")
+        }
         if payload.isRaw, let expected = tensor.byteCount, payload.byteCount != expected, dtype != .string {
             throw .invalidTensor(path: path, tensor: name,
                                  reason: "raw_data holds \(payload.byteCount) bytes but \(dtype.name)\(dims) needs \(expected)")
@@ -426,6 +449,20 @@ struct ProtoConverter {
             for s in UnsafeBufferPointer(start: p.string_data, count: p.n_string_data) { payload.byteCount += s.len }
         }
         return payload
+    }
+
+    /// How many values the typed field of `dtype` holds (one per element), `nil` for types whose
+    /// field packs several elements or several fields (complex, 4-bit, float8).
+    func typedValueCount(_ p: Onnx__TensorProto, dtype: DataType) -> Int? {
+        switch dtype {
+        case .float: p.n_float_data
+        case .double: p.n_double_data
+        case .int64: p.n_int64_data
+        case .uint32, .uint64: p.n_uint64_data
+        case .int32, .int16, .int8, .uint16, .uint8, .bool, .float16, .bfloat16: p.n_int32_data
+        case .string: p.n_string_data
+        default: nil
+        }
     }
 
     /// Decodes the values of a small numeric tensor; `nil` when the type is not one shape rules read.

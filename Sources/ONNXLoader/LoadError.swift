@@ -16,6 +16,9 @@ public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedIRVersion(path: String, version: Int, supported: Int)
     case invalidTensor(path: String, tensor: String, reason: String)
     case outOfMemory(path: String)
+    /// A count past what onnxcost reads (nodes, dims, attribute values, opset imports), refused
+    /// before anything is allocated for it.
+    case limitExceeded(path: String, what: String, limit: Int)
 
     /// A stable snake_case name for JSON (`{"error": {"kind": ...}}`).
     public var kind: String {
@@ -33,6 +36,7 @@ public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedIRVersion: "unsupported_ir_version"
         case .invalidTensor: "invalid_tensor"
         case .outOfMemory: "out_of_memory"
+        case .limitExceeded: "limit_exceeded"
         }
     }
 
@@ -41,7 +45,7 @@ public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
         case .fileNotFound(let p), .cannotOpen(let p, _), .notARegularFile(let p), .emptyFile(let p),
              .truncated(let p, _), .malformed(let p, _), .nestedTooDeep(let p, _), .notAModel(let p, _),
              .tensorFileNotModel(let p), .noGraph(let p), .unsupportedIRVersion(let p, _, _),
-             .invalidTensor(let p, _, _), .outOfMemory(let p):
+             .invalidTensor(let p, _, _), .outOfMemory(let p), .limitExceeded(let p, _, _):
             p
         }
     }
@@ -66,6 +70,7 @@ public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path): IR version \(version) is newer than the newest this build reads (\(supported))"
         case .invalidTensor(let path, let tensor, let reason): "\(path): tensor '\(tensor)': \(reason)"
         case .outOfMemory(let path): "\(path): out of memory while decoding"
+        case .limitExceeded(let path, let what, let limit): "\(path): more than \(limit) \(what); onnxcost refuses the file"
         }
     }
 }

@@ -45,3 +45,33 @@ public struct Diagnostic: Sendable, CustomStringConvertible {
         node.map { "\($0): \(message)" } ?? message
     }
 }
+
+extension Diagnostic {
+    /// One diagnostic per kind (same severity and message), the first with its node, and a count of
+    /// the others: a function fanned out 2^40 times once printed 166,668 copies of one warning.
+    public static func collapsed(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        struct Kind: Hashable { var severity: Severity; var message: String }
+        var order: [Kind] = []
+        var first: [Kind: Diagnostic] = [:]
+        var counts: [Kind: Int] = [:]
+        for diagnostic in diagnostics {
+            let kind = Kind(severity: diagnostic.severity, message: diagnostic.message)
+            if first[kind] == nil { first[kind] = diagnostic; order.append(kind) }
+            counts[kind, default: 0] += 1
+        }
+        guard order.count < diagnostics.count else { return diagnostics }
+        return order.map { kind in
+            var diagnostic = first[kind]!
+            let more = counts[kind, default: 1] - 1
+            if more > 0 { diagnostic.message += " (and \(more) more like this)" }
+            return diagnostic
+        }
+    }
+
+    /// Warnings for counts that past `Polynomial.Budget` became opaque `expr_…` symbols, one per count.
+    public static func budgetWarnings(_ counts: [(name: String, value: SymbolicInt)]) -> [Diagnostic] {
+        counts.filter { $0.value.hasOpaqueExpression }.map {
+            Diagnostic(.warning, "\($0.name) outgrew the symbolic budget (\(Polynomial.Budget.maxTerms) terms, degree \(Polynomial.Budget.maxDegree), \(Polynomial.Budget.maxSymbols) symbols); parts are named expr_… symbols: bind symbols with --dim or --input for numbers")
+        }
+    }
+}

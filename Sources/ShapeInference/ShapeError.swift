@@ -20,6 +20,9 @@ public enum ShapeError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedOpset(required: String, actual: Int)
     /// A size does not fit in 64 bits.
     case overflow(String)
+    /// A dim or size that must be ≥ 0 is negative (an Expand to -5, Resize `sizes` of -1): a finding,
+    /// never a negative cost.
+    case negativeDim(String)
     case unsupported(String)
 
     public var description: String {
@@ -38,6 +41,7 @@ public enum ShapeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .needsConstant(let input): "input \(input) must be a constant for its output shape to be known"
         case .unsupportedOpset(let required, let actual): "opset \(actual) is not supported (\(required))"
         case .overflow(let text): "size overflow: \(text)"
+        case .negativeDim(let text): "negative size: \(text)"
         case .unsupported(let text): "unsupported: \(text)"
         }
     }

@@ -98,7 +98,11 @@ public struct ShapePropagation {
     }
 
     public func run() -> ShapeInferenceResult {
-        let engine = Engine(model: model, resolver: resolver, maxInlinedNodes: options.maxInlinedNodes)
+        // Expansion is also bounded in proportion to the file: a few bytes of functions that call each
+        // other twice per level must not cost more than a model of that many nodes would.
+        let declared = model.graph.nodes.count + model.functions.reduce(0) { $0 + $1.nodes.count }
+        let proportional = Swift.max(Self.inlinedNodesFloor, declared.multipliedReportingOverflow(by: Self.inlinedNodesPerDeclaredNode).partialValue)
+        let engine = Engine(model: model, resolver: resolver, maxInlinedNodes: Swift.min(options.maxInlinedNodes, proportional))
         let scope = Scope(parent: nil)
         var inputs: [ValueInfo] = []
         let constantNames = Set(model.graph.initializers.map(\.name))
@@ -117,6 +121,7 @@ public struct ShapePropagation {
         for name in options.inputShapes.keys where !inputs.contains(where: { $0.name == name }) {
             engine.diagnostics.append(Diagnostic(.error, "--input \(name): the graph has no input of that name"))
         }
+        engine.diagnostics += Self.opsetFindings(model.opsetImports)
         let main = engine.inferGraph(model.graph, path: "", scope: scope, formalInputs: inputs.map(\.type),
                                      formalNames: inputs.map(\.name), opsets: engine.modelOpsets)
         var outputs: [ValueInfo] = []
@@ -124,8 +129,35 @@ public struct ShapePropagation {
             outputs.append(ValueInfo(name: output.name, type: scope.type(output.name) ?? .unknown, docString: output.docString))
         }
         engine.crossCheck(declared: model.graph.valueInfo + model.graph.outputs, scope: scope)
-        return ShapeInferenceResult(main: main, inputs: inputs, outputs: outputs, diagnostics: engine.diagnostics,
+        return ShapeInferenceResult(main: main, inputs: inputs, outputs: outputs, diagnostics: Diagnostic.collapsed(engine.diagnostics),
                                     unresolved: engine.unresolved(in: main, scope: scope), unsupportedOps: engine.unsupported)
+    }
+}
+
+extension ShapePropagation {
+    /// Inlined function nodes allowed per node the file declares (graph and function bodies), and
+    /// the floor of that budget: `min(maxInlinedNodes, max(floor, 64 × declared))`.
+    public static let inlinedNodesPerDeclaredNode = 64
+    public static let inlinedNodesFloor = 20_000
+
+    /// The newest opset of each domain the op rules know (ONNX 1.23's onnx/defs; rules of opset 28
+    /// ops are the newest); a model importing a newer one is analyzed with these rules and told so.
+    public static let latestKnownOpsets: [String: Int] = [
+        "": 28, "ai.onnx": 28, "ai.onnx.ml": 5, "ai.onnx.preview.training": 1, "com.microsoft": 1,
+    ]
+
+    /// Opset imports outside what the registry knows: below 1 is an error, past the newest a warning.
+    static func opsetFindings(_ imports: [OpsetImport]) -> [Diagnostic] {
+        var findings: [Diagnostic] = []
+        for entry in imports {
+            let domain = entry.domain.isEmpty ? "ai.onnx" : entry.domain
+            if entry.version < 1 {
+                findings.append(Diagnostic(.error, "opset import \(domain) version \(entry.version) is not a valid opset version (≥ 1)"))
+            } else if let latest = latestKnownOpsets[entry.domain], entry.version > latest {
+                findings.append(Diagnostic(.warning, "opset import \(domain) version \(entry.version) is newer than any this analyzer knows (\(latest)); rules of version \(latest) are used"))
+            }
+        }
+        return findings
     }
 }
 
@@ -345,12 +377,11 @@ final class Engine {
         }
         do throws(ShapeError) {
             var outputs = try rule.inferShapes(&ctx)
-            // A negative size from the file (Expand's shape, Resize's sizes, CenterCropPad's shape
-            // of −5) is no size: the node fails, never a negative count downstream.
-            for output in outputs {
-                if let shape = output.tensor?.shape, let negative = shape.first(where: { ($0.intValue ?? 0) < 0 }) {
-                    throw .incompatibleDims("output dim \(negative) is negative (in \(shape.map(\.description).joined(separator: "x")))")
-                }
+            // A negative known dim (Expand to -5, Resize `sizes` of -1) is this node's finding, never a
+            // negative size flowing on into costs.
+            try SizeCheck.validate(outputs: outputs)
+            if Self.introducesOpaqueExpression(outputs, inputs: inputTypes) {
+                diagnostics.append(Diagnostic(.warning, node: ref, "a dim outgrew the symbolic budget (\(Polynomial.Budget.maxTerms) terms, degree \(Polynomial.Budget.maxDegree), \(Polynomial.Budget.maxSymbols) symbols, names of \(Polynomial.Budget.maxNameLength) characters) and is named by an expr_… symbol"))
             }
             if outputs.count < node.outputs.count {
                 outputs += Array(repeating: .unknown, count: node.outputs.count - outputs.count)
@@ -399,6 +430,12 @@ final class Engine {
                 scope.unknownOrigin[name] = inheritedOrigin ?? inference.ref
             }
         }
+    }
+
+    /// Whether an output dim holds an `expr_…` symbol (past `Polynomial.Budget`) that no input has.
+    static func introducesOpaqueExpression(_ outputs: [ValueType], inputs: [ValueType?]) -> Bool {
+        func has(_ type: ValueType?) -> Bool { type?.tensor?.shape?.contains { $0.hasOpaqueExpression } ?? false }
+        return outputs.contains(where: has) && !inputs.contains(where: has)
     }
 
     static func hasUnknown(_ type: ValueType) -> Bool {

@@ -19,6 +19,7 @@ func opsErrorKind(_ body: () throws -> Void) -> String {
         case .needsConstant: return "needsConstant"
         case .unsupportedOpset: return "unsupportedOpset"
         case .overflow: return "overflow"
+        case .negativeDim: return "negativeDim"
         case .unsupported: return "unsupported"
         }
     } catch { return "other: \(error)" }

@@ -37,7 +37,7 @@ enum Robust {
     static let errorKinds: Set<String> = [
         "file_not_found", "cannot_open", "not_a_regular_file", "empty_file", "truncated", "malformed",
         "nested_too_deep", "not_a_model", "tensor_file_not_model", "no_graph", "unsupported_ir_version",
-        "invalid_tensor", "out_of_memory",
+        "invalid_tensor", "out_of_memory", "limit_exceeded",
     ]
 
     enum Outcome {

@@ -40,7 +40,17 @@ typedef enum {
     CONNX_ERR_UNPACK = 9,           /* the pre-pass accepted the bytes but protobuf-c refused them (wrong field types) */
     CONNX_ERR_NO_MEMORY = 10,
     CONNX_ERR_TOO_LARGE = 11,       /* a size does not fit the address space */
+    CONNX_ERR_TOO_MANY_NODES = 12,  /* more than CONNX_MAX_NODES NodeProtos in the file */
+    CONNX_ERR_TOO_MANY_VALUES = 13, /* a dims list or an attribute's value list past CONNX_MAX_DIMS / CONNX_MAX_ATTRIBUTE_VALUES */
+    CONNX_ERR_TOO_MANY_OPSETS = 14, /* more than CONNX_MAX_OPSET_IMPORTS opset_import entries in the file */
 } CONNX_status;
+
+/** Counts the pre-pass caps before protobuf-c allocates anything for them: memory stays proportional
+ *  to what a model can reasonably hold, not ×8–1,000 of a file of empty or packed entries. */
+#define CONNX_MAX_NODES 10000000u
+#define CONNX_MAX_DIMS 4096u
+#define CONNX_MAX_ATTRIBUTE_VALUES 1048576u
+#define CONNX_MAX_OPSET_IMPORTS 4096u
 
 /** Messages nested deeper than this are rejected before protobuf-c (which recurses without a limit) sees them. */
 #define CONNX_MAX_NESTING 256

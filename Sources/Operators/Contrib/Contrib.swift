@@ -66,7 +66,11 @@ struct ContribRangeOp: Operator {
             let delta = ctx.hasInput(2) ? ctx.knownInts(2)?.first : 1
             guard let delta else { return [.tensor(TensorType(dtype: dtype, shape: [fallback]))] }
             guard delta != 0 else { throw .invalidInput(index: 2, reason: "delta must not be 0") }
-            let count = max(Dim.value(limit - start).ceilDivided(by: .value(delta)).intValue ?? 0, 0)
+            // limit − start and the quotient in checked arithmetic (Int64 edges in the constants)
+            guard let n = (Dim.value(limit) - .value(start)).ceilDivided(by: .value(delta)).intValue else {
+                throw .overflow("Range length (\(limit) − \(start)) / \(delta)")
+            }
+            let count = max(n, 0)
             if count <= TensorData.valueElementLimit {
                 ctx.outputValues[0] = .ints((0..<count).map { Dim.value(start + $0 * delta) })
             }
@@ -74,9 +78,8 @@ struct ContribRangeOp: Operator {
         }
         if let start = ctx.doubles(0)?.first, let limit = ctx.doubles(1)?.first,
            let delta = ctx.hasInput(2) ? ctx.doubles(2)?.first : 1.0, delta != 0 {
-            let count = ((limit - start) / delta).rounded(.up)
-            guard count.isFinite, count < 9.0e18 else { throw .overflow("Range length") }
-            return [.tensor(TensorType(dtype: dtype, shape: [.value(max(Int(count), 0))]))]
+            let count = try SizeCheck.int(max(((limit - start) / delta).rounded(.up), 0), "Range length")
+            return [.tensor(TensorType(dtype: dtype, shape: [.value(count)]))]
         }
         // Range(start, limit, 1) with a symbolic limit (a sequence length): limit − start.
         if let start = ctx.intValues(0)?.first, let limit = ctx.intValues(1)?.first,

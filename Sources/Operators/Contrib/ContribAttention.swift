@@ -36,10 +36,11 @@ private struct ContribPackedQKV {
     }
 }
 
-/// Parses a required positive `num_heads`-style attribute.
+/// Parses a required positive `num_heads`-style attribute (a count or size: at most 2^31, so that
+/// the rules' small products such as `3·num_heads` or `num_heads + 2·kv_num_heads` cannot overflow).
 func contribPositiveInt(_ node: Node, _ name: String) throws(ShapeError) -> Int {
     guard let value = try node.optionalInt(name) else { throw .missingAttribute(name) }
-    guard value > 0 else { throw .invalidAttribute(name: name, reason: "must be positive, got \(value)") }
+    guard value > 0, value <= 1 << 31 else { throw .invalidAttribute(name: name, reason: "must be in 1...2^31, got \(value)") }
     return value
 }
 

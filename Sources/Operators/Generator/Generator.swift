@@ -148,9 +148,8 @@ struct RangeOp: Operator {
             return [ValueKit.tensor(dtype, [.unknown])]
         }
         guard delta != 0 else { throw .invalidInput(index: 2, reason: "delta is 0") }
-        let n = ((limit - start) / delta).rounded(.up)
-        guard n.isFinite, n < 9.0e18 else { throw .overflow("Range length") }
-        let count = Swift.max(Int(n), 0)
+        // max(ceil((limit − start) / delta), 0): an empty range for any negative count, however large.
+        let count = try SizeCheck.int(Swift.max(((limit - start) / delta).rounded(.up), 0), "Range length")
         if count <= ValueKit.limit { ctx.outputValues[0] = .floats((0..<count).map { start + Double($0) * delta }) }
         return [ValueKit.tensor(dtype, [.value(count)])]
     }

@@ -396,7 +396,7 @@ struct FeatureVectorizerOp: Operator {
         let first = try ctx.shape(0)
         var width: Dim = 0
         if let dimensions {
-            width = .value(dimensions.reduce(0, +))
+            width = .value(try SizeCheck.sum(dimensions, "sum of inputdimensions"))
         } else {
             for index in 0..<ctx.inputCount {
                 width += try ctx.shape(index).last ?? 1

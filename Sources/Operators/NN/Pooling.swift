@@ -119,7 +119,7 @@ struct LpPoolOp: Operator {
         guard value.isFinite, value >= 1, value < 1_000_000 else {
             throw .invalidAttribute(name: "p", reason: "must be ≥ 1, got \(value)")
         }
-        p = Int(value.rounded())
+        p = try SizeCheck.int(Double(value), rounding: .toNearestOrAwayFromZero, "p")
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
@@ -190,7 +190,7 @@ struct GlobalLpPoolOp: Operator {
         guard value.isFinite, value >= 1, value < 1_000_000 else {
             throw .invalidAttribute(name: "p", reason: "must be ≥ 1, got \(value)")
         }
-        p = Int(value.rounded())
+        p = try SizeCheck.int(Double(value), rounding: .toNearestOrAwayFromZero, "p")
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try globalPoolOutput(ctx) }
@@ -311,8 +311,16 @@ struct MaxUnpoolOp: Operator {
             if let values = ctx.intValues(2) {
                 return [.tensor(TensorType(dtype: x.dtype, shape: values))]
             }
-            let rank = try ctx.tensor(2).shape?.first?.intValue ?? x.rank
-            return [.tensor(TensorType(dtype: x.dtype, shape: rank.map { Array(repeating: Dim.unknown, count: $0) }))]
+            guard let rank = try ctx.tensor(2).shape?.first?.intValue ?? x.rank else {
+                return [.tensor(TensorType(dtype: x.dtype, shape: nil))]
+            }
+            // The declared length of `output_shape` is the output rank: a size from the file, checked
+            // before anything is allocated from it (a length of 2^40 once asked for 17.6 TB).
+            let checked = try SizeCheck.rank(rank, input: 2)
+            if let xRank = x.rank, checked != xRank {
+                throw .invalidInput(index: 2, reason: "output_shape has \(checked) values for an input of rank \(xRank)")
+            }
+            return [.tensor(TensorType(dtype: x.dtype, shape: Array(repeating: Dim.unknown, count: checked)))]
         }
         guard let xs = x.shape else { return [.tensor(TensorType(dtype: x.dtype, shape: nil))] }
         let rank = xs.count - 2

@@ -109,7 +109,7 @@ struct GatherNDOp: Operator {
             throw .invalidAttribute(name: "batch_dims", reason: "\(batchDims) is not less than both ranks")
         }
         guard let k = last.intValue else { return [ValueKit.tensor(data.dtype, nil)] }
-        guard k >= 1, batchDims + k <= shape.count else {
+        guard k >= 1, k <= shape.count - batchDims else {
             throw .invalidInput(index: 1, reason: "last indices dim \(k) does not fit data rank \(shape.count) with batch_dims \(batchDims)")
         }
         return [ValueKit.tensor(data.dtype, Array(indexShape.dropLast()) + Array(shape[(batchDims + k)...]))]
@@ -220,7 +220,7 @@ struct OneHotOp: Operator {
         guard let shape = indices.shape else { return [ValueKit.tensor(values.dtype, nil)] }
         let a = try Axes.normalize(axis, rank: shape.count + 1)
         var depth: Dim = ctx.intValues(1)?.first ?? .unknown
-        if depth.isUnknown, let d = ctx.doubles(1)?.first, d.isFinite, abs(d) < 9e18 { depth = .value(Int(d)) }
+        if depth.isUnknown, let d = ctx.doubles(1)?.first, let value = Checked.int(d) { depth = .value(value) }
         if let v = depth.intValue, v < 1 { throw .invalidInput(index: 1, reason: "depth \(v) must be ≥ 1") }
         var output = shape
         output.insert(depth, at: a)

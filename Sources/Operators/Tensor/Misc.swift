@@ -29,8 +29,7 @@ extension ValueKit {
     static func fftFLOPs(points: Dim) -> Int? {
         guard let n = points.intValue, n >= 1 else { return nil }
         let flops = Double(Conventions.fftFLOPsPerPointLog2) * Double(n) * log2(Double(n))
-        guard flops.isFinite, flops < 9.0e18 else { return nil }
-        return Int(flops.rounded())
+        return Checked.int(flops, rounding: .toNearestOrAwayFromZero)
     }
 }
 

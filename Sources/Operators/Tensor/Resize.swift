@@ -42,13 +42,19 @@ private func scaledDim(_ input: Dim, scale: Double) throws(ShapeError) -> Dim {
     if scale == 1 { return input }
     if let known = input.intValue {
         let product = Double(Float(known) * Float(scale))
-        guard product < 9.0e18 else { throw .overflow("\(known) × \(scale)") }
-        return .value(Int(product.rounded(.down)))
+        return .value(try SizeCheck.int(product, rounding: .down, "\(known) × \(scale)"))
     }
     if input.isUnknown { return .unknown }
-    if scale == scale.rounded() { return input * .value(Int(scale)) }
+    if scale == scale.rounded() {
+        let factor = try SizeCheck.int(scale, "\(input) × \(scale)")
+        let product = input * .value(factor)
+        guard !product.isUnknown else { throw .overflow("\(input) × \(scale)") }
+        return product
+    }
     let reciprocal = 1 / scale
-    if reciprocal == reciprocal.rounded(), reciprocal < 1e9 { return input.floorDivided(by: .value(Int(reciprocal))) }
+    if reciprocal == reciprocal.rounded(), reciprocal < 1e9, let divisor = Checked.int(reciprocal) {
+        return input.floorDivided(by: .value(divisor))
+    }
     return .opaque("floor((\(input))*\(scale))")
 }
 
@@ -122,6 +128,7 @@ struct ResizeOp: Operator {
             guard sizes.count == resized.count else {
                 throw .invalidInput(index: sizesInput, reason: "sizes has \(sizes.count) values for \(resized.count) axes")
             }
+            try SizeCheck.nonNegative(sizes, "input \(sizesInput) (sizes)")
             if policy == .stretch {
                 for (i, axis) in resized.enumerated() { output[axis] = sizes[i] }
             } else {
@@ -134,9 +141,7 @@ struct ResizeOp: Operator {
                 let scale = policy == .notLarger ? ratios.min() : ratios.max()
                 for axis in resized {
                     guard let scale, let n = input[axis].intValue else { output[axis] = .unknown; continue }
-                    let size = (scale * Double(n) + 0.5).rounded(.down)
-                    guard size < 9.0e18 else { throw .overflow("resized axis \(axis)") }
-                    output[axis] = .value(Int(size))
+                    output[axis] = .value(try SizeCheck.int(scale * Double(n) + 0.5, rounding: .down, "resized axis \(axis)"))
                 }
             }
         } else if try provided(ctx, scalesInput) {

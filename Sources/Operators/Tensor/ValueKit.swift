@@ -189,8 +189,8 @@ enum ValueKit {
             case .floats(let v):
                 var result: [Dim] = []
                 for x in v {
-                    guard x.isFinite, abs(x) < 9.0e18 else { return nil }
-                    result.append(.value(Int(x.rounded(.towardZero))))
+                    guard let value = Checked.int(x) else { return nil }
+                    result.append(.value(value))
                 }
                 return .ints(result)
             case .strings: return nil

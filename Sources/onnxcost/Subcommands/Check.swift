@@ -28,10 +28,21 @@ struct Check: ParsableCommand {
         }
         var failures: [String] = []
         let totals = report.costs.totals
+        // A number a budget needs that is negative, unknown or overflowed fails the check, named.
         func check(_ name: String, _ value: SymbolicInt, _ limit: Double?, _ show: (Double) -> String) {
             guard let limit else { return }
+            if value.isUnknown {
+                Output.write("FAIL \(name) unknown (budget \(show(limit)))\n")
+                failures.append("\(name) is unknown (a shape is unknown or a count overflowed 64 bits; see the warnings of `onnxcost \(model.model)`)")
+                return
+            }
             guard let known = value.intValue else {
                 failures.append("\(name) is symbolic (\(value)); bind the symbols with --dim or --input")
+                return
+            }
+            if known < 0 {
+                Output.write("FAIL \(name) \(known) is negative (budget \(show(limit)))\n")
+                failures.append("\(name) is negative (\(known)): the model has invalid sizes")
                 return
             }
             let verdict = Double(known) <= limit ? "ok  " : "FAIL"
@@ -57,6 +68,14 @@ struct Check: ParsableCommand {
                 if !ok { failures.append("latency on \(roofline.device.id)") }
             }
         }
+        // Nodes whose shapes failed (a negative dim, an overflow) make every total a guess.
+        if budgets.params != nil || budgets.macs != nil || budgets.memory != nil || budgets.latency != nil {
+            let failed = Self.failedNodes(report)
+            if !failed.isEmpty {
+                Output.write("FAIL \(failed.count) node(s) could not be analyzed: \(failed.prefix(5).joined(separator: "; "))\n")
+                failures.append("\(failed.count) node(s) could not be analyzed, so the totals do not bound the model")
+            }
+        }
         let unsupported = report.costs.coverage.uncostedOps
         if !unsupported.isEmpty {
             let list = unsupported.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
@@ -66,6 +85,13 @@ struct Check: ParsableCommand {
         if !failures.isEmpty {
             FileHandle.standardError.write(Data("check failed: \(failures.joined(separator: "; "))\n".utf8))
             throw ExitCode(1)
+        }
+    }
+
+    /// Nodes of the main graph whose shape rule rejected them, described with their error.
+    static func failedNodes(_ report: AnalysisReport) -> [String] {
+        report.shapes.main.nodes.compactMap { node in
+            if case .failed(let error) = node.status { "\(node.ref): \(error)" } else { nil }
         }
     }
 
