@@ -496,7 +496,10 @@ public struct CostPass {
                     peakRepresentative = liveRepresentative + innerRepresentative
                     peakNode = node.ref
                 }
-                if trackCandidates, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: node.ref), to: &candidates,
+                // A step after which nothing is freed is dominated by the next one (which holds all it
+                // holds, and more): only steps that free something, run a subgraph or end the graph count.
+                let mayPeak = !(freeAt[step]?.isEmpty ?? true) || !node.subgraphs.isEmpty || step == graph.nodes.count - 1
+                if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: node.ref), to: &candidates,
                                                       representative: liveRepresentative + innerRepresentative, values: &candidateValues),
                    !droppedCandidate {
                     droppedCandidate = true

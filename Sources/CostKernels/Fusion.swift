@@ -111,8 +111,10 @@ extension CostPass.State {
         var foldedBytes: [String: SymbolicInt] = [:]
         // Who reads each tensor, for the prologue rule below.
         var nodeReaders: [String: [Int]] = [:]
-        for (index, inference) in graph.nodes.enumerated() {
-            for name in Set(inference.node.inputs) where !name.isEmpty { nodeReaders[name, default: []].append(index) }
+        for index in graph.nodes.indices {
+            for name in graph.nodes[index].node.inputs where !name.isEmpty && nodeReaders[name]?.last != index {
+                nodeReaders[name, default: []].append(index)
+            }
         }
         let outputNames = Set(graph.outputNames)
         /// Whether `name` reaches only GEMM operands (through views): a GEMM reads a transposed or
@@ -131,8 +133,8 @@ extension CostPass.State {
             }
         }
         let graphInputs = Set(graph.inputNames).subtracting(graph.constants)
-        for (index, inference) in graph.nodes.enumerated() {
-            let node = inference.node
+        for index in graph.nodes.indices {
+            let node = graph.nodes[index].node
             var role = FusionRole.of(node) { folded.contains($0) }
             if role == .kernel, node.opType == "Transpose" || node.opType == "Expand", let output = node.outputs.first, feedsOnlyGEMMs(output) {
                 role = .view
@@ -148,15 +150,15 @@ extension CostPass.State {
             roles.append(role)
             switch role {
             case .folded:
-                for (index, output) in node.outputs.enumerated() where !output.isEmpty {
+                for (slot, output) in node.outputs.enumerated() where !output.isEmpty {
                     folded.insert(output)
                     if node.opType == "DequantizeLinear", let source = node.inputs.first, !source.isEmpty {
-                        foldedBytes[output] = foldedBytes[source] ?? bytes(inference.inputTypes.first??.tensor)
+                        foldedBytes[output] = foldedBytes[source] ?? bytes(graph.nodes[index].inputTypes.first??.tensor)
                     } else if ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose"].contains(node.opType),
                               let source = node.inputs.first, let bytes = foldedBytes[source] {
                         foldedBytes[output] = bytes
                     } else {
-                        foldedBytes[output] = bytes(inference.outputTypes[index].tensor)
+                        foldedBytes[output] = bytes(graph.nodes[index].outputTypes[slot].tensor)
                     }
                 }
             case .view:
@@ -170,13 +172,13 @@ extension CostPass.State {
 
         // Real consumers of every root tensor (views see through to their consumers).
         var consumers: [String: [Int]] = [:]
-        for (index, inference) in graph.nodes.enumerated() where roles[index] == .kernel || roles[index] == .epilogue {
+        for index in graph.nodes.indices where roles[index] == .kernel || roles[index] == .epilogue {
             var seen = Set<String>()
-            for name in inference.node.inputs where !name.isEmpty && !folded.contains(name) {
+            for name in graph.nodes[index].node.inputs where !name.isEmpty && !folded.contains(name) {
                 let r = rootOf(name)
                 if seen.insert(r).inserted { consumers[r, default: []].append(index) }
             }
-            for (_, sub) in inference.node.subgraphs {
+            for (_, sub) in graph.nodes[index].node.subgraphs {
                 for name in sub.outerScopeReferences where !folded.contains(name) {
                     let r = rootOf(name)
                     if seen.insert(r).inserted { consumers[r, default: []].append(index) }
@@ -189,9 +191,9 @@ extension CostPass.State {
         var size: [String: SymbolicInt] = [:]
         for name in graph.inputNames { size[name] = bytes(graph.valueTypes[name]?.tensor) }
         var producer: [String: Int] = [:]
-        for (index, inference) in graph.nodes.enumerated() where roles[index] == .kernel || roles[index] == .epilogue {
-            for (slot, output) in inference.node.outputs.enumerated() where !output.isEmpty {
-                size[output] = bytes(inference.outputTypes[slot].tensor)
+        for index in graph.nodes.indices where roles[index] == .kernel || roles[index] == .epilogue {
+            for (slot, output) in graph.nodes[index].node.outputs.enumerated() where !output.isEmpty {
+                size[output] = bytes(graph.nodes[index].outputTypes[slot].tensor)
                 producer[output] = index
             }
         }
@@ -199,11 +201,11 @@ extension CostPass.State {
         // Assign groups: an epilogue joins the group of the input it is the only consumer of.
         var groupOf = [Int?](repeating: nil, count: count)
         var members: [[Int]] = []
-        for (index, inference) in graph.nodes.enumerated() where roles[index] == .kernel || roles[index] == .epilogue {
+        for index in graph.nodes.indices where roles[index] == .kernel || roles[index] == .epilogue {
             var joined: Int?
             if roles[index] == .epilogue {
-                let outputElements = inference.outputTypes.first?.tensor?.elementCount
-                for name in inference.node.inputs where !name.isEmpty && !folded.contains(name) {
+                let outputElements = graph.nodes[index].outputTypes.first?.tensor?.elementCount
+                for name in graph.nodes[index].node.inputs where !name.isEmpty && !folded.contains(name) {
                     let r = rootOf(name)
                     guard let source = producer[r], let group = groupOf[source], consumers[r]?.count == 1,
                           !graphOutputs.contains(r), let elements = outputElements, !elements.isUnknown,
@@ -275,9 +277,9 @@ extension CostPass.State {
             boundary.append(BoundaryTensor(bytes: size[name] ?? 0, producerGroup: nil, consumerGroups: readers[name] ?? [],
                                            isGraphOutput: graphOutputs.contains(name)))
         }
-        for (index, inference) in graph.nodes.enumerated() {
+        for index in graph.nodes.indices {
             guard let group = groupOf[index] else { continue }
-            for output in inference.node.outputs where !output.isEmpty {
+            for output in graph.nodes[index].node.outputs where !output.isEmpty {
                 let consumers = readers[output] ?? []
                 guard !consumers.isEmpty || graphOutputs.contains(output) else { continue }
                 boundary.append(BoundaryTensor(bytes: size[output] ?? 0, producerGroup: group, consumerGroups: consumers,

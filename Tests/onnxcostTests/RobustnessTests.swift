@@ -1217,10 +1217,12 @@ extension ModelLoader {
         var plan: [(String, [UInt8], Int)] = []
         for (name, bytes) in Robust.unitFixtureFiles(large: true) { plan.append((name, bytes, name == "large_inline.onnx" ? 10 : 80)) }
         for (name, bytes) in Samples.all { plan.append((name, bytes, 200)) }
+        // The larger real exports (BERT-Large, the Llama-3-70B-shaped graph) cost seconds per debug
+        // analysis: fewer mutants of them, and half as many of each input under AddressSanitizer.
         for (name, bytes) in Robust.modelFixtureFiles() {
-            plan.append((name, bytes, bytes.count <= 100_000 ? 30 : bytes.count <= 500_000 ? 15 : 8))
+            plan.append((name, bytes, bytes.count <= 100_000 ? 30 : bytes.count <= 400_000 ? 15 : bytes.count <= 1_000_000 ? 4 : 2))
         }
-        return plan
+        return Robust.underSanitizer ? plan.map { ($0.0, $0.1, max($0.2 / 2, 1)) } : plan
     }
 
     @Test func replayDeterministicMutations() {
