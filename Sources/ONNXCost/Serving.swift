@@ -34,8 +34,10 @@ extension Analyzer {
         let prefillRooflines = rooflines(prefill, devices: devices, options: options, errors: &errors)
         let decodeRooflines = rooflines(decode, devices: devices, options: options, errors: &errors)
 
+        // The cache is stored at --kv-dtype, else at --dtype (float tensors take it), else as the graph says.
+        let kvPrecision = llm.kvPrecision ?? options.precision.flatMap { $0.storageType.isFloatingPoint ? $0 : nil }
         let kvPerToken = LLM.kvBytesPerToken(outputs: decode.shapes.outputs, inputs: decode.shapes.inputs, signature: signature,
-                                             batch: llm.batch, context: llm.context, kvPrecision: llm.kvPrecision)
+                                             batch: llm.batch, context: llm.context, kvPrecision: kvPrecision)
         // The decode step's activations other than the cache it reads and writes.
         let decodePeak = Double(decode.costs.fusion.peakActivationBytes.intValue ?? 0)
         let kvInStep = kvPerToken * Double(llm.batch) * Double(2 * llm.context + 1)
