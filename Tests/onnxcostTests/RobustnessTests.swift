@@ -1252,7 +1252,8 @@ extension ModelLoader {
         }
         let kindText = kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("Robust mutation replay: \(replayed) mutations (\(structural) structure-aware) in \(Int(elapsed)) s: \(loaded) loaded and analyzed, \(rejected) rejected (\(kindText)), \(skipped) skipped as known crashes")
-        #expect(replayed >= 2000)
+        // Half the mutants under AddressSanitizer (see `plan1`).
+        #expect(replayed >= (Robust.underSanitizer ? 1000 : 2000))
     }
 }
 
