@@ -19,7 +19,7 @@ public struct MixtureOfExperts: Sendable, Equatable {
     /// Experts a batch of `tokens` touches: at least k; E·(1 − (1 − k/E)^T) expected under uniform routing.
     public func expectedExpertsTouched(tokens: Int) -> Double {
         let e = Double(experts), k = Double(topK)
-        return e * (1 - pow(1 - k / e, Double(max(tokens, 1))))
+        return e * (1 - power(1 - k / e, max(tokens, 1)))
     }
 
     /// Finds the experts: com.microsoft MoE/QMoE nodes (router probabilities [T, E], attribute k, expert
@@ -62,9 +62,10 @@ public struct MixtureOfExperts: Sendable, Equatable {
     }
 }
 
-private func pow(_ base: Double, _ exponent: Double) -> Double {
+/// `base^exponent` by squaring (CostKernels does not import Foundation).
+private func power(_ base: Double, _ exponent: Int) -> Double {
     var result = 1.0
-    var remaining = Int(exponent.rounded())
+    var remaining = exponent
     var factor = base
     while remaining > 0 {
         if remaining & 1 == 1 { result *= factor }

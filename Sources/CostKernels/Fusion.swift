@@ -154,7 +154,7 @@ extension CostPass.State {
                     folded.insert(output)
                     if node.opType == "DequantizeLinear", let source = node.inputs.first, !source.isEmpty {
                         foldedBytes[output] = foldedBytes[source] ?? bytes(graph.nodes[index].inputTypes.first??.tensor)
-                    } else if ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose"].contains(node.opType),
+                    } else if FusionRole.viewOps.contains(node.opType) || node.opType == "Transpose",
                               let source = node.inputs.first, let bytes = foldedBytes[source] {
                         foldedBytes[output] = bytes
                     } else {

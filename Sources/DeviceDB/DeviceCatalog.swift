@@ -28,9 +28,14 @@ public struct DeviceCatalog: Sendable {
         }
         return DeviceCatalog(devices: table.devices.map { device in
             var device = device
-            device.sources = device.sources.mapValues { keys in keys.map { key in table.source_legend[key].map { "\(key): \($0)" } ?? key } }
+            device.sources = device.sources.mapValues { cite($0, legend: table.source_legend) }
             return device
         })
+    }
+
+    /// Source keys expanded to their full citations (`KEY: address and what it says`).
+    static func cite(_ keys: [String], legend: [String: String]) -> [String] {
+        keys.map { key in legend[key].map { "\(key): \($0)" } ?? key }
     }
 
     /// The built-in rows as JSON objects, with source keys expanded to their full citations.
@@ -43,7 +48,7 @@ public struct DeviceCatalog: Sendable {
         return rows.map { row in
             var row = row
             if let sources = row["sources"] as? [String: [String]] {
-                row["sources"] = sources.mapValues { keys in keys.map { key in legend[key].map { "\(key): \($0)" } ?? key } }
+                row["sources"] = sources.mapValues { cite($0, legend: legend) }
             }
             return row
         }

@@ -46,21 +46,14 @@ public struct TargetAnswer: Sendable {
 
 public enum Capacity {
     /// The largest value of `symbol` (≥ 1) at which `required` bytes fit `capacity`, solved exactly on
-    /// the polynomial by doubling then bisection; `nil` with the reason when it cannot be.
+    /// the formula by doubling then bisection (memory grows with the symbol); `nil` with the reason
+    /// when it cannot be.
     public static func largestFitting(_ required: SymbolicInt, symbol: String, capacity: Double,
                                       limit: Int = 1 << 40) -> (value: Int?, note: String?) {
-        func need(_ value: Int) -> Double? {
-            switch required.substituting([symbol: value]) {
-            case .value(let bytes): Double(bytes)
-            case .polynomial(let p): p.constantValue.map(Double.init)
-            case .unknown: nil
-            }
-        }
-        guard case .polynomial(let p) = required, p.symbols == [symbol] else {
-            if let bytes = required.intValue { return (nil, "memory does not grow with \(symbol) (\(bytes) bytes)") }
-            return (nil, "memory is not a polynomial in \(symbol) alone (\(required))")
-        }
-        guard let first = need(1) else { return (nil, "memory at \(symbol)=1 overflows") }
+        // `evaluated` also reads the report's `max(...)` peaks and budget names back.
+        func need(_ value: Int) -> Double? { required.evaluated([symbol: value]).map(Double.init) }
+        if let bytes = required.intValue { return (nil, "memory does not grow with \(symbol) (\(bytes) bytes)") }
+        guard let first = need(1) else { return (nil, "memory is not a formula in \(symbol) alone, or overflows (\(required))") }
         if first > capacity { return (0, "does not fit even at \(symbol)=1") }
         var low = 1, high = 2
         while high <= limit {

@@ -121,8 +121,8 @@ public enum LLM {
         var maxContext: Int?, maxBatch: Int?
         if kvPerToken > 0, capacity > 0 {
             let perToken = kvPerToken / n
-            maxContext = free > 0 ? Int(min(free / (b * perToken), 1e15)) : 0
-            maxBatch = free > 0 ? Int(min(free / (Double(max(options.context, 1)) * perToken), 1e15)) : 0
+            maxContext = free > 0 ? Checked.int(free / (b * perToken), rounding: .down) : 0
+            maxBatch = free > 0 ? Checked.int(free / (Double(max(options.context, 1)) * perToken), rounding: .down) : 0
         }
         let tokens = options.phase == .prefill ? options.context : 1
         let context = options.phase == .prefill ? 0 : options.context

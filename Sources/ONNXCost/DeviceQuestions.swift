@@ -53,10 +53,8 @@ extension Analyzer {
 
         if let sweep = questions.sweep {
             for value in sweep.values {
-                let point = price(loaded, options, binding: [sweep.symbol: value], registry: registry)
-                var unbound: [String: Int] = [:]
-                for symbol in unboundSymbols(point.shapes) { unbound[symbol] = 1 }
-                let bound = unbound.isEmpty ? point : price(loaded, options, binding: unbound.merging([sweep.symbol: value]) { $1 }, registry: registry)
+                // The swept symbol at each value, every other unbound one at 1 (as for the device figures).
+                let bound = price(loaded, options, binding: report.rooflineBindings.merging([sweep.symbol: value]) { $1 }, registry: registry)
                 var errors: [String] = []
                 let devices = report.rooflines.map(\.device)
                 for roofline in rooflines(bound, devices: devices, options: options, errors: &errors) {

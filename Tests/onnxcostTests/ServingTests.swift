@@ -101,8 +101,9 @@ import Testing
 
     /// Mixtral-shaped MoE (2 layers, 8 experts, top-2, hidden 4,096, intermediate 14,336): the experts hold
     /// 2 · 8 · 3 · 4,096 · 14,336 = 2,818,572,288 parameters, so active = total − 2,818,572,288 · 6/8. The closed
-    /// form (Fixtures/expected/mixtral_moe_shape.json) gives 3,164,688,384 total and 1,050,759,168 active; the
-    /// files also hold 69 small constants (rotary frequencies, scalars) that count as parameters.
+    /// form (Fixtures/expected/mixtral_moe_shape.json) gives 3,164,688,384 total and 1,050,759,168 active. The
+    /// files also hold float Constant nodes that count as parameters: the onnx package counts 69 elements
+    /// (the 64 rotary inverse frequencies and 5 scalars: eps, scale, mask values).
     /// Decode MACs at context 4: a + β·(p+1) = 919,666,688 + 16,384 · 5 = 919,748,608 for both formulations.
     @Test func mixtureOfExpertsActiveParameters() throws {
         for name in ["mixtral_moe_shape.onnx", "mixtral_moe_ms_shape.onnx"] {
