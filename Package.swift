@@ -41,11 +41,14 @@ let package = Package(
             dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB", "Report"],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "onnxcost",
+        /// Every command (analyze, shapes, scan, check, devices): a library, so tests drive it in process.
+        .target(
+            name: "OnnxCostCLI",
             dependencies: ["ONNXCost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
+        /// The thin executable: `OnnxCost.main()`.
+        .executableTarget(name: "onnxcost", dependencies: ["OnnxCostCLI"], swiftSettings: swiftSettings),
         .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeInferenceTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
         .testTarget(name: "OperatorsTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),

@@ -2,10 +2,14 @@ import ArgumentParser
 import Foundation
 import ONNXCost
 
+// The commands live in this library; the `onnxcost` executable only calls `OnnxCost.main()`,
+// so tests can drive them in process.
+
 /// `onnxcost MODEL`: what a model costs, without running it.
-@main
-struct OnnxCost: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct OnnxCost: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "onnxcost",
         abstract: "What an ONNX model costs, without running it: MACs, FLOPs, params, memory, bytes moved, roofline latency.",
         subcommands: [Analyze.self, Shapes.self, Scan.self, Check.self, Devices.self],
@@ -13,7 +17,7 @@ struct OnnxCost: ParsableCommand {
     )
 
     /// Argument errors exit 2 (DESIGN.md's exit codes), not ArgumentParser's 64.
-    static func main() {
+    public static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
