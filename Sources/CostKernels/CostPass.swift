@@ -127,6 +127,9 @@ public struct CostReport: Sendable {
     public var coverage: Coverage
     /// The node during which live activation bytes peak.
     public var peakNode: NodeRef?
+    /// Live activation bytes while each node of the main graph runs (aligned with `nodes`; a
+    /// control-flow node's own subgraph peak included): the series whose maximum is the peak.
+    public var liveActivationBytes: [SymbolicInt] = []
     public var targetPrecision: Precision?
     public var diagnostics: [Diagnostic]
     /// The main graph as a deployed runtime fuses it (the roofline's estimate prices this).
@@ -176,7 +179,7 @@ public struct CostPass {
             totals.memoryAccessBytes += node.bytesRead + node.bytesWritten
         }
         let fusion = state.fusionPlan(shapes.main, nodes: nodes)
-        return CostReport(nodes: nodes, totals: totals, coverage: state.coverage, peakNode: memory.peakNode,
+        return CostReport(nodes: nodes, totals: totals, coverage: state.coverage, peakNode: memory.peakNode, liveActivationBytes: memory.live,
                           targetPrecision: options.targetPrecision,
                           diagnostics: Diagnostic.collapsed(state.diagnostics)
                               + Diagnostic.budgetWarnings([("MACs", totals.macs), ("FLOPs", totals.flops), ("activation bytes", totals.activationBytes)]),
@@ -431,7 +434,7 @@ public struct CostPass {
         /// a tensor lives from its producer to its last consumer; graph inputs from the start, graph
         /// outputs to the end. Constants are weights, not activations.
         mutating func activationMemory(_ graph: GraphInference, inputs: [String])
-            -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?, candidates: [PeakCandidate]) {
+            -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?, candidates: [PeakCandidate], live: [SymbolicInt]) {
             let steps = graph.nodes.count
             var lastUse: [String: Int] = [:]
             for (step, node) in graph.nodes.enumerated() {
@@ -476,6 +479,8 @@ public struct CostPass {
             var candidates: [PeakCandidate] = []
             var candidateValues: [Double] = []
             var droppedCandidate = false
+            var series: [SymbolicInt] = []
+            series.reserveCapacity(steps)
             for (step, node) in graph.nodes.enumerated() {
                 for name in node.node.outputs where !name.isEmpty {
                     guard let size = sizes[name] else { continue }
@@ -491,6 +496,7 @@ public struct CostPass {
                     let value = representative(inner.peak)
                     if value > innerRepresentative { innerPeak = inner.peak; innerRepresentative = value }
                 }
+                series.append(live + innerPeak)
                 if peakNode == nil || liveRepresentative + innerRepresentative > peakRepresentative {
                     peak = live + innerPeak
                     peakRepresentative = liveRepresentative + innerRepresentative
@@ -515,7 +521,7 @@ public struct CostPass {
             if !trackCandidates || candidates.isEmpty || peak == .unknown {
                 candidates = [PeakCandidate(bytes: peak, node: peakNode)]
             }
-            return (sum, peak, peakNode, candidates)
+            return (sum, peak, peakNode, candidates, series)
         }
 
         /// The most candidates kept; past it the smallest (at the representative size) is dropped.

@@ -192,8 +192,8 @@ public enum TextRenderer {
         ["By op type"] + format(opTableCells(report))
     }
 
-    /// Header row, then one row per op type, heaviest first.
-    static func opTableCells(_ report: AnalysisReport) -> [[String]] {
+    /// One row per op type (`domain.Op` outside the default domain), heaviest FLOPs first.
+    static func opRows(_ report: AnalysisReport) -> [OpRow] {
         var rows: [String: OpRow] = [:]
         for node in report.costs.nodes {
             let key = node.ref.domain.isEmpty ? node.ref.opType : "\(node.ref.domain).\(node.ref.opType)"
@@ -207,9 +207,14 @@ public enum TextRenderer {
             row.bytes += node.bytesRead + node.bytesWritten
             rows[key] = row
         }
-        let total = report.costs.totals.flops
-        let sorted = rows.values.map { (row: $0, rank: rank($0.flops)) }
+        return rows.values.map { (row: $0, rank: rank($0.flops)) }
             .sorted { $0.rank != $1.rank ? $0.rank > $1.rank : $0.row.op < $1.row.op }.map(\.row)
+    }
+
+    /// Header row, then one row per op type, heaviest first.
+    static func opTableCells(_ report: AnalysisReport) -> [[String]] {
+        let total = report.costs.totals.flops
+        let sorted = opRows(report)
         var table = [["op", "count", "MACs", "FLOPs", "params", "bytes moved", "FLOPs %"]]
         for row in sorted {
             table.append([row.op, "\(row.count)", Units.count(row.macs), Units.count(row.flops), Units.count(row.params),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ONNXCost
 
 /// The model and what to fix about its inputs.
@@ -12,15 +13,27 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("dim"), help: ArgumentHelp("Bind a symbolic dim everywhere: SYMBOL=8. Repeatable.", valueName: "symbol=n"))
     var dims: [String] = []
 
-    func shapeOptions() throws -> ShapeInferenceOptions {
-        var options = ShapeInferenceOptions()
-        for binding in dims {
-            let parts = binding.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, let value = Int(parts[1]), value >= 1 else {
+    /// `--dim SYMBOL=N` values (analyze, check, scan): a symbol that is blank or has spaces around
+    /// it, or a size that is not a positive integer, is an argument error.
+    static func dimBindings(_ specs: [String]) throws -> [String: Int] {
+        var bindings: [String: Int] = [:]
+        for binding in specs {
+            let parts = binding.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, let value = Int(parts[1]), value >= 1 else {
                 throw ValidationError("--dim expects SYMBOL=N with N a positive integer, got '\(binding)'")
             }
-            options.dimBindings[parts[0]] = value
+            let symbol = parts[0]
+            guard !symbol.isEmpty, symbol.trimmingCharacters(in: .whitespacesAndNewlines) == symbol else {
+                throw ValidationError("--dim '\(binding)': the symbol name is blank or has spaces around it")
+            }
+            bindings[symbol] = value
         }
+        return bindings
+    }
+
+    func shapeOptions() throws -> ShapeInferenceOptions {
+        var options = ShapeInferenceOptions()
+        options.dimBindings = try Self.dimBindings(dims)
         for spec in inputs {
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--input expects NAME=1x3x224x224, got '\(spec)'") }
@@ -59,11 +72,11 @@ struct ModelOptions: ParsableArguments {
 
 /// How results are printed.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, csv, md
+    case text, json, csv, md, html
 }
 
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Output format: text, json, csv (nodes), md.")
+    @Option(help: "Output format: text, json, csv (nodes), md, html (one self-contained page with charts).")
     var format: OutputFormat = .text
 
     @Flag(help: "Pretty-print JSON.")

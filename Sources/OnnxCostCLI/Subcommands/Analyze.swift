@@ -134,6 +134,7 @@ struct Analyze: ParsableCommand {
         case .json: Output.write(JSONRenderer.render(report, includeNodes: !noNodes).serialized(pretty: output.pretty) + "\n")
         case .csv: Output.write(CSVRenderer.render(report))
         case .md: Output.write(MarkdownRenderer.render(report))
+        case .html: Output.write(HTMLRenderer.render(report))
         }
         if strict, let reasons = Output.strictFailures(report) {
             FileHandle.standardError.write(Data("onnxcost: --strict: \(reasons)\n".utf8))

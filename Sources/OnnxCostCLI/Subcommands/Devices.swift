@@ -21,6 +21,7 @@ struct Devices: ParsableCommand {
         case .csv: Output.write(DevicesRenderer.csv(catalog.devices))
         case .md: Output.write(DevicesRenderer.markdown(catalog.devices))
         case .text: Output.write(DevicesRenderer.text(catalog.devices))
+        case .html: throw ValidationError("devices has no html format; use text, json, csv or md")
         }
     }
 }
