@@ -89,7 +89,7 @@ import Testing
         let hostile = "<script>alert('x')</script>&\"<img src=x onerror=alert(1)>"
         let bytes = Samples.model(
             nodes: [P.node("Relu", inputs: [hostile], outputs: ["y"], name: hostile)],
-            inputs: [P.valueInfo(hostile, shape: [1, hostile])],
+            inputs: [P.valueInfo(hostile, shape: [1, .param(hostile)])],
             outputs: [P.valueInfo("y", shape: nil)])
         let loaded = try ModelLoader.load(bytes: bytes, path: "dir/<b>evil</b>.onnx")
         let report = Analyzer.analyze(loaded: loaded, options: AnalysisOptions(devices: ["t4"]),

@@ -75,6 +75,7 @@ enum Robust {
             _ = TextRenderer.render(report)
             _ = CSVRenderer.render(report)
             _ = MarkdownRenderer.render(report)
+            _ = HTMLRenderer.render(report)
         }
         return .analyzed(report)
     }
