@@ -13,7 +13,7 @@ public enum HTMLRenderer {
         let bindings = chartBindings(report)
         var body: [String] = []
         body.append("<header><h1>onnxcost <span class=\"path\">\(escape(report.loaded.path))</span></h1>\(modelLine(report))</header>")
-        body.append(totalsSection(report))
+        body.append(totalsSection(report, bindings: bindings))
         if !report.rooflines.isEmpty { body.append(devicesSection(report)) }
         body.append(section("Roofline", id: "roofline", rooflineChart(report)))
         body.append(section(report.rooflines.isEmpty ? "FLOPs by op type" : "Time by op type on \(escape(report.rooflines[0].device.shortName))",
@@ -58,6 +58,11 @@ public enum HTMLRenderer {
         return result
     }
 
+    /// `170 M` + `FLOPs` → `170 MFLOPs`; `720` + `FLOPs` → `720 FLOPs`.
+    static func withUnit(_ count: String, _ unit: String) -> String {
+        count.last?.isLetter == true ? count + unit : count + " " + unit
+    }
+
     static func section(_ title: String, id: String, _ content: String) -> String {
         "<section id=\"\(id)\"><h2>\(title)</h2>\(content)</section>"
     }
@@ -78,23 +83,63 @@ public enum HTMLRenderer {
 
     // MARK: - Totals and devices
 
-    static func totalsSection(_ report: AnalysisReport) -> String {
+    /// A totals card; a symbolic count shows its value at the chart bindings, the formula below it.
+    struct Card {
+        var label: String
+        var value: String
+        var note: String?
+        var formula: String?
+
+        init(_ label: String, _ value: String, note: String? = nil) {
+            self.label = label
+            self.value = value
+            self.note = note
+        }
+
+        init(_ label: String, _ count: SymbolicInt, unit: (SymbolicInt) -> String, bindings: [String: Int], note: String? = nil) {
+            self.label = label
+            self.note = note
+            guard case .polynomial = count, let value = count.evaluated(bindings) else {
+                self.value = unit(count)
+                return
+            }
+            self.value = unit(.value(value))
+            let at = bindings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            self.note = ["at \(at)", note].compactMap { $0 }.joined(separator: " · ")
+            formula = unit(count)
+        }
+
+        var html: String {
+            "<div class=\"card\"><div class=\"label\">\(escape(label))</div><div class=\"value\">\(escape(value))</div>"
+                + (note.map { "<div class=\"note\">\(escape($0))</div>" } ?? "")
+                + (formula.map { "<div class=\"formula\" title=\"\(escape($0))\">\(escape($0))</div>" } ?? "") + "</div>"
+        }
+    }
+
+    static func totalsSection(_ report: AnalysisReport, bindings: [String: Int]) -> String {
         let totals = report.costs.totals
-        var cards: [(String, String, String?)] = [
-            ("params", Units.count(totals.params), nil),
-            ("MACs", Units.count(totals.macs), nil),
-            ("FLOPs", Units.count(totals.flops), "transcendentals \(Units.count(totals.transcendentals))"),
-            ("weight bytes", Units.bytes(totals.weightBytes), report.costs.targetPrecision.map { "at \($0.rawValue)" }),
-            ("peak activations", Units.bytes(totals.peakActivationBytes), report.costs.peakNode.map { "at \($0)" }),
-            ("activations in all", Units.bytes(totals.activationBytes), nil),
-            ("memory moved", Units.bytes(totals.memoryAccessBytes), "inputs read + outputs written"),
+        func count(_ label: String, _ value: SymbolicInt, note: String? = nil) -> Card {
+            Card(label, value, unit: { Units.count($0) }, bindings: bindings, note: note)
+        }
+        func bytes(_ label: String, _ value: SymbolicInt, note: String? = nil) -> Card {
+            Card(label, value, unit: { Units.bytes($0) }, bindings: bindings, note: note)
+        }
+        var cards = [
+            count("params", totals.params),
+            count("MACs", totals.macs),
+            count("FLOPs", totals.flops, note: totals.transcendentals == 0 ? nil : "transcendentals \(Units.count(totals.transcendentals))"),
+            bytes("weight bytes", totals.weightBytes, note: report.costs.targetPrecision.map { "at \($0.rawValue)" }),
+            bytes("peak activations", totals.peakActivationBytes,
+                  note: (liveBytes(report, bindings: bindings).flatMap(peakStep).map { report.costs.nodes[$0].ref } ?? report.costs.peakNode).map { "during \($0)" }),
+            bytes("activations in all", totals.activationBytes),
+            bytes("memory moved", totals.memoryAccessBytes, note: "inputs read + outputs written"),
         ]
         for roofline in report.rooflines {
             let name = roofline.device.shortName
             if let f = roofline.figures {
-                cards.append(("latency on \(name)", Units.seconds(f.estimateSeconds), "bound ≥ \(Units.seconds(f.boundSeconds)) · \(f.bound.rawValue)-bound"))
+                cards.append(Card("latency on \(name)", Units.seconds(f.estimateSeconds), note: "bound ≥ \(Units.seconds(f.boundSeconds)) · \(f.bound.rawValue)-bound"))
             } else {
-                cards.append(("latency on \(name)", "partial", "some nodes have unknown counts"))
+                cards.append(Card("latency on \(name)", "partial", note: "some nodes have unknown counts"))
             }
         }
         let coverage = report.costs.coverage
@@ -102,11 +147,7 @@ public enum HTMLRenderer {
             ? "all \(coverage.totalNodes) nodes costed"
             : "\(coverage.uncostedNodes) of \(coverage.totalNodes) nodes NOT costed: "
                 + coverage.uncostedOps.sorted { $0.value > $1.value }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
-        let items = cards.map { label, value, note in
-            "<div class=\"card\"><div class=\"label\">\(escape(label))</div><div class=\"value\">\(escape(value))</div>"
-                + (note.map { "<div class=\"note\">\(escape($0))</div>" } ?? "") + "</div>"
-        }
-        return section("Totals", id: "totals", "<div class=\"cards\">\(items.joined())</div><p class=\"\(coverage.uncostedNodes == 0 ? "meta" : "alert")\">Coverage: \(escape(coverageText))</p>")
+        return section("Totals", id: "totals", "<div class=\"cards\">\(cards.map(\.html).joined())</div><p class=\"\(coverage.uncostedNodes == 0 ? "meta" : "alert")\">Coverage: \(escape(coverageText))</p>")
     }
 
     static func devicesSection(_ report: AnalysisReport) -> String {
@@ -138,7 +179,7 @@ public enum HTMLRenderer {
 
     /// A table whose headers sort it (the inline script); numeric columns sort by `data-v`.
     static func table(_ headers: [String], numeric: Set<Int>, rows: [[Cell]], id: String) -> String {
-        var html = "<table class=\"sortable\" id=\"\(id)\"><thead><tr>"
+        var html = "<div class=\"wide\"><table class=\"sortable\" id=\"\(id)\"><thead><tr>"
         for (index, header) in headers.enumerated() {
             html += "<th\(numeric.contains(index) ? " data-type=\"num\"" : "")>\(escape(header))</th>"
         }
@@ -153,7 +194,7 @@ public enum HTMLRenderer {
             }
             html += "</tr>"
         }
-        return html + "</tbody></table>"
+        return html + "</tbody></table></div>"
     }
 
     static func countCell(_ value: SymbolicInt) -> Cell { .number(Units.count(value), TextRenderer.rank(value)) }
@@ -275,7 +316,7 @@ public enum HTMLRenderer {
                 let intensity = group.intensity ?? (group.flops > 0 ? .infinity : 0)
                 let name = group.anchor.name.isEmpty ? "#\(group.anchor.index)" : group.anchor.name
                 let title = "\(roofline.device.shortName) · kernel #\(group.group) \(name) (\(opKey(group.anchor)), \(group.nodeCount) node\(group.nodeCount == 1 ? "" : "s")): "
-                    + "\(Units.format(intensity)) FLOP/byte, \(Units.count(attained))FLOP/s, \(Units.seconds(group.seconds)), \(group.bound.rawValue)-bound"
+                    + "\(Units.format(intensity)) FLOP/byte, \(withUnit(Units.count(attained), "FLOP/s")), \(Units.seconds(group.seconds)), \(group.bound.rawValue)-bound"
                 points.append(Point(x: intensity, y: attained, clamped: !(intensity > 0 && intensity.isFinite && attained > 0), device: deviceIndex, title: title))
             }
         }
@@ -300,7 +341,7 @@ public enum HTMLRenderer {
             if roof.bandwidth * start < pow(10, Double(yAxis.low)) { start = pow(10, Double(yAxis.low)) / roof.bandwidth }
             let end = pow(10, Double(xAxis.high))
             svg += "<path class=\"roof\" d=\"M\(svgNumber(px(start))),\(svgNumber(py(roof.bandwidth * start))) L\(svgNumber(px(ridge))),\(svgNumber(py(roof.peak))) L\(svgNumber(px(end))),\(svgNumber(py(roof.peak)))\" stroke=\"\(color)\"/>"
-            svg += "<text class=\"roof-label\" x=\"\(svgNumber(px(end) - 4))\" y=\"\(svgNumber(py(roof.peak) - 5))\" text-anchor=\"end\" fill=\"\(color)\">\(escape(roof.name)) \(escape(Units.count(roof.peak)))FLOP/s · \(escape(Units.bytes(roof.bandwidth)))/s</text>"
+            svg += "<text class=\"roof-label\" x=\"\(svgNumber(px(end) - 4))\" y=\"\(svgNumber(py(roof.peak) - 5))\" text-anchor=\"end\" fill=\"\(color)\">\(escape(roof.name)) \(escape(withUnit(Units.count(roof.peak), "FLOP/s"))) · \(escape(Units.bytes(roof.bandwidth)))/s</text>"
         }
         svg += "</g><g class=\"points\">"
         for point in points {
@@ -335,7 +376,7 @@ public enum HTMLRenderer {
                 flops[opKey(node.ref), default: 0] += Double(node.flops.evaluated(bindings) ?? 0)
             }
             values = flops.map { ($0.key, $0.value) }
-            unit = { Units.count($0) + "FLOPs" }
+            unit = { withUnit(Units.count($0), "FLOPs") }
         }
         values = values.filter { $0.1 > 0 }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
         guard !values.isEmpty else { return "<p class=\"note-box\">No costed work to break down.</p>" }
@@ -363,16 +404,29 @@ public enum HTMLRenderer {
         return svg + note + bindingNote(bindings, used: usedBindings)
     }
 
+    /// Live activation bytes per node at `bindings`; `nil` when one does not evaluate.
+    static func liveBytes(_ report: AnalysisReport, bindings: [String: Int]) -> [Double]? {
+        var result: [Double] = []
+        result.reserveCapacity(report.costs.liveActivationBytes.count)
+        for bytes in report.costs.liveActivationBytes {
+            guard let value = bytes.evaluated(bindings) else { return nil }
+            result.append(Double(value))
+        }
+        return result
+    }
+
+    /// The first step of the largest value (the node the peak is charged to).
+    static func peakStep(_ live: [Double]) -> Int? {
+        live.indices.max { live[$0] < live[$1] || (live[$0] == live[$1] && $0 > $1) }
+    }
+
     static func memoryChart(_ report: AnalysisReport, bindings: [String: Int]) -> String {
         let series = report.costs.liveActivationBytes
         guard !series.isEmpty else { return "<p class=\"note-box\">The graph has no nodes.</p>" }
         let usedBindings = series.contains { if case .polynomial = $0 { true } else { false } }
-        let values = series.map { $0.evaluated(bindings).map(Double.init) }
-        guard values.allSatisfy({ $0 != nil }) else {
+        guard let live = liveBytes(report, bindings: bindings), let peakIndex = peakStep(live) else {
             return "<p class=\"note-box\">Live activation bytes depend on sizes that are not known (bind them with --dim or --input).</p>"
         }
-        let live = values.map { $0 ?? 0 }
-        guard let peakIndex = live.indices.max(by: { live[$0] < live[$1] }) else { return "" }
         let peak = live[peakIndex]
         var frame = Frame()
         frame.height = 300
@@ -472,6 +526,8 @@ public enum HTMLRenderer {
     .card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
     .card .value{font-size:20px;font-weight:600;font-variant-numeric:tabular-nums;word-break:break-word}
     .card .note{color:var(--muted);font-size:12px;word-break:break-word}
+    .card .formula{color:var(--muted);font:11px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere;max-height:4.2em;overflow:hidden;margin-top:2px}
+    .wide{overflow-x:auto}
     table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font-size:13px}
     th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
     td.num,th[data-type=num]{text-align:right}

@@ -83,6 +83,24 @@ import Testing
         #expect(Self.count("<circle class=\"peak\"", in: dom) == 1)
     }
 
+    /// The memory chart's series, by hand from the fixture's tensors at batch 1 (float32: input 400 B,
+    /// fc1 out 200 B, relu out 200 B, output 40 B; a tensor lives from its producer to its last
+    /// consumer): Gemm holds input + fc1 out, Relu fc1 out + relu out, Gemm relu out + output.
+    @Test func liveBytesOverTheSchedule() throws {
+        let loaded = try ModelLoader.load(path: CLI.root.appendingPathComponent("Fixtures/models/mlp_small.onnx").path)
+        var options = AnalysisOptions()
+        options.shapes.dimBindings["batch"] = 1
+        let report = Analyzer.analyze(loaded: loaded, options: options)
+        #expect(report.costs.liveActivationBytes == [600, 400, 240])
+        #expect(report.costs.totals.peakActivationBytes == 600)
+        let html = HTMLRenderer.render(report)
+        #expect(html.contains(">peak 600 B at node 0 "))
+        // Unbound, the series is symbolic and is drawn at batch=1, saying so.
+        let symbolic = Analyzer.analyze(loaded: loaded)
+        #expect(symbolic.costs.liveActivationBytes.map { $0.evaluated(["batch": 3]) } == [1800, 1200, 720])
+        #expect(HTMLRenderer.render(symbolic).contains("Symbolic sizes drawn at batch=1"))
+    }
+
     /// Names from the model are untrusted: every one is escaped, and the page has only its own script.
     @Test func modelStringsAreEscaped() throws {
         typealias P = ONNXProto
