@@ -43,6 +43,9 @@ public enum HTMLRenderer {
 
     /// Text safe in element content and in quoted attribute values.
     public static func escape(_ text: String) -> String {
+        // Most names need nothing: return them whole (a large graph escapes many thousands).
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+            || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) { return text }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for character in text.unicodeScalars {
