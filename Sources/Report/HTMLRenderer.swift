@@ -434,42 +434,44 @@ public enum HTMLRenderer {
         var frame = Frame()
         frame.height = 300
         let scaleTop = peak > 0 ? peak * 1.12 : 1
-        let steps = max(1, live.count - 1)
-        func px(_ step: Int) -> Double { frame.left + frame.plotWidth * Double(step) / Double(steps) }
+        // Node i occupies the column [i, i + 1): a step chart, since live bytes change only between nodes.
+        let columns = Double(live.count)
+        func px(_ step: Double) -> Double { frame.left + frame.plotWidth * step / columns }
         func py(_ bytes: Double) -> Double { frame.top + frame.plotHeight * (1 - bytes / scaleTop) }
         var svg = svgOpen(frame, label: "Live activation bytes over the schedule")
-        // Linear axes: bytes on y (five ticks), node index on x.
+        // Linear axes: bytes on y (five ticks), node index on x (at the column's middle).
         svg += "<g class=\"grid\">"
         for tick in 0...4 {
             let bytes = scaleTop * Double(tick) / 4
             svg += "<line x1=\"\(svgNumber(frame.left))\" x2=\"\(svgNumber(frame.left + frame.plotWidth))\" y1=\"\(svgNumber(py(bytes)))\" y2=\"\(svgNumber(py(bytes)))\"/>"
             svg += "<text class=\"tick\" x=\"\(svgNumber(frame.left - 6))\" y=\"\(svgNumber(py(bytes) + 4))\" text-anchor=\"end\">\(escape(Units.bytes(bytes)))</text>"
         }
-        for tick in 0...5 {
-            let step = Int((Double(steps) * Double(tick) / 5).rounded())
-            svg += "<text class=\"tick\" x=\"\(svgNumber(px(step)))\" y=\"\(svgNumber(frame.top + frame.plotHeight + 18))\" text-anchor=\"middle\">\(step)</text>"
+        var ticks = Set<Int>()
+        for tick in 0...5 { ticks.insert(Int((Double(live.count - 1) * Double(tick) / 5).rounded())) }
+        for step in ticks.sorted() {
+            svg += "<text class=\"tick\" x=\"\(svgNumber(px(Double(step) + 0.5)))\" y=\"\(svgNumber(frame.top + frame.plotHeight + 18))\" text-anchor=\"middle\">\(step)</text>"
         }
         svg += "</g>"
         svg += axisLabels(frame, x: "node (schedule order)", y: "live activation bytes")
-        // At most ~2000 vertices: each bucket of steps keeps its largest value (the peak survives).
+        // At most ~2000 columns: each bucket of nodes keeps its largest value (the peak survives).
         let stride = max(1, live.count / 2000)
         var path = "M\(svgNumber(px(0))),\(svgNumber(py(0)))"
         var step = 0
         while step < live.count {
             let upper = min(live.count, step + stride)
-            let value = live[step..<upper].max() ?? 0
-            path += " L\(svgNumber(px(step))),\(svgNumber(py(value)))"
-            if upper - 1 != step { path += " L\(svgNumber(px(upper - 1))),\(svgNumber(py(value)))" }
+            let y = svgNumber(py(live[step..<upper].max() ?? 0))
+            path += " L\(svgNumber(px(Double(step)))),\(y) L\(svgNumber(px(Double(upper)))),\(y)"
             step = upper
         }
-        path += " L\(svgNumber(px(live.count - 1))),\(svgNumber(py(0))) Z"
+        path += " L\(svgNumber(px(columns))),\(svgNumber(py(0))) Z"
         svg += "<path class=\"live\" d=\"\(path)\"/>"
         let node = report.costs.nodes.indices.contains(peakIndex) ? report.costs.nodes[peakIndex].ref : nil
         let peakText = "peak \(Units.bytes(peak)) at node \(peakIndex)\(node.map { " \($0.name.isEmpty ? $0.opType : $0.name)" } ?? "")"
-        let anchor = px(peakIndex) > frame.left + frame.plotWidth * 0.6 ? "end" : "start"
-        svg += "<line class=\"peak-line\" x1=\"\(svgNumber(px(peakIndex)))\" x2=\"\(svgNumber(px(peakIndex)))\" y1=\"\(svgNumber(py(0)))\" y2=\"\(svgNumber(py(peak)))\"/>"
-        svg += "<circle class=\"peak\" cx=\"\(svgNumber(px(peakIndex)))\" cy=\"\(svgNumber(py(peak)))\" r=\"5\"><title>\(escape(peakText))</title></circle>"
-        svg += "<text class=\"peak-label\" x=\"\(svgNumber(px(peakIndex) + (anchor == "start" ? 8 : -8)))\" y=\"\(svgNumber(py(peak) - 8))\" text-anchor=\"\(anchor)\">\(escape(peakText))</text>"
+        let peakX = px(Double(peakIndex) + 0.5)
+        let anchor = peakX > frame.left + frame.plotWidth * 0.6 ? "end" : "start"
+        svg += "<line class=\"peak-line\" x1=\"\(svgNumber(peakX))\" x2=\"\(svgNumber(peakX))\" y1=\"\(svgNumber(py(0)))\" y2=\"\(svgNumber(py(peak)))\"/>"
+        svg += "<circle class=\"peak\" cx=\"\(svgNumber(peakX))\" cy=\"\(svgNumber(py(peak)))\" r=\"5\"><title>\(escape(peakText))</title></circle>"
+        svg += "<text class=\"peak-label\" x=\"\(svgNumber(peakX + (anchor == "start" ? 8 : -8)))\" y=\"\(svgNumber(py(peak) - 8))\" text-anchor=\"\(anchor)\">\(escape(peakText))</text>"
         svg += "</svg>"
         return svg + "<p class=\"meta\">Bytes of the tensors alive while each node runs (a tensor lives from its producer to its last consumer; graph inputs from the start, outputs to the end), one node per step in the file's order.</p>"
             + bindingNote(bindings, used: usedBindings)
