@@ -131,6 +131,24 @@ import Testing
         #expect(heaviest.allSatisfy { $0["macs"] as? Double == 5500 && $0["weight_bytes"] as? Double == 22240 })
     }
 
+    /// On a terminal, stderr gets a progress bar redrawn per row; the rows on stdout stay clean. The
+    /// terminal is util-linux `script`'s pseudo-terminal (skipped where it is missing).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux script"))
+    func progressBarOnATerminal() throws {
+        let zoo = try Zoo("progress")
+        defer { zoo.remove() }
+        let rowsFile = zoo.root.appendingPathComponent("rows.jsonl")
+        let command = "'\(CLI.binary.path)' scan '\(zoo.root.path)' --format jsonl > '\(rowsFile.path)'"
+        let terminal = try Spawn.run("/usr/bin/script", ["-qec", command, "/dev/null"])
+        #expect(terminal.status == 1)
+        #expect(terminal.stdout.contains("] 14/14  2 failed"), "\(terminal.stdout)")
+        #expect(terminal.stdout.contains("\r\u{1B}[K["))
+        #expect(terminal.stdout.contains("scanned 14 models, 2 could not be analyzed"))
+        let rows = try String(contentsOf: rowsFile, encoding: .utf8)
+        #expect(!rows.contains("\r") && !rows.contains("] "))
+        #expect(try zoo.rows(rows).count == 14)
+    }
+
     @Test(arguments: [["--dim", " =8"], ["--dim", "=8"], ["--dim", "batch=0"], ["--dim", "batch=-1"], ["--dim", "batch"],
                       ["--shard", "0/3"], ["--shard", "4/3"], ["--shard", "1/0"], ["--shard", "a/b"], ["--shard", "1/3/4"], ["--shard", "3"],
                       ["--jobs", "0"]])
