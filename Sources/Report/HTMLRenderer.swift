@@ -4,16 +4,17 @@ import Foundation
 import ONNXGraph
 import ShapeInference
 
-/// `--format html`: one self-contained page (inline CSS, JS and SVG; nothing fetched) with the
-/// totals, a roofline chart per fusion group and device, the op-type breakdown, the activation
-/// memory over the schedule, and sortable op-type and node tables. Every string from the model is
-/// escaped: names are untrusted.
+/// `--format html`: one self-contained page (inline CSS, JS and SVG; its content security policy
+/// forbids fetching anything) with the totals, a roofline chart per fusion group and device, the
+/// op-type breakdown, the activation memory over the schedule, and sortable op-type and node
+/// tables. Every string from the model is escaped: names are untrusted.
 public enum HTMLRenderer {
     public static func render(_ report: AnalysisReport) -> String {
         let bindings = chartBindings(report)
         var body: [String] = []
         body.append("<header><h1>onnxcost <span class=\"path\">\(escape(report.loaded.path))</span></h1>\(modelLine(report))</header>")
         body.append(totalsSection(report, bindings: bindings))
+        if let modeError = report.modeError { body.append("<p class=\"alert\">\(escape(modeError))</p>") }
         if !report.rooflines.isEmpty { body.append(devicesSection(report)) }
         body.append(section("Roofline", id: "roofline", rooflineChart(report)))
         body.append(section(report.rooflines.isEmpty ? "FLOPs by op type" : "Time by op type on \(escape(report.rooflines[0].device.shortName))",
@@ -29,6 +30,7 @@ public enum HTMLRenderer {
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
         <title>onnxcost · \(escape(report.loaded.path))</title>
         <style>\(css)</style></head>
         <body>

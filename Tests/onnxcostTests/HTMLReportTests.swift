@@ -106,6 +106,10 @@ import Testing
                                       devices: try Analyzer.catalog(devicesFile: nil).devices(named: ["t4"]))
         let html = HTMLRenderer.render(report)
         #expect(Self.count("<script", in: html) == 1)
+        // Nothing may be fetched: the page's policy allows only its own inline style and script.
+        #expect(html.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\""))
+        #expect(!html.contains("http://") || html.components(separatedBy: "http://").dropFirst().allSatisfy { $0.hasPrefix("www.w3.org/2000/svg") })
+        #expect(!html.contains("https://"))
         #expect(!html.contains("<img"))
         #expect(!html.contains("<b>evil"))
         #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;&lt;img src=x onerror=alert(1)&gt;"))
