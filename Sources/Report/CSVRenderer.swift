@@ -115,8 +115,8 @@ extension CSVRenderer: ReportRenderer {
             add("latency", latency.device, "estimate_s", latency.a.map { "\($0)" } ?? "", latency.b.map { "\($0)" } ?? "", latency.delta.map { "\($0)" } ?? "")
         }
         for row in result.ops {
-            add("op", row.op, "count", "\(row.countA)", "\(row.countB)", "\(row.countB - row.countA)")
-            for (metric, a, b) in [("macs", row.macsA, row.macsB), ("flops", row.flopsA, row.flopsB), ("params", row.paramsA, row.paramsB)] {
+            add("op", row.op, "count", "\(row.a.count)", "\(row.b.count)", "\(row.b.count - row.a.count)")
+            for (metric, a, b) in [("macs", row.a.macs, row.b.macs), ("flops", row.a.flops, row.b.flops), ("params", row.a.params, row.b.params)] {
                 add("op", row.op, metric, number(a), number(b), number(DiffResult.delta(a, b)))
             }
         }

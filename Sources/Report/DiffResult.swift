@@ -24,15 +24,17 @@ public struct DiffResult: Sendable {
 
     /// One op type (`Conv`, `com.microsoft.QLinearConv`) in both models. Counts of uncosted nodes are unknown.
     public struct OpRow: Sendable {
+        /// One model's nodes of this type.
+        public struct Side: Sendable {
+            public var count = 0
+            public var macs: SymbolicInt = 0
+            public var flops: SymbolicInt = 0
+            public var params: SymbolicInt = 0
+        }
+
         public var op: String
-        public var countA = 0
-        public var countB = 0
-        public var macsA: SymbolicInt = 0
-        public var macsB: SymbolicInt = 0
-        public var flopsA: SymbolicInt = 0
-        public var flopsB: SymbolicInt = 0
-        public var paramsA: SymbolicInt = 0
-        public var paramsB: SymbolicInt = 0
+        public var a = Side()
+        public var b = Side()
     }
 
     /// A graph input or output whose type differs, or that exists in one model only (`nil` side).
@@ -73,25 +75,18 @@ public struct DiffResult: Sendable {
                     b: b.rooflines.first { $0.device.id == roofline.device.id }?.figures?.estimateSeconds)
         }
         var rows: [String: OpRow] = [:]
-        for node in a.costs.nodes {
-            let key = Self.opKey(node.ref.domain, node.ref.opType)
-            var row = rows[key] ?? OpRow(op: key)
-            row.countA += 1
-            row.macsA += node.status == .costed ? node.macs : .unknown
-            row.flopsA += node.status == .costed ? node.flops : .unknown
-            row.paramsA += node.params
-            rows[key] = row
+        for (report, side) in [(a, \OpRow.a), (b, \OpRow.b)] {
+            for node in report.costs.nodes {
+                let key = Self.opKey(node.ref.domain, node.ref.opType)
+                var row = rows[key] ?? OpRow(op: key)
+                row[keyPath: side].count += 1
+                row[keyPath: side].macs += node.status == .costed ? node.macs : .unknown
+                row[keyPath: side].flops += node.status == .costed ? node.flops : .unknown
+                row[keyPath: side].params += node.params
+                rows[key] = row
+            }
         }
-        for node in b.costs.nodes {
-            let key = Self.opKey(node.ref.domain, node.ref.opType)
-            var row = rows[key] ?? OpRow(op: key)
-            row.countB += 1
-            row.macsB += node.status == .costed ? node.macs : .unknown
-            row.flopsB += node.status == .costed ? node.flops : .unknown
-            row.paramsB += node.params
-            rows[key] = row
-        }
-        ops = rows.values.map { ($0, max(TextRenderer.rank($0.flopsA), TextRenderer.rank($0.flopsB))) }
+        ops = rows.values.map { ($0, max(TextRenderer.rank($0.a.flops), TextRenderer.rank($0.b.flops))) }
             .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.op < $1.0.op }.map(\.0)
         let namesA = Set(a.model.graph.nodes.map(\.name).filter { !$0.isEmpty })
         let namesB = Set(b.model.graph.nodes.map(\.name).filter { !$0.isEmpty })

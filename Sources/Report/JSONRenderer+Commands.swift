@@ -75,8 +75,8 @@ extension JSONRenderer: ReportRenderer {
                          ("delta_s", number(latency.delta))])
             })),
             ("ops", .array(result.ops.map { row in
-                .object([("op", .string(row.op)), ("count", .object([("a", .int(row.countA)), ("b", .int(row.countB)), ("delta", .int(row.countB - row.countA))])),
-                         ("macs", triple(row.macsA, row.macsB)), ("flops", triple(row.flopsA, row.flopsB)), ("params", triple(row.paramsA, row.paramsB))])
+                .object([("op", .string(row.op)), ("count", .object([("a", .int(row.a.count)), ("b", .int(row.b.count)), ("delta", .int(row.b.count - row.a.count))])),
+                         ("macs", triple(row.a.macs, row.b.macs)), ("flops", triple(row.a.flops, row.b.flops)), ("params", triple(row.a.params, row.b.params))])
             })),
             ("nodes_only_in_a", .array(result.onlyInA.map { .string($0) })),
             ("nodes_only_in_b", .array(result.onlyInB.map { .string($0) })),

@@ -103,10 +103,10 @@ extension DiffResult {
     static func opCells(_ ops: [OpRow]) -> [[String]] {
         var table = [["op", "count A", "count B", "MACs A", "MACs B", "Δ MACs", "FLOPs A", "FLOPs B", "Δ FLOPs", "params Δ"]]
         for row in ops {
-            table.append([row.op, "\(row.countA)", "\(row.countB)", Units.count(row.macsA), Units.count(row.macsB),
-                          deltaText(delta(row.macsA, row.macsB), from: row.macsA, bytes: false),
-                          Units.count(row.flopsA), Units.count(row.flopsB), deltaText(delta(row.flopsA, row.flopsB), from: row.flopsA, bytes: false),
-                          deltaText(delta(row.paramsA, row.paramsB), from: row.paramsA, bytes: false)])
+            table.append([row.op, "\(row.a.count)", "\(row.b.count)", Units.count(row.a.macs), Units.count(row.b.macs),
+                          deltaText(delta(row.a.macs, row.b.macs), from: row.a.macs, bytes: false),
+                          Units.count(row.a.flops), Units.count(row.b.flops), deltaText(delta(row.a.flops, row.b.flops), from: row.a.flops, bytes: false),
+                          deltaText(delta(row.a.params, row.b.params), from: row.a.params, bytes: false)])
         }
         return table
     }
