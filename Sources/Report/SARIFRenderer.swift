@@ -1,3 +1,5 @@
+import Foundation
+
 /// SARIF 2.1.0 for `check` (code-scanning dashboards): one result per finding and per failed budget,
 /// located at the model file.
 public enum SARIFRenderer: ReportRenderer {
@@ -6,12 +8,12 @@ public enum SARIFRenderer: ReportRenderer {
     public static let schema = "https://json.schemastore.org/sarif-2.1.0.json"
 
     public static func check(_ result: CheckResult, options: RenderOptions) -> String {
-        let location = JSON.array([.object([("physicalLocation", .object([("artifactLocation", .object([("uri", .string(result.path))]))]))])])
+        let uri = artifactURI(result.path)
         func item(_ ruleId: String, _ level: String, _ message: String, _ logical: String?) -> JSON {
-            var members: [(String, JSON)] = [("ruleId", .string(ruleId)), ("level", .string(level)),
-                                             ("message", .object([("text", .string(message))])), ("locations", location)]
-            if let logical { members.append(("properties", .object([("node", .string(logical))]))) }
-            return .object(members)
+            var location: [(String, JSON)] = [("physicalLocation", .object([("artifactLocation", .object([("uri", .string(uri))]))]))]
+            if let logical { location.append(("logicalLocations", .array([.object([("name", .string(logical))])]))) }
+            return .object([("ruleId", .string(ruleId)), ("level", .string(level)), ("message", .object([("text", .string(message))])),
+                            ("locations", .array([.object(location)]))])
         }
         var results = result.findings.map { item($0.ruleId, $0.level.rawValue, $0.message, $0.location) }
         for budget in result.budgets where !budget.passed { results.append(item("budget", "error", budget.reason, nil)) }
@@ -29,5 +31,11 @@ public enum SARIFRenderer: ReportRenderer {
             ])])),
         ])
         return json.serialized(pretty: options.pretty) + "\n"
+    }
+
+    /// A URI for the model: `file:///abs/path` for an absolute path, the relative path percent-encoded otherwise.
+    static func artifactURI(_ path: String) -> String {
+        if path.hasPrefix("/") { return URL(fileURLWithPath: path).absoluteString }
+        return path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
     }
 }

@@ -113,7 +113,8 @@ import Testing
             #expect(((item["message"] as? [String: Any])?["text"] as? String)?.isEmpty == false)
             let uri = ((((item["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["artifactLocation"]
                 as? [String: Any])?["uri"] as? String)
-            #expect(uri == Self.broken)
+            #expect(uri == URL(fileURLWithPath: Self.broken).absoluteString)
+            #expect(uri?.hasPrefix("file:///") == true)
         }
         #expect(results.contains { $0["ruleId"] as? String == "budget" })
     }

@@ -36,6 +36,10 @@ import Testing
         + each("check-tiny_convnet-over", ["check", conv, "--max-params", "700", "--max-flops", "1K"], ["text", "json", "md", "sarif"], status: 1)
         + each("check-broken_graph", ["check", broken], ["text", "json", "md", "sarif"], status: 1)
         + each("diff-tiny_convnet", ["diff", conv, pruned], ["text", "json", "csv", "md"])
+        // Errors: the model (exit 2, the error object under json), the arguments (exit 2, invalid_argument).
+        + each("error-missing-model", ["shapes", "Tests/onnxcostTests/Fixtures/no-such.onnx"], ["json"], status: 2)
+        + each("error-latency-without-device", ["check", conv, "--max-latency", "5ms"], ["json"], status: 2)
+        + each("error-format-not-supported", ["shapes", conv], ["sarif"], status: 2)
 
     @Test(arguments: cases)
     func matchesGolden(_ golden: Case) throws {

@@ -36,7 +36,8 @@ enum Golden {
 
     /// The output with the checkout's absolute path removed, so goldens hold repository-relative paths.
     static func portable(_ text: String) -> String {
-        text.replacingOccurrences(of: CLI.root.path + "/", with: "")
+        text.replacingOccurrences(of: URL(fileURLWithPath: CLI.root.path + "/").absoluteString, with: "")
+            .replacingOccurrences(of: CLI.root.path + "/", with: "")
     }
 
     static func check(_ output: String, file name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
