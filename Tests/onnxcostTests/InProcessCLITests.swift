@@ -91,6 +91,16 @@ import Testing
         #expect(!InProcess.run([Self.conv, "--format", "json"], terminal: true).stdout.contains(escape))
     }
 
+    /// Completion scripts come from the argument parser's tooling and know every subcommand, option and format.
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScript(shell: String) {
+        let result = InProcess.run(["--generate-completion-script", shell])
+        #expect(result.status == 0)
+        for word in ["diff", "check", "max-latency", "max-peak-memory", "sarif", "color"] {
+            #expect(result.stdout.contains(word), "\(shell) completion lacks \(word)")
+        }
+    }
+
     /// `--top N` keeps N rows of the heaviest-nodes table.
     @Test func topLimitsTheTable() {
         let text = InProcess.run([Self.conv, "--top", "2"]).stdout
