@@ -41,7 +41,7 @@ let package = Package(
             dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB", "Report"],
             swiftSettings: swiftSettings
         ),
-        /// Every command (analyze, shapes, scan, check, devices): a library, so tests drive it in process.
+        /// Every command (analyze, shapes, scan, check, diff, devices): a library, so tests drive it in process.
         .target(
             name: "OnnxCostCLI",
             dependencies: ["ONNXCost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -68,7 +68,8 @@ let package = Package(
             dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "Operators", "DeviceDB", "Report"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "onnxcostTests", dependencies: ["ONNXCost", "SchemaFuzz"], exclude: ["Regressions"], swiftSettings: swiftSettings),
+        .testTarget(name: "onnxcostTests", dependencies: ["ONNXCost", "OnnxCostCLI", "SchemaFuzz"], exclude: ["Regressions", "Golden", "Fixtures"],
+                    swiftSettings: swiftSettings),
         /// Schema-directed fuzzer (tools/fuzz/run-schema-fuzzer.sh): small graphs with extreme values
         /// for every registered op; a bounded run is part of the tests.
         .target(name: "SchemaFuzz", dependencies: ["ONNXCost"], path: "tools/fuzz/Schema", swiftSettings: swiftSettings),

@@ -3,7 +3,7 @@ import Foundation
 import ONNXCost
 
 // The commands live in this library; the `onnxcost` executable only calls `OnnxCost.main()`,
-// so tests can drive them in process.
+// so tests can drive them in process (`OnnxCost.run(arguments:console:)`).
 
 /// `onnxcost MODEL`: what a model costs, without running it.
 public struct OnnxCost: ParsableCommand {
@@ -12,25 +12,62 @@ public struct OnnxCost: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "onnxcost",
         abstract: "What an ONNX model costs, without running it: MACs, FLOPs, params, memory, bytes moved, roofline latency.",
-        subcommands: [Analyze.self, Shapes.self, Scan.self, Check.self, Devices.self],
+        version: OnnxCostVersion.string,
+        subcommands: [Analyze.self, Shapes.self, Scan.self, Check.self, Diff.self, Devices.self],
         defaultSubcommand: Analyze.self
     )
 
-    /// Argument errors exit 2 (DESIGN.md's exit codes), not ArgumentParser's 64.
+    /// The one place the process exits: the status `run(arguments:console:)` returns.
     public static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success || code.rawValue == 0 {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
+        Foundation.exit(run(arguments: Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// Parses `arguments`, runs the command with its output on `console`, and returns the exit status
+    /// (DESIGN.md: 0 ok, 1 a budget or check failed, 2 the model or the arguments are invalid — not
+    /// ArgumentParser's 64).
+    public static func run(arguments: [String], console: Console = .standard) -> Int32 {
+        Console.$current.withValue(console) {
+            var parsed: (any ParsableCommand)?
+            do {
+                var command = try parseAsRoot(arguments)
+                parsed = command
+                try command.run()
+                return 0
+            } catch let exit as ExitCode {
+                return exit.rawValue
+            } catch {
+                if exitCode(for: error) == .success {
+                    console.writeOut(fullMessage(for: error) + "\n")
+                    return 0
+                }
+                reportArgumentError(error, command: parsed, arguments: arguments, console: console)
+                return 2
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(2)
         }
+    }
+
+    /// An argument or validation error: the JSON error object on stdout under `--format json`, and the
+    /// message with the usage of the subcommand that was run (not the top-level one) on stderr.
+    static func reportArgumentError(_ error: any Error, command: (any ParsableCommand)?, arguments: [String], console: Console) {
+        var text = fullMessage(for: error)
+        if let command, !(command is OnnxCost) {
+            let usage = usageString(for: type(of: command)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let name = type(of: command)._commandName
+            text = "Error: \(message(for: error))\nUsage: \(usage)\n  See 'onnxcost \(name) --help' for more information."
+        }
+        console.writeError(text + "\n")
+        if requestedFormat(arguments) == OutputFormat.json.rawValue {
+            console.writeOut(JSONRenderer.error(kind: "invalid_argument", message: message(for: error)).serialized() + "\n")
+        }
+    }
+
+    /// The `--format` value among raw arguments (the command may not have parsed).
+    static func requestedFormat(_ arguments: [String]) -> String? {
+        var format: String?
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--format", index + 1 < arguments.count { format = arguments[index + 1] }
+            if argument.hasPrefix("--format=") { format = String(argument.dropFirst("--format=".count)) }
+        }
+        return format
     }
 }

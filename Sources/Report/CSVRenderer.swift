@@ -1,5 +1,6 @@
 import CostKernels
 import DeviceDB
+import ONNXGraph
 
 /// One row per node: for spreadsheets and diffing. With a device, the node's roofline share on the
 /// first device (its fusion group, time, compute, memory, bound, intensity) in one column each.
@@ -18,8 +19,10 @@ public enum CSVRenderer {
             case .noRule: "no_cost_rule"
             case .failed(let reason): "failed: \(reason)"
             }
-            var fields = [node.ref.name, node.ref.opType, node.ref.domain, shape, node.macs.description, node.flops.description,
-                          node.transcendentals.description, node.params.description, node.bytesRead.description,
+            // A node without a cost rule has unknown counts: empty cells, never 0.
+            let costed = node.status == .costed
+            var fields = [node.ref.name, node.ref.opType, node.ref.domain, shape, costed ? node.macs.description : "",
+                          costed ? node.flops.description : "", costed ? node.transcendentals.description : "", node.params.description, node.bytesRead.description,
                           node.bytesWritten.description, node.computeType.name, status]
             if let share = roofline?.nodes[index] {
                 fields += [share.role.rawValue, share.group.map(String.init) ?? "", "\(share.seconds)", "\(share.computeSeconds)",
@@ -79,5 +82,49 @@ public enum CSVRenderer {
             if character == "\"" { quoted += "\"\"" } else { quoted.append(character) }
         }
         return quoted + "\""
+    }
+}
+
+/// The CSV format: one row per node, tensor, device, or (diff) per compared figure.
+extension CSVRenderer: ReportRenderer {
+    public static var format: OutputFormat { .csv }
+
+    public static func analysis(_ report: AnalysisReport, options: RenderOptions) -> String { render(report) }
+
+    public static func shapes(_ listing: ShapesListing, options: RenderOptions) -> String {
+        var lines = ["name,dtype,shape,producer"]
+        for row in listing.rows {
+            lines.append([row.name, row.type.tensor?.dtype.name ?? row.type.description, ShapesListing.shapeText(row.type), row.producer]
+                .map(quote).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public static func devices(_ devices: [Device], options: RenderOptions) -> String { DevicesRenderer.csv(devices) }
+
+    /// Long format for pivot tables: `kind,name,metric,a,b,delta` — kind is total, latency, op, node,
+    /// input or output; unknown figures are empty.
+    public static func diff(_ result: DiffResult, options: RenderOptions) -> String {
+        var lines = ["kind,name,metric,a,b,delta"]
+        func number(_ value: SymbolicInt) -> String { value.isUnknown ? "" : value.description }
+        func add(_ kind: String, _ name: String, _ metric: String, _ a: String, _ b: String, _ delta: String) {
+            lines.append([kind, name, metric, a, b, delta].map(quote).joined(separator: ","))
+        }
+        for total in result.totals { add("total", "", total.name, number(total.a), number(total.b), number(total.delta)) }
+        for latency in result.latencies {
+            add("latency", latency.device, "estimate_s", latency.a.map { "\($0)" } ?? "", latency.b.map { "\($0)" } ?? "", latency.delta.map { "\($0)" } ?? "")
+        }
+        for row in result.ops {
+            add("op", row.op, "count", "\(row.a.count)", "\(row.b.count)", "\(row.b.count - row.a.count)")
+            for (metric, a, b) in [("macs", row.a.macs, row.b.macs), ("flops", row.a.flops, row.b.flops), ("params", row.a.params, row.b.params)] {
+                add("op", row.op, metric, number(a), number(b), number(DiffResult.delta(a, b)))
+            }
+        }
+        for name in result.onlyInA { add("node", name, "present", "true", "false", "") }
+        for name in result.onlyInB { add("node", name, "present", "false", "true", "") }
+        for change in result.shapeChanges {
+            add(change.kind, change.name, "type", change.a?.description ?? "", change.b?.description ?? "", "")
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -6,7 +6,7 @@ public enum DevicesRenderer {
 
     /// `{"schema_version", "devices": [...]}`: each row in the `--devices-file` schema (docs/devices.md).
     public static func json(_ devices: [Device]) -> JSON {
-        .object([("schema_version", .int(1)), ("devices", .array(devices.map(JSONRenderer.device)))])
+        .object([("schema_version", .int(SchemaVersion.current)), ("devices", .array(devices.map(JSONRenderer.device)))])
     }
 
     static func cells(_ devices: [Device]) -> [[String]] {

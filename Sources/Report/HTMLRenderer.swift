@@ -8,7 +8,11 @@ import ShapeInference
 /// forbids fetching anything) with the totals, a roofline chart per fusion group and device, the
 /// op-type breakdown, the activation memory over the schedule, and sortable op-type and node
 /// tables. Every string from the model is escaped: names are untrusted.
-public enum HTMLRenderer {
+public enum HTMLRenderer: ReportRenderer {
+    public static let format = OutputFormat.html
+
+    public static func analysis(_ report: AnalysisReport, options: RenderOptions) -> String { render(report) }
+
     public static func render(_ report: AnalysisReport) -> String {
         let bindings = chartBindings(report)
         var body: [String] = []

@@ -7,7 +7,7 @@ import ShapeInference
 public enum JSONRenderer {
     public static func render(_ report: AnalysisReport, includeNodes: Bool = true) -> JSON {
         let model = report.model
-        var members: [(String, JSON)] = []
+        var members: [(String, JSON)] = [("schema_version", .int(SchemaVersion.current))]
         members.append(("model", .object([
             ("path", .string(report.loaded.path)),
             ("ir_version", .int(model.irVersion)),
@@ -111,9 +111,10 @@ public enum JSONRenderer {
         if !cost.ref.domain.isEmpty { members.append(("domain", .string(cost.ref.domain))) }
         members += [
             ("output_shapes", .array(cost.outputShapes.map(JSON.shape))),
-            ("macs", .count(cost.macs)),
-            ("flops", .count(cost.flops)),
-            ("transcendentals", .count(cost.transcendentals)),
+            // A node without a cost rule has unknown counts: null, never 0.
+            ("macs", cost.status == .costed ? .count(cost.macs) : .null),
+            ("flops", cost.status == .costed ? .count(cost.flops) : .null),
+            ("transcendentals", cost.status == .costed ? .count(cost.transcendentals) : .null),
             ("params", .count(cost.params)),
             ("bytes_read", .count(cost.bytesRead)),
             ("bytes_written", .count(cost.bytesWritten)),
@@ -273,6 +274,6 @@ public enum JSONRenderer {
 
     /// The `{"error": {"kind", "message"}}` object.
     public static func error(kind: String, message: String) -> JSON {
-        .object([("error", .object([("kind", .string(kind)), ("message", .string(message))]))])
+        .object([("schema_version", .int(SchemaVersion.current)), ("error", .object([("kind", .string(kind)), ("message", .string(message))]))])
     }
 }

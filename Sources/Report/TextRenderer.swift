@@ -6,7 +6,7 @@ import ShapeInference
 /// The human report: the model, totals, a per-op-type table, the heaviest nodes, coverage, roofline,
 /// and the counting convention in a footer.
 public enum TextRenderer {
-    public static func render(_ report: AnalysisReport, top: Int = 10) -> String {
+    public static func render(_ report: AnalysisReport, top: Int = 10, color: Bool = false) -> String {
         let model = report.model
         var lines: [String] = []
         lines.append("onnxcost · \(report.loaded.path)")
@@ -40,14 +40,8 @@ public enum TextRenderer {
         lines.append("")
         lines.append(contentsOf: topNodes(report, top: top))
 
-        let coverage = report.costs.coverage
         lines.append("")
-        if coverage.uncostedNodes == 0 {
-            lines.append("Coverage     all \(coverage.totalNodes) nodes costed")
-        } else {
-            let ops = coverage.uncostedOps.sorted { $0.value > $1.value }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
-            lines.append("Coverage     \(coverage.uncostedNodes) of \(coverage.totalNodes) nodes (\(percent(coverage.uncostedShare))) NOT costed: \(ops)")
-        }
+        lines.append("Coverage     " + coverageSummary(report))
         if !report.shapes.unresolved.isEmpty {
             let origins = Set(report.shapes.unresolved.compactMap { $0.lostAt?.description })
             lines.append("Unresolved   \(report.shapes.unresolved.count) dims unknown, lost at: \(origins.sorted().prefix(5).joined(separator: "; "))\(origins.count > 5 ? " …" : "")")
@@ -79,7 +73,7 @@ public enum TextRenderer {
         lines.append("")
         lines.append("Convention: 1 MAC = 2 FLOPs; FLOPs add bias, elementwise, normalization and softmax work")
         lines.append("(see docs/cost-model.md). torchvision's \"GFLOPS\", thop and fvcore report MACs: compare those with MACs.")
-        return lines.joined(separator: "\n") + "\n"
+        return (color ? lines.map(Paint.report) : lines).joined(separator: "\n") + "\n"
     }
 
     /// One row per device: the bound (≥, no run beats it), the estimate to plan with, throughput, memory.
@@ -177,6 +171,15 @@ public enum TextRenderer {
         return ["Top \(heaviest.count) kernels by time on \(roofline.device.shortName)"] + format(table, textColumns: 3)
     }
 
+    /// `all 3 nodes costed`, or how many are not and of which ops (text and Markdown).
+    static func coverageSummary(_ report: AnalysisReport) -> String {
+        let coverage = report.costs.coverage
+        if coverage.uncostedNodes == 0 { return "all \(coverage.totalNodes) nodes costed" }
+        let ops = coverage.uncostedOps.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .map { "\($0.key)×\($0.value)" }.joined(separator: " ")
+        return "\(coverage.uncostedNodes) of \(coverage.totalNodes) nodes (\(percent(coverage.uncostedShare))) NOT costed: \(ops)"
+    }
+
     static func percent(_ share: Double) -> String { Units.format(share * 100) + "%" }
 
     struct OpRow {
@@ -186,6 +189,13 @@ public enum TextRenderer {
         var flops: SymbolicInt = 0
         var params: SymbolicInt = 0
         var bytes: SymbolicInt = 0
+        /// Nodes of this type without a cost rule (or whose rule failed): their MACs and FLOPs are unknown.
+        var uncosted = 0
+
+        /// A count cell: `?` when no node of the type is costed, `… + ?` when some are not.
+        func cell(_ value: SymbolicInt) -> String {
+            uncosted == count ? "?" : uncosted > 0 ? "\(Units.count(value)) + ?" : Units.count(value)
+        }
     }
 
     static func opTable(_ report: AnalysisReport) -> [String] {
@@ -202,6 +212,8 @@ public enum TextRenderer {
             if node.status == .costed {
                 row.macs += node.macs
                 row.flops += node.flops
+            } else {
+                row.uncosted += 1
             }
             row.params += node.params
             row.bytes += node.bytesRead + node.bytesWritten
@@ -217,8 +229,8 @@ public enum TextRenderer {
         let sorted = opRows(report)
         var table = [["op", "count", "MACs", "FLOPs", "params", "bytes moved", "FLOPs %"]]
         for row in sorted {
-            table.append([row.op, "\(row.count)", Units.count(row.macs), Units.count(row.flops), Units.count(row.params),
-                          Units.bytes(row.bytes), share(row.flops, of: total)])
+            table.append([row.op, "\(row.count)", row.cell(row.macs), row.cell(row.flops), Units.count(row.params),
+                          Units.bytes(row.bytes), row.uncosted == row.count ? "?" : share(row.flops, of: total)])
         }
         return table
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// End-to-end: the built `onnxcost` binary, as a user runs it.
+/// End-to-end: the commands as a user types them — in process, and the built `onnxcost` binary for `scan`.
 enum CLI {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -19,7 +19,18 @@ enum CLI {
         var stderr: String
     }
 
+    /// Runs a command in process (`OnnxCost.run`, the same code the binary runs), except `scan`, whose
+    /// workers are this binary in worker mode: that one spawns the binary.
     static func run(_ arguments: [String]) throws -> Result {
+        guard arguments.first == "scan" else {
+            let result = InProcess.run(arguments)
+            return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
+        }
+        return try spawn(arguments)
+    }
+
+    /// The built binary as a separate process.
+    static func spawn(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments

@@ -64,21 +64,58 @@ struct ModelOptions: ParsableArguments {
             .filter(BindingCheck.isSymbolName))
         let problems = BindingCheck.problems(options, model: loaded.model, extraSymbols: written)
         if !problems.isEmpty {
-            Output.fail(kind: "invalid_argument", message: problems.joined(separator: "\n"), format: format)
+            try Output.fail(kind: "invalid_argument", message: problems.joined(separator: "\n"), format: format)
         }
         return options
     }
 }
 
-/// How results are printed.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, csv, md, html
+extension ModelOptions {
+    /// The model, or its load error (stderr, and the JSON error under `--format json`; exit 2).
+    func load(format: OutputFormat) throws -> LoadedModel {
+        do { return try ModelLoader.load(path: model) } catch {
+            try Output.fail(kind: error.kind, message: error.description, format: format)
+        }
+    }
 }
 
+extension OutputFormat: ExpressibleByArgument {}
+
+/// Colour in the text format.
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    /// When stdout is a terminal and `NO_COLOR` is unset or empty.
+    case auto, always, never
+}
+
+/// How results are printed: one renderer per format (`OutputFormat.renderer`).
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Output format: text, json, csv (nodes), md, html (one self-contained page with charts).")
+    @Option(help: "Output format: text, json, csv, md (check: text, json, md, sarif).")
     var format: OutputFormat = .text
 
     @Flag(help: "Pretty-print JSON.")
     var pretty = false
+
+    @Option(help: "Colour in the text format: auto (a terminal, and NO_COLOR unset), always, never.")
+    var color: ColorChoice = .auto
+
+    /// The renderer for `command`, or an argument error (exit 2) when the format does not apply to it.
+    func renderer(for command: RenderedCommand) throws -> any ReportRenderer.Type {
+        guard command.formats.contains(format) else {
+            let error = RenderError.unsupported(format: format, command: command.rawValue, supported: command.formats)
+            try Output.fail(kind: error.kind, message: error.description, format: format)
+        }
+        return format.renderer
+    }
+
+    func renderOptions(top: Int = 10, includeNodes: Bool = true) -> RenderOptions {
+        RenderOptions(top: top, includeNodes: includeNodes, pretty: pretty, color: colorEnabled(Console.current))
+    }
+
+    func colorEnabled(_ console: Console) -> Bool {
+        switch color {
+        case .always: true
+        case .never: false
+        case .auto: console.stdoutIsTerminal && (console.environment["NO_COLOR"] ?? "").isEmpty
+        }
+    }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import ONNXCost
 
 /// `onnxcost devices`: the device database.
@@ -12,16 +11,11 @@ struct Devices: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        let renderer = try output.renderer(for: .devices)
         let catalog: DeviceCatalog
         do { catalog = try Analyzer.catalog(devicesFile: devicesFile) } catch {
-            Output.fail(kind: "invalid_device", message: error.description, format: output.format)
+            try Output.fail(kind: "invalid_device", message: error.description, format: output.format)
         }
-        switch output.format {
-        case .json: Output.write(DevicesRenderer.json(catalog.devices).serialized(pretty: output.pretty) + "\n")
-        case .csv: Output.write(DevicesRenderer.csv(catalog.devices))
-        case .md: Output.write(DevicesRenderer.markdown(catalog.devices))
-        case .text: Output.write(DevicesRenderer.text(catalog.devices))
-        case .html: throw ValidationError("devices has no html format; use text, json, csv or md")
-        }
+        Output.write(try renderer.devices(catalog.devices, options: output.renderOptions()))
     }
 }

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Where a command's output goes: stdout and stderr of the process by default, buffers in tests
+/// (`OnnxCost.run(arguments:console:)`). Bound per task, so tests run commands in parallel.
+public struct Console: Sendable {
+    public var writeOut: @Sendable (String) -> Void
+    public var writeError: @Sendable (String) -> Void
+    /// Whether stdout is a terminal (colour with `--color auto`).
+    public var stdoutIsTerminal: Bool
+    public var environment: [String: String]
+
+    public init(writeOut: @escaping @Sendable (String) -> Void, writeError: @escaping @Sendable (String) -> Void,
+                stdoutIsTerminal: Bool = false, environment: [String: String] = [:]) {
+        self.writeOut = writeOut
+        self.writeError = writeError
+        self.stdoutIsTerminal = stdoutIsTerminal
+        self.environment = environment
+    }
+
+    /// The process's stdout and stderr.
+    public static let standard = Console(
+        writeOut: { FileHandle.standardOutput.write(Data($0.utf8)) },
+        writeError: { FileHandle.standardError.write(Data($0.utf8)) },
+        stdoutIsTerminal: isatty(STDOUT_FILENO) == 1,
+        environment: ProcessInfo.processInfo.environment)
+
+    /// The console commands write to: the task's, or the process's.
+    @TaskLocal public static var current: Console = .standard
+
+    /// A console that keeps what is written, for tests.
+    public static func capturing(stdoutIsTerminal: Bool = false, environment: [String: String] = [:]) -> (Console, Capture) {
+        let capture = Capture()
+        return (Console(writeOut: { capture.append(out: $0) }, writeError: { capture.append(error: $0) },
+                        stdoutIsTerminal: stdoutIsTerminal, environment: environment), capture)
+    }
+
+    /// What a capturing console received.
+    public final class Capture: @unchecked Sendable {
+        private let lock = NSLock()
+        private var out = ""
+        private var error = ""
+
+        func append(out text: String) { lock.lock(); out += text; lock.unlock() }
+        func append(error text: String) { lock.lock(); error += text; lock.unlock() }
+        public var stdout: String { lock.lock(); defer { lock.unlock() }; return out }
+        public var stderr: String { lock.lock(); defer { lock.unlock() }; return error }
+    }
+}
