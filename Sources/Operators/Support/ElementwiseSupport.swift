@@ -325,3 +325,12 @@ enum ElementwiseSupport {
         }
     }
 }
+
+extension ElementwiseSupport {
+    /// The cost formula of a per-element table row: "4 FLOPs + 1 transcendental per element."
+    static func perElement(_ flops: Int, transcendentals: Int, of unit: String = "element") -> String {
+        "\(flops) FLOP\(flops == 1 ? "" : "s")"
+            + (transcendentals > 0 ? " + \(transcendentals) transcendental\(transcendentals == 1 ? "" : "s")" : "")
+            + " per \(unit)."
+    }
+}
