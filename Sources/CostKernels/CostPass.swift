@@ -337,7 +337,7 @@ public struct CostPass {
 
             // Subgraphs (If branches, Loop/Scan bodies, expanded functions) fold into this node.
             if !inference.subgraphs.isEmpty && cost.status == .costed || (inference.rule == nil && !inference.subgraphs.isEmpty) {
-                let policy = (inference.rule as? any SubgraphCostRule)?.subgraphPolicy(context) ?? .repeated(1)
+                let policy = inference.rule.flatMap(rules.subgraphCostRule(for:))?.subgraphPolicy(context) ?? .repeated(1)
                 var branchCosts: [(macs: SymbolicInt, flops: SymbolicInt, transcendentals: SymbolicInt)] = []
                 for subgraph in inference.subgraphs {
                     let saved = coverage

@@ -108,6 +108,9 @@ public protocol CostRule: Sendable {
 public protocol CostRuleResolver: Sendable {
     /// The cost rule of the node whose shape rule is `rule`; `nil` when the op has none.
     func costRule(for rule: any ShapeRule) -> (any CostRule)?
+    /// How the subgraphs of the node whose shape rule is `rule` count (If, Loop, Scan); `nil` when
+    /// the op holds none (the pass then counts each subgraph once).
+    func subgraphCostRule(for rule: any ShapeRule) -> (any SubgraphCostRule)?
 }
 
 /// How a control-flow op's subgraphs count toward its cost.

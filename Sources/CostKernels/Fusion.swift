@@ -284,7 +284,7 @@ extension CostPass.State {
     /// all of them (tokens × k of E, before deduplication). Everything else reads the whole constant.
     func touchedBytes(of stored: SymbolicInt, slot: Int, node inference: NodeInference) -> SymbolicInt {
         let op = inference.node.opType
-        if slot == 0, ["Gather", "GatherND", "GatherElements", "GatherBlockQuantized"].contains(op),
+        if slot == 0, inference.traits.contains(.gathersRows),
            let output = inference.outputTypes.first?.tensor {
             let gathered = TensorType.bytes(elements: output.elementCount, dtype: costedType(output.dtype))
             return minimum(stored, gathered)

@@ -41,6 +41,11 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
         rule as? any OperatorRule
     }
 
+    /// The subgraph policy of a control-flow op this registry made (If, Loop, Scan conform).
+    public func subgraphCostRule(for rule: any ShapeRule) -> (any SubgraphCostRule)? {
+        rule as? any SubgraphCostRule
+    }
+
     /// Every registered (domain, type), for coverage listings.
     public var registeredOps: [(domain: String, type: String)] {
         table.keys.map { ($0.domain, $0.type) }.sorted { ($0.domain, $0.type) < ($1.domain, $1.type) }

@@ -48,6 +48,9 @@ public struct OpTraits: OptionSet, Sendable, Hashable {
     public static let gemmOperandLayout = OpTraits(rawValue: 1 << 5)
     /// Consumes quantized integers: an int32 constant it reads (a QDQ bias) is a model parameter.
     public static let quantizedInputs = OpTraits(rawValue: 1 << 6)
+    /// Reads only the rows of its input 0 that it gathers (Gather, GatherND, GatherElements,
+    /// GatherBlockQuantized): an embedding lookup touches B·S rows of a constant table, not all of it.
+    public static let gathersRows = OpTraits(rawValue: 1 << 7)
 }
 
 /// Computes an operator's output types from its inputs' types (and small constant values).

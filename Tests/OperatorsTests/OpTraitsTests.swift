@@ -42,6 +42,7 @@ import Testing
         #expect(Self.types(with: .metadataOnly) == ["Shape", "Size", "Constant"])
         #expect(Self.types(with: .gemmOperandLayout) == ["Transpose", "Expand"])
         #expect(Self.types(with: .dequantize) == ["DequantizeLinear"])
+        #expect(Self.types(with: .gathersRows) == ["Gather", "GatherND", "GatherElements", "GatherBlockQuantized"])
     }
 
     /// An int32 constant is a parameter only into an op that consumes quantized integers: the ops
@@ -62,5 +63,7 @@ import Testing
                                   outputs: [TensorType(dtype: .float, shape: [2, 3])])
         // Relu: 1 FLOP per element of a 2×3 output.
         #expect(try OpRegistry.builtin.costRule(for: rule)?.cost(context).flops == 6)
+        // Relu holds no subgraph: no subgraph policy.
+        #expect(OpRegistry.builtin.subgraphCostRule(for: rule) == nil)
     }
 }

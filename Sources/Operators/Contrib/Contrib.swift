@@ -164,7 +164,7 @@ struct IrfftOp: Operator {
 /// GatherND without batch dims (contrib form): output `indices.shape[:-1] + data.shape[k:]`,
 /// k = indices' last dim (must be known).
 struct ContribGatherNDOp: DataMovementOperator {
-    static let schema = OpSchema(type: "GatherND", domain: "com.microsoft", inputs: 2...2, outputs: 1...1, metadataInputs: [1])
+    static let schema = OpSchema(type: "GatherND", domain: "com.microsoft", inputs: 2...2, outputs: 1...1, metadataInputs: [1], traits: .gathersRows)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -240,7 +240,7 @@ struct CDistOp: Operator {
 /// 8/bits. Output type: the scales' type.
 struct GatherBlockQuantizedOp: Operator {
     static let schema = OpSchema(type: "GatherBlockQuantized", domain: "com.microsoft", inputs: 3...4, outputs: 1...1,
-                                 metadataInputs: [1])
+                                 metadataInputs: [1], traits: .gathersRows)
     let gatherAxis: Int
     let bits: Int
 

@@ -81,22 +81,16 @@ struct LogicalBinaryOp: OperatorRule {
 
     init(row: LogicalRow, node: Node, opset: Int) throws(ShapeError) {
         self.row = row
-        if let before = row.legacyBroadcastBefore {
-            legacy = try ElementwiseSupport.legacyBroadcast(node, opset: opset, before: before)
-        } else {
-            legacy = nil
-        }
+        legacy = try ElementwiseSupport.legacyBroadcast(node, opset: opset, before: row.legacyBroadcastBefore)
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
-        let a = try ctx.tensor(0), b = try ctx.tensor(1)
+        let a = try ctx.tensor(0)
         try ElementwiseSupport.requireSameType(ctx, [0, 1])
         if !row.predicate.isComparison, a.dtype != .bool, a.dtype != .undefined {
             throw .invalidInput(index: 0, reason: "\(row.type) expects bool inputs, got \(a.dtype)")
         }
-        guard let sa = a.shape, let sb = b.shape else { return [.tensor(TensorType(dtype: .bool, shape: nil))] }
-        let shapes = try ElementwiseSupport.binaryShapes(sa, sb, legacy: legacy)
-        if legacy == nil { ctx.warnings += Broadcast.assumptions([sa, sb]) }
+        guard let shapes = try ElementwiseSupport.binaryShapes(&ctx, legacy: legacy) else { return [.tensor(TensorType(dtype: .bool, shape: nil))] }
         let predicate = row.predicate
         if a.dtype.isInteger || a.dtype == .bool {
             ctx.outputValues[0] = ElementwiseSupport.foldInts(ctx, shapes: shapes.inputs, output: shapes.output) { v in

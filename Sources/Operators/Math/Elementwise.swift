@@ -47,19 +47,13 @@ struct BinaryMathOp: OperatorRule {
 
     init(row: BinaryMathRow, node: Node, opset: Int) throws(ShapeError) {
         self.row = row
-        if let before = row.legacyBroadcastBefore {
-            legacy = try ElementwiseSupport.legacyBroadcast(node, opset: opset, before: before)
-        } else {
-            legacy = nil
-        }
+        legacy = try ElementwiseSupport.legacyBroadcast(node, opset: opset, before: row.legacyBroadcastBefore)
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
-        let a = try ctx.tensor(0), b = try ctx.tensor(1)
+        let a = try ctx.tensor(0)
         if row.sameTypeInputs { try ElementwiseSupport.requireSameType(ctx, [0, 1]) }
-        guard let sa = a.shape, let sb = b.shape else { return [.tensor(TensorType(dtype: a.dtype, shape: nil))] }
-        let shapes = try ElementwiseSupport.binaryShapes(sa, sb, legacy: legacy)
-        if legacy == nil { ctx.warnings += Broadcast.assumptions([sa, sb]) }
+        guard let shapes = try ElementwiseSupport.binaryShapes(&ctx, legacy: legacy) else { return [.tensor(TensorType(dtype: a.dtype, shape: nil))] }
         ctx.outputValues[0] = fold(ctx, dtype: a.dtype, shapes: shapes.inputs, output: shapes.output)
         return [.tensor(TensorType(dtype: a.dtype, shape: shapes.output))]
     }

@@ -145,34 +145,39 @@ private func globalPoolOutput(_ ctx: ShapeContext) throws(ShapeError) -> [ValueT
     return [.tensor(TensorType(dtype: x.dtype, shape: output))]
 }
 
-/// Mean over all spatial positions. Spec: https://onnx.ai/onnx/operators/onnx__GlobalAveragePool.html
+/// One global pool of the table: mean (GlobalAveragePool) or max (GlobalMaxPool) over all spatial
+/// positions. Spec: https://onnx.ai/onnx/operators/onnx__GlobalAveragePool.html (and GlobalMaxPool)
 /// · opsets 1, 22.
-struct GlobalAveragePoolOp: Operator {
-    static let schema = OpSchema(type: "GlobalAveragePool", since: 1, inputs: 1...1, outputs: 1...1)
+struct GlobalPoolRow: OperatorRow {
+    var type: String
+    /// What each input element costs (`Conventions.reduceStep`: an add or a comparison).
+    var step: String
+    /// FLOPs per output element after the reduction (the average's divide).
+    var flopsPerOutput: Int
 
-    init(node: Node, opset: Int) throws(ShapeError) {}
-
-    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try globalPoolOutput(ctx) }
-
-    static let formula = "1 add (`Conventions.reduceStep` = \(Conventions.reduceStep)) per input element + 1 divide per output element."
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        OpCost(flops: try ctx.inputElements(0) * .value(Conventions.reduceStep)
-            + ctx.outputElements() * .value(Conventions.arithmetic))
+    var schema: OpSchema { OpSchema(type: type, since: 1, inputs: 1...1, outputs: 1...1) }
+    var formula: String {
+        "1 \(step) (`Conventions.reduceStep` = \(Conventions.reduceStep)) per input element"
+            + (flopsPerOutput > 0 ? " + \(flopsPerOutput) divide per output element." : ".")
     }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { GlobalPoolOp(row: self) }
+
+    static let table: [GlobalPoolRow] = [
+        GlobalPoolRow(type: "GlobalAveragePool", step: "add", flopsPerOutput: Conventions.arithmetic),
+        GlobalPoolRow(type: "GlobalMaxPool", step: "comparison", flopsPerOutput: 0),
+    ]
 }
 
-/// Max over all spatial positions. Spec: https://onnx.ai/onnx/operators/onnx__GlobalMaxPool.html
-/// · opsets 1, 22.
-struct GlobalMaxPoolOp: Operator {
-    static let schema = OpSchema(type: "GlobalMaxPool", since: 1, inputs: 1...1, outputs: 1...1)
-
-    init(node: Node, opset: Int) throws(ShapeError) {}
+/// A global pool: `[N, C, 1, …]`, one reduce step per input element.
+struct GlobalPoolOp: OperatorRule {
+    let row: GlobalPoolRow
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try globalPoolOutput(ctx) }
 
-    static let formula = "1 comparison (`Conventions.reduceStep` = \(Conventions.reduceStep)) per input element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        OpCost(flops: try ctx.inputElements(0) * .value(Conventions.reduceStep))
+        var flops = try ctx.inputElements(0) * .value(Conventions.reduceStep)
+        if row.flopsPerOutput > 0 { flops += try ctx.outputElements() * .value(row.flopsPerOutput) }
+        return OpCost(flops: flops)
     }
 }
 
@@ -337,7 +342,7 @@ struct MaxUnpoolOp: DataMovementOperator {
 public enum PoolingFamily {
     public static let entries: [OperatorEntry] = OperatorEntry.of([
         MaxPoolOp.self, AveragePoolOp.self, LpPoolOp.self,
-        GlobalAveragePoolOp.self, GlobalMaxPoolOp.self, GlobalLpPoolOp.self,
+        GlobalLpPoolOp.self,
         MaxRoiPoolOp.self, RoiAlignOp.self, MaxUnpoolOp.self,
-    ])
+    ]) + GlobalPoolRow.table.entries
 }

@@ -20,9 +20,10 @@ enum ElementwiseSupport {
         var axis: Int?
     }
 
-    /// Reads the legacy attributes when `opset < before`; `nil` means numpy broadcasting.
-    static func legacyBroadcast(_ node: Node, opset: Int, before: Int = 7) throws(ShapeError) -> LegacyBroadcast? {
-        guard opset < before else { return nil }
+    /// Reads the legacy attributes when `opset < before`; `nil` means numpy broadcasting (always so
+    /// for an op that never had the legacy rule, `before == nil`).
+    static func legacyBroadcast(_ node: Node, opset: Int, before: Int? = 7) throws(ShapeError) -> LegacyBroadcast? {
+        guard let before, opset < before else { return nil }
         let flag = try node.int("broadcast", default: 0)
         guard flag == 0 || flag == 1 else {
             throw .invalidAttribute(name: "broadcast", reason: "must be 0 or 1, got \(flag)")
@@ -70,6 +71,15 @@ enum ElementwiseSupport {
             output[offset + index] = dim
         }
         return (output, [a, alignedB])
+    }
+
+    /// The shapes of a binary op's inputs 0 and 1 broadcast (`binaryShapes`), with the numpy rule's
+    /// assumptions added to the node's warnings; `nil` when either rank is unknown.
+    static func binaryShapes(_ ctx: inout ShapeContext, legacy: LegacyBroadcast?) throws(ShapeError) -> (output: [Dim], inputs: [[Dim]])? {
+        guard let sa = try ctx.tensor(0).shape, let sb = try ctx.tensor(1).shape else { return nil }
+        let shapes = try binaryShapes(sa, sb, legacy: legacy)
+        if legacy == nil { ctx.warnings += Broadcast.assumptions([sa, sb]) }
+        return shapes
     }
 
     // MARK: Numpy broadcasting

@@ -20,7 +20,7 @@ extension ValueKit {
 /// (Gather of a Shape output picks dims).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Gather.html · opsets 1–13 (negative indices from 11).
 struct GatherOp: DataMovementOperator {
-    static let schema = OpSchema(type: "Gather", inputs: 2...2, outputs: 1...1, metadataInputs: [1])
+    static let schema = OpSchema(type: "Gather", inputs: 2...2, outputs: 1...1, metadataInputs: [1], traits: .gathersRows)
 
     let axis: Int
 
@@ -63,7 +63,7 @@ struct GatherOp: DataMovementOperator {
 /// Output has the indices' shape (same rank as data).
 /// Spec: https://onnx.ai/onnx/operators/onnx__GatherElements.html · opsets 11–13.
 struct GatherElementsOp: DataMovementOperator {
-    static let schema = OpSchema(type: "GatherElements", since: 11, inputs: 2...2, outputs: 1...1)
+    static let schema = OpSchema(type: "GatherElements", since: 11, inputs: 2...2, outputs: 1...1, traits: .gathersRows)
 
     let axis: Int
 
@@ -84,7 +84,7 @@ struct GatherElementsOp: DataMovementOperator {
 /// `indices.shape[..<-1] + data.shape[batch_dims + k...]` with k = indices.shape[-1] (must be known).
 /// Spec: https://onnx.ai/onnx/operators/onnx__GatherND.html · opsets 11–13 (`batch_dims` from 12).
 struct GatherNDOp: DataMovementOperator {
-    static let schema = OpSchema(type: "GatherND", since: 11, inputs: 2...2, outputs: 1...1)
+    static let schema = OpSchema(type: "GatherND", since: 11, inputs: 2...2, outputs: 1...1, traits: .gathersRows)
 
     let batchDims: Int
 

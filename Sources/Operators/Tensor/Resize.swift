@@ -332,6 +332,15 @@ struct Col2ImOp: Operator {
 
 // MARK: - DepthToSpace
 
+/// The required `blocksize` of DepthToSpace and SpaceToDepth: in 1..<2^31.
+private func blocksizeAttribute(_ node: Node) throws(ShapeError) -> Int {
+    guard let blocksize = try node.optionalInt("blocksize") else { throw .missingAttribute("blocksize") }
+    guard blocksize >= 1, blocksize < 1 << 31 else {
+        throw .invalidAttribute(name: "blocksize", reason: "must be ≥ 1, got \(blocksize)")
+    }
+    return blocksize
+}
+
 /// `[N, C, H, W]` → `[N, C/b², H·b, W·b]` (modes DCR/CRD from opset 11).
 /// Spec: https://onnx.ai/onnx/operators/onnx__DepthToSpace.html · opsets 1, 11, 13, 28.
 struct DepthToSpaceOp: Operator {
@@ -340,11 +349,7 @@ struct DepthToSpaceOp: Operator {
     private let blocksize: Int
 
     init(node: Node, opset: Int) throws(ShapeError) {
-        guard let blocksize = try node.optionalInt("blocksize") else { throw .missingAttribute("blocksize") }
-        guard blocksize >= 1, blocksize < 1 << 31 else {
-            throw .invalidAttribute(name: "blocksize", reason: "must be ≥ 1, got \(blocksize)")
-        }
-        self.blocksize = blocksize
+        blocksize = try blocksizeAttribute(node)
         let mode = try node.string("mode", default: "DCR")
         guard mode == "DCR" || mode == "CRD" else { throw .invalidAttribute(name: "mode", reason: "unknown mode '\(mode)'") }
     }
@@ -374,11 +379,7 @@ struct SpaceToDepthOp: Operator {
     private let blocksize: Int
 
     init(node: Node, opset: Int) throws(ShapeError) {
-        guard let blocksize = try node.optionalInt("blocksize") else { throw .missingAttribute("blocksize") }
-        guard blocksize >= 1, blocksize < 1 << 31 else {
-            throw .invalidAttribute(name: "blocksize", reason: "must be ≥ 1, got \(blocksize)")
-        }
-        self.blocksize = blocksize
+        blocksize = try blocksizeAttribute(node)
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
