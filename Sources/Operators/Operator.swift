@@ -23,15 +23,19 @@ public protocol Operator: OperatorRule {
 /// A value, so a table of near-identical ops is a list of rows, not a type per op.
 public struct OperatorEntry: Sendable {
     public let schema: OpSchema
-    /// The cost formula in words (the generated table of docs/cost-model.md).
-    public let formula: String
+    /// Makes the formula text only when asked (docs), so building the registry allocates no strings.
+    private let describe: @Sendable () -> String
     let make: @Sendable (Node, Int) throws(ShapeError) -> any OperatorRule
 
-    public init(schema: OpSchema, formula: String, make: @escaping @Sendable (Node, Int) throws(ShapeError) -> any OperatorRule) {
+    public init(schema: OpSchema, formula: @escaping @autoclosure @Sendable () -> String,
+                make: @escaping @Sendable (Node, Int) throws(ShapeError) -> any OperatorRule) {
         self.schema = schema
-        self.formula = formula
+        self.describe = formula
         self.make = make
     }
+
+    /// The cost formula in words (the generated table of docs/cost-model.md).
+    public var formula: String { describe() }
 
     /// The entry of a one-struct operator.
     public init<Op: Operator>(_ op: Op.Type) {
