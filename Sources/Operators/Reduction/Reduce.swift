@@ -112,7 +112,7 @@ struct ReduceOp: OperatorRule {
             for (index, dim) in shape.enumerated() {
                 if !reduced.contains(index) { output.append(dim) } else if keepDims { output.append(1) }
             }
-            if row.fold != .none, let dims = ElementwiseSupport.knownDims(shape) {
+            if row.fold != .none, let dims = ValueKit.known(shape) {
                 ctx.outputValues[0] = foldValues(ctx, dtype: x.dtype, shape: dims, axes: reduced)
             }
             return [.tensor(TensorType(dtype: x.dtype, shape: output))]
@@ -179,13 +179,7 @@ struct ReduceOp: OperatorRule {
             } else {
                 result[flat] = value
             }
-            var axis = shape.count - 1
-            while axis >= 0 {
-                position[axis] += 1
-                if position[axis] < shape[axis] { break }
-                position[axis] = 0
-                axis -= 1
-            }
+            ValueKit.advance(&position, in: shape)
         }
         return result.compactMap { $0 }
     }

@@ -156,16 +156,6 @@ enum ElementwiseSupport {
 
     // MARK: Value expansion
 
-    /// The known sizes of a shape, `nil` when any dim is symbolic or unknown.
-    static func knownDims(_ shape: [Dim]) -> [Int]? {
-        var result: [Int] = []
-        for dim in shape {
-            guard let value = dim.intValue, value >= 0 else { return nil }
-            result.append(value)
-        }
-        return result
-    }
-
     /// Element count of known sizes, `nil` on overflow.
     static func count(_ dims: [Int]) -> Int? {
         var total = 1
@@ -197,13 +187,7 @@ enum ElementwiseSupport {
             var flat = 0
             for axis in 0..<rank { flat += position[axis] * strides[axis] }
             result.append(values[flat])
-            var axis = rank - 1
-            while axis >= 0 {
-                position[axis] += 1
-                if position[axis] < output[axis] { break }
-                position[axis] = 0
-                axis -= 1
-            }
+            ValueKit.advance(&position, in: output)
         }
         return result
     }
@@ -213,10 +197,10 @@ enum ElementwiseSupport {
     /// value at all).
     static func foldInts(_ ctx: ShapeContext, shapes: [[Dim]], output: [Dim],
                          _ combine: ([Dim]) -> Dim?) -> TensorValue? {
-        guard let out = knownDims(output), let outCount = count(out), outCount <= valueLimit else { return nil }
+        guard let out = ValueKit.known(output), let outCount = count(out), outCount <= valueLimit else { return nil }
         var columns: [[Dim]] = []
         for (index, shape) in shapes.enumerated() {
-            guard let dims = knownDims(shape), let values = ctx.intValues(index),
+            guard let dims = ValueKit.known(shape), let values = ctx.intValues(index),
                   let expanded = expand(values, shape: dims, to: out) else { return nil }
             columns.append(expanded)
         }
@@ -232,10 +216,10 @@ enum ElementwiseSupport {
     /// Folds floating values elementwise (see `foldInts`).
     static func foldDoubles(_ ctx: ShapeContext, shapes: [[Dim]], output: [Dim],
                             _ combine: ([Double]) -> Double?) -> TensorValue? {
-        guard let out = knownDims(output), let outCount = count(out), outCount <= valueLimit else { return nil }
+        guard let out = ValueKit.known(output), let outCount = count(out), outCount <= valueLimit else { return nil }
         var columns: [[Double]] = []
         for (index, shape) in shapes.enumerated() {
-            guard let dims = knownDims(shape), let values = ctx.doubles(index),
+            guard let dims = ValueKit.known(shape), let values = ctx.doubles(index),
                   let expanded = expand(values, shape: dims, to: out) else { return nil }
             columns.append(expanded)
         }
