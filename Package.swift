@@ -51,7 +51,11 @@ let package = Package(
         .executableTarget(name: "onnxcost", dependencies: ["OnnxCostCLI"], swiftSettings: swiftSettings),
         .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeInferenceTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
-        .testTarget(name: "OperatorsTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        /// The operators layer: each family's shape and cost rules, the registry, the generated doc table (no facade).
+        .testTarget(
+            name: "OperatorsTests", dependencies: ["ONNXGraph", "ShapeInference", "CostKernels", "Operators"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         /// The cost layer's values (byte accounting, fusion plan), below the facade.
         .testTarget(
             name: "CostKernelsTests", dependencies: ["ONNXGraph", "ShapeInference", "CostKernels", "Operators"],
@@ -77,5 +81,7 @@ let package = Package(
         /// libFuzzer target over the whole pipeline (tools/fuzz/run-analysis-fuzzer.sh); a replay tool otherwise.
         .executableTarget(name: "onnxcost-fuzz", dependencies: ["ONNXCost"], path: "tools/fuzz/Analysis", swiftSettings: swiftSettings),
         .executableTarget(name: "onnxcost-bench", dependencies: ["ONNXCost"], path: "tools/bench/Sources", swiftSettings: swiftSettings),
+        /// Rewrites the generated per-operator table of docs/cost-model.md from `OpRegistry.builtin`.
+        .executableTarget(name: "onnxcost-docs", dependencies: ["Operators"], path: "tools/docs/CostModel", swiftSettings: swiftSettings),
     ]
 )

@@ -147,11 +147,14 @@ public struct CostPass {
     let model: Model
     let shapes: ShapeInferenceResult
     let options: CostOptions
+    let rules: any CostRuleResolver
 
-    public init(model: Model, shapes: ShapeInferenceResult, options: CostOptions = .init()) {
+    /// `rules` finds each node's cost rule: the registry that resolved its shape rule (`OpRegistry.builtin`).
+    public init(model: Model, shapes: ShapeInferenceResult, options: CostOptions = .init(), rules: any CostRuleResolver) {
         self.model = model
         self.shapes = shapes
         self.options = options
+        self.rules = rules
     }
 
     /// The representative value of every unbound symbol when a peak must be chosen among
@@ -159,7 +162,7 @@ public struct CostPass {
     static let representativeSymbolValue = 1024
 
     public func run() -> CostReport {
-        var state = State(options: options, constantTensors: constantTensors())
+        var state = State(options: options, rules: rules, constantTensors: constantTensors())
         let nodes = state.costGraph(shapes.main, enclosingConstants: [])
         var totals = state.totals
         // Summed as SymbolicInt: a total beyond 64 bits is unknown, never a trap.
@@ -204,6 +207,7 @@ public struct CostPass {
 
     struct State {
         let options: CostOptions
+        let rules: any CostRuleResolver
         let constantTensors: [String: TensorData]
         var totals = CostTotals()
         var coverage = Coverage()
@@ -212,8 +216,9 @@ public struct CostPass {
         /// A parameter's element or byte count did not fit 64 bits: the weight-byte total is unknown.
         var weightBytesUnknown = false
 
-        init(options: CostOptions, constantTensors: [String: TensorData]) {
+        init(options: CostOptions, rules: any CostRuleResolver, constantTensors: [String: TensorData]) {
             self.options = options
+            self.rules = rules
             self.constantTensors = constantTensors
         }
 
@@ -236,10 +241,7 @@ public struct CostPass {
             let dtype = tensor.dtype
             if dtype.isFloatingPoint { return true }
             if let bits = dtype.bitsPerElement, dtype.isInteger, bits <= 8 { return true }
-            if dtype == .int32 {
-                let op = node.node.opType
-                return op.hasPrefix("Dequantize") || op.hasPrefix("QLinear") || op.hasPrefix("QGemm") || op.contains("Integer")
-            }
+            if dtype == .int32 { return node.schema?.traits.contains(.quantizedInputs) ?? false }
             return false
         }
 
@@ -248,7 +250,7 @@ public struct CostPass {
             // Only DequantizeLinear producers matter (QDQ recognition); keeping just those keeps the
             // map small on 100,000-node graphs.
             var producers: [String: NodeInference] = [:]
-            for node in graph.nodes where node.node.opType == "DequantizeLinear" {
+            for node in graph.nodes where node.schema?.traits.contains(.dequantize) == true {
                 for output in node.node.outputs where !output.isEmpty { producers[output] = node }
             }
             return graph.nodes.map { costNode($0, constants: constants, producers: producers) }
@@ -315,7 +317,7 @@ public struct CostPass {
 
             let context = CostContext(node: node, opset: inference.opset, inputs: inputTensors, outputs: outputTensors,
                                       inputValues: inference.inputValues)
-            if let rule = inference.rule as? any CostRule, inference.status == .inferred {
+            if let shapeRule = inference.rule, let rule = rules.costRule(for: shapeRule), inference.status == .inferred {
                 do {
                     let opCost = try rule.cost(context)
                     cost.macs = opCost.macs
@@ -338,7 +340,7 @@ public struct CostPass {
 
             // Subgraphs (If branches, Loop/Scan bodies, expanded functions) fold into this node.
             if !inference.subgraphs.isEmpty && cost.status == .costed || (inference.rule == nil && !inference.subgraphs.isEmpty) {
-                let policy = (inference.rule as? any SubgraphCostRule)?.subgraphPolicy(context) ?? .repeated(1)
+                let policy = inference.rule.flatMap(rules.subgraphCostRule(for:))?.subgraphPolicy(context) ?? .repeated(1)
                 var branchCosts: [(macs: SymbolicInt, flops: SymbolicInt, transcendentals: SymbolicInt)] = []
                 for subgraph in inference.subgraphs {
                     let saved = coverage
@@ -400,7 +402,7 @@ public struct CostPass {
         func qdqComputeType(_ node: Node, producers: [String: NodeInference]) -> DataType? {
             var type: DataType?
             for name in node.inputs.prefix(2) where !name.isEmpty {
-                guard let producer = producers[name], producer.node.opType == "DequantizeLinear",
+                guard let producer = producers[name], producer.schema?.traits.contains(.dequantize) == true,
                       let quantized = producer.inputTypes.first??.tensor?.dtype,
                       quantized == .int8 || quantized == .uint8 || quantized == .int4 || quantized == .uint4 else {
                     if constantTensors[name] != nil { continue }
@@ -413,7 +415,7 @@ public struct CostPass {
 
         /// A fused QDQ kernel reads the quantized tensor, not the dequantized float: count its bytes.
         func quantizedInputBytes(_ name: String, producers: [String: NodeInference]) -> SymbolicInt? {
-            guard let producer = producers[name], producer.node.opType == "DequantizeLinear",
+            guard let producer = producers[name], producer.schema?.traits.contains(.dequantize) == true,
                   let quantized = producer.inputTypes.first??.tensor else { return nil }
             return TensorType.bytes(elements: quantized.elementCount, dtype: quantized.dtype)
         }
@@ -444,7 +446,7 @@ public struct CostPass {
             for output in graph.outputNames { lastUse[output] = steps }
             // A DequantizeLinear of a weight is folded by every runtime: its float output never exists.
             var folded = graph.constants
-            for node in graph.nodes where node.node.opType == "DequantizeLinear" {
+            for node in graph.nodes where node.schema?.traits.contains(.dequantize) == true {
                 if let source = node.node.inputs.first, folded.contains(source) { folded.formUnion(node.node.outputs) }
             }
             var sizes: [String: SymbolicInt] = [:]

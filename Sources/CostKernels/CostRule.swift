@@ -103,6 +103,16 @@ public protocol CostRule: Sendable {
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost
 }
 
+/// Finds a node's cost rule. The `Operators` target provides it (its registry made the node's shape
+/// rule), so this target never imports it.
+public protocol CostRuleResolver: Sendable {
+    /// The cost rule of the node whose shape rule is `rule`; `nil` when the op has none.
+    func costRule(for rule: any ShapeRule) -> (any CostRule)?
+    /// How the subgraphs of the node whose shape rule is `rule` count (If, Loop, Scan); `nil` when
+    /// the op holds none (the pass then counts each subgraph once).
+    func subgraphCostRule(for rule: any ShapeRule) -> (any SubgraphCostRule)?
+}
+
 /// How a control-flow op's subgraphs count toward its cost.
 public enum SubgraphCostPolicy: Sendable, Equatable {
     /// Every inferred subgraph runs this many times (Loop: trip count; Scan: sequence length).

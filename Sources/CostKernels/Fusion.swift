@@ -66,33 +66,21 @@ public struct FusionPlan: Sendable {
 }
 
 extension FusionRole {
-    /// Pointwise ops a runtime fuses as an epilogue (ai.onnx and com.microsoft).
-    static let epilogueOps: Set<String> = [
-        "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mean", "Sum", "Mod",
-        "Relu", "LeakyRelu", "PRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Clip", "Elu", "Selu", "Celu",
-        "Gelu", "Erf", "Exp", "Log", "Sqrt", "Reciprocal", "Neg", "Abs", "Softplus", "Softsign", "Mish",
-        "ThresholdedRelu", "Sin", "Cos", "Floor", "Ceil", "Round", "Sign", "Shrink",
-        "BatchNormalization", "Cast", "CastLike", "QuantizeLinear", "Where", "Not", "And", "Or", "Xor",
-        "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "IsNaN", "IsInf",
-        "BiasGelu", "FastGelu", "QuickGelu", "BiasAdd", "BiasSplitGelu",
-    ]
-    /// GEMMs that read a transposed or broadcast operand in place.
-    static let gemmOps: Set<String> = ["MatMul", "Gemm", "Einsum", "FusedMatMul", "MatMulInteger", "QLinearMatMul", "MatMulNBits"]
-    /// Ops whose output is their first input (no data moves).
-    static let viewOps: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"]
-    /// Ops that read only their input's metadata.
-    static let metadataOps: Set<String> = ["Shape", "Size", "Constant"]
-
     /// The role of `node`, given which of its inputs are constants (or folded).
-    static func of(_ node: Node, inputIsConstant: (String) -> Bool) -> FusionRole {
-        let op = node.opType
+    /// The traits come from the op's schema (`OpSchema.traits`).
+    static func of(_ node: Node, traits: OpTraits, inputIsConstant: (String) -> Bool) -> FusionRole {
         let data = node.inputs.filter { !$0.isEmpty }
-        if metadataOps.contains(op) || (!data.isEmpty && data.allSatisfy(inputIsConstant)) { return .folded }
+        if traits.contains(.metadataOnly) || (!data.isEmpty && data.allSatisfy(inputIsConstant)) { return .folded }
         if !node.subgraphs.isEmpty { return .kernel }
-        if viewOps.contains(op) || op == "DequantizeLinear" { return .view }
-        if epilogueOps.contains(op) { return .epilogue }
+        if !traits.isDisjoint(with: [.view, .dequantize]) { return .view }
+        if traits.contains(.epilogue) { return .epilogue }
         return .kernel
     }
+}
+
+extension NodeInference {
+    /// The flags of the node's op (none when it has no schema).
+    var traits: OpTraits { schema?.traits ?? [] }
 }
 
 extension CostPass.State {
@@ -123,9 +111,9 @@ extension CostPass.State {
         func feedsOnlyGEMMs(_ name: String, depth: Int = 0) -> Bool {
             guard depth < 8, !outputNames.contains(name), let list = nodeReaders[name], !list.isEmpty else { return false }
             return list.allSatisfy { index in
-                let node = graph.nodes[index].node
-                if FusionRole.gemmOps.contains(node.opType) { return true }
-                if FusionRole.viewOps.contains(node.opType) || node.opType == "Transpose" || node.opType == "Expand",
+                let node = graph.nodes[index].node, traits = graph.nodes[index].traits
+                if traits.contains(.gemm) { return true }
+                if !traits.isDisjoint(with: [.view, .gemmOperandLayout]),
                    node.inputs.first == name, let output = node.outputs.first {
                     return feedsOnlyGEMMs(output, depth: depth + 1)
                 }
@@ -134,9 +122,9 @@ extension CostPass.State {
         }
         let graphInputs = Set(graph.inputNames).subtracting(graph.constants)
         for index in graph.nodes.indices {
-            let node = graph.nodes[index].node
-            var role = FusionRole.of(node) { folded.contains($0) }
-            if role == .kernel, node.opType == "Transpose" || node.opType == "Expand", let output = node.outputs.first, feedsOnlyGEMMs(output) {
+            let node = graph.nodes[index].node, traits = graph.nodes[index].traits
+            var role = FusionRole.of(node, traits: traits) { folded.contains($0) }
+            if role == .kernel, traits.contains(.gemmOperandLayout), let output = node.outputs.first, feedsOnlyGEMMs(output) {
                 role = .view
             }
             // A KV cache appended in place: Concat(past input, new) → present output. A serving runtime
@@ -152,9 +140,9 @@ extension CostPass.State {
             case .folded:
                 for (slot, output) in node.outputs.enumerated() where !output.isEmpty {
                     folded.insert(output)
-                    if node.opType == "DequantizeLinear", let source = node.inputs.first, !source.isEmpty {
+                    if traits.contains(.dequantize), let source = node.inputs.first, !source.isEmpty {
                         foldedBytes[output] = foldedBytes[source] ?? bytes(graph.nodes[index].inputTypes.first??.tensor)
-                    } else if FusionRole.viewOps.contains(node.opType) || node.opType == "Transpose",
+                    } else if traits.contains(.view) || node.opType == "Transpose",
                               let source = node.inputs.first, let bytes = foldedBytes[source] {
                         foldedBytes[output] = bytes
                     } else {
@@ -296,7 +284,7 @@ extension CostPass.State {
     /// all of them (tokens × k of E, before deduplication). Everything else reads the whole constant.
     func touchedBytes(of stored: SymbolicInt, slot: Int, node inference: NodeInference) -> SymbolicInt {
         let op = inference.node.opType
-        if slot == 0, ["Gather", "GatherND", "GatherElements", "GatherBlockQuantized"].contains(op),
+        if slot == 0, inference.traits.contains(.gathersRows),
            let output = inference.outputTypes.first?.tensor {
             let gathered = TensorType.bytes(elements: output.elementCount, dtype: costedType(output.dtype))
             return minimum(stored, gathered)

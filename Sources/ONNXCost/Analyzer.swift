@@ -109,7 +109,7 @@ public enum Analyzer {
             }
         }
         let shapes = ShapePropagation(model: loaded.model, resolver: registry, options: options.shapes).run()
-        let costs = CostPass(model: loaded.model, shapes: shapes, options: CostOptions(targetPrecision: options.precision)).run()
+        let costs = CostPass(model: loaded.model, shapes: shapes, options: CostOptions(targetPrecision: options.precision), rules: registry).run()
         var report = AnalysisReport(loaded: loaded, shapes: shapes, costs: costs)
         if let llm = options.llm, signature == nil {
             report.modeError = "--\(llm.phase.rawValue): \(loaded.path) is not a decoder: no past_key_values/present cache and no causal mask feeding a vocabulary output"
@@ -141,7 +141,7 @@ public enum Analyzer {
         for (symbol, value) in extra { shapeOptions.dimBindings[symbol] = value }
         for symbol in removed { shapeOptions.dimBindings[symbol] = nil }
         let shapes = ShapePropagation(model: loaded.model, resolver: registry, options: shapeOptions).run()
-        return (shapes, CostPass(model: loaded.model, shapes: shapes, options: CostOptions(targetPrecision: options.precision)).run())
+        return (shapes, CostPass(model: loaded.model, shapes: shapes, options: CostOptions(targetPrecision: options.precision), rules: registry).run())
     }
 
     /// One roofline per device; a device that cannot price the model says why in `errors`.

@@ -201,7 +201,7 @@ public enum Gate {
                 let domain = node.domain == "ai.onnx" ? "" : node.domain
                 if let version = opsets[domain] {
                     if !functions.contains("\(node.domain)\u{0}\(node.opType)"),
-                       let op = registry.operatorType(domain: domain, type: node.opType, opset: version), op.schema.since > version {
+                       let op = registry.entry(domain: domain, type: node.opType, opset: version), op.schema.since > version {
                         let key = "\(domain.isEmpty ? "" : domain + ".")\(node.opType)"
                         let entry = tooNew[key] ?? (op.schema.since, version, 0, describe(node, index))
                         tooNew[key] = (entry.since, entry.opset, entry.count + 1, entry.first)

@@ -1,33 +1,37 @@
 extension OpRegistry {
     /// Every operator onnxcost ships, family by family.
-    public static let builtin = OpRegistry(operators:
-        ElementwiseFamily.operators
-        + LogicalFamily.operators
-        + ActivationFamily.operators
-        + ReductionFamily.operators
-        + QuantizationFamily.operators
-        + ConvolutionFamily.operators
-        + PoolingFamily.operators
-        + NormalizationFamily.operators
-        + ResizeFamily.operators
-        + MatMulFamily.operators
-        + RNNFamily.operators
-        + ShapeOpsFamily.operators
-        + IndexingFamily.operators
-        + GeneratorFamily.operators
-        + SequenceFamily.operators
-        + MiscFamily.operators
-        + ContribFamily.operators
-        + ContribAttentionFamily.operators
-        + ContribNormFamily.operators
-        + ContribElementwiseFamily.operators
-        + ContribMatMulFamily.operators
-        + ContribQuantizedFamily.operators
-        + ContribMoEFamily.operators
-        + AttentionFamily.operators
-        + MLFamily.operators
-        + MLTreeFamily.operators
-        + ControlFlowFamily.operators
-        + TrainingFamily.operators
+    public static let builtin = OpRegistry(entries:
+        ElementwiseFamily.entries
+        + LogicalFamily.entries
+        + ActivationFamily.entries
+        + ReductionFamily.entries
+        + QuantizationFamily.entries
+        + ConvolutionFamily.entries
+        + PoolingFamily.entries
+        + NormalizationFamily.entries
+        + ResizeFamily.entries
+        + MatMulFamily.entries
+        + RNNFamily.entries
+        + ShapeOpsFamily.entries
+        + IndexingFamily.entries
+        + GeneratorFamily.entries
+        + SequenceFamily.entries
+        + TextFamily.entries
+        + SignalFamily.entries
+        + ImageFamily.entries
+        + LossFamily.entries
+        + CumProdFamily.entries
+        + ContribFamily.entries
+        + ContribAttentionFamily.entries
+        + ContribNormFamily.entries
+        + ContribElementwiseFamily.entries
+        + ContribMatMulFamily.entries
+        + ContribQuantizedFamily.entries
+        + ContribMoEFamily.entries
+        + AttentionFamily.entries
+        + MLFamily.entries
+        + MLTreeFamily.entries
+        + ControlFlowFamily.entries
+        + TrainingFamily.entries
     )
 }

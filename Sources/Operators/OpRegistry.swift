@@ -2,42 +2,61 @@ public import ONNXGraph
 public import ShapeInference
 public import CostKernels
 
-/// The table of every operator onnxcost knows: (domain, type) → implementations by `since` version.
-/// Explicit arrays, no runtime discovery (see `OpRegistry+Builtin.swift`).
-public struct OpRegistry: ShapeRuleResolver, Sendable {
+/// The table of every operator onnxcost knows: (domain, type) → entries by `since` version.
+/// Explicit arrays of values, no runtime discovery (see `OpRegistry+Builtin.swift`).
+public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
     struct Key: Hashable {
         var domain: String
         var type: String
     }
 
-    private var table: [Key: [any Operator.Type]] = [:]
+    private var table: [Key: [OperatorEntry]] = [:]
 
-    public init(operators: [any Operator.Type]) {
-        for op in operators {
-            let schema = op.schema
-            table[Key(domain: schema.domain, type: schema.type), default: []].append(op)
+    public init(entries: [OperatorEntry]) {
+        table.reserveCapacity(entries.count)
+        for entry in entries {
+            table[Key(domain: entry.schema.domain, type: entry.schema.type), default: []].append(entry)
         }
-        for key in table.keys { table[key]!.sort { $0.schema.since < $1.schema.since } }
+        for key in table.keys where table[key]!.count > 1 { table[key]!.sort { $0.schema.since < $1.schema.since } }
     }
 
-    /// The implementation for `type` in `domain` at `opset`: the one with the greatest `since` ≤ opset,
+    /// The entry for `type` in `domain` at `opset`: the one with the greatest `since` ≤ opset,
     /// or the earliest one when the model's opset predates every `since` (old models often declare less).
-    public func operatorType(domain: String, type: String, opset: Int) -> (any Operator.Type)? {
+    public func entry(domain: String, type: String, opset: Int) -> OperatorEntry? {
         guard let candidates = table[Key(domain: domain == "ai.onnx" ? "" : domain, type: type)] else { return nil }
         return candidates.last { $0.schema.since <= opset } ?? candidates.first
     }
 
     public func shapeRule(for node: Node, opset: Int) throws(ShapeError) -> (any ShapeRule)? {
-        guard let op = operatorType(domain: node.domain, type: node.opType, opset: opset) else { return nil }
-        return try op.init(node: node, opset: opset)
+        guard let entry = entry(domain: node.domain, type: node.opType, opset: opset) else { return nil }
+        return try entry.instantiate(node: node, opset: opset)
     }
 
     public func schema(for node: Node, opset: Int) -> OpSchema? {
-        operatorType(domain: node.domain, type: node.opType, opset: opset)?.schema
+        entry(domain: node.domain, type: node.opType, opset: opset)?.schema
+    }
+
+    /// The cost rule of a node this registry inferred: every rule it makes is an `OperatorRule`.
+    public func costRule(for rule: any ShapeRule) -> (any CostRule)? {
+        rule as? any OperatorRule
+    }
+
+    /// The subgraph policy of a control-flow op this registry made (If, Loop, Scan conform).
+    public func subgraphCostRule(for rule: any ShapeRule) -> (any SubgraphCostRule)? {
+        rule as? any SubgraphCostRule
     }
 
     /// Every registered (domain, type), for coverage listings.
     public var registeredOps: [(domain: String, type: String)] {
         table.keys.map { ($0.domain, $0.type) }.sorted { ($0.domain, $0.type) < ($1.domain, $1.type) }
+    }
+
+    /// Every entry, sorted by domain (default first), type (case-insensitively) and `since`.
+    public var allEntries: [OperatorEntry] {
+        table.values.flatMap { $0 }.sorted {
+            let a = $0.schema, b = $1.schema
+            return (a.domain != "" ? 1 : 0, a.domain, a.type.lowercased(), a.type, a.since)
+                < (b.domain != "" ? 1 : 0, b.domain, b.type.lowercased(), b.type, b.since)
+        }
     }
 }

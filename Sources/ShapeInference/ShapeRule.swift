@@ -13,16 +13,44 @@ public struct OpSchema: Sendable {
     /// Inputs that carry shapes, axes, indices or counts rather than data. A constant fed here is not
     /// a model parameter (see the params convention in docs/cost-model.md).
     public var metadataInputs: Set<Int>
+    /// What the passes after shape inference need to know about the op (views, epilogues...), so
+    /// they never test op names.
+    public var traits: OpTraits
 
     public init(type: String, domain: String = "", since: Int = 1, inputs: ClosedRange<Int>, outputs: ClosedRange<Int>,
-                metadataInputs: Set<Int> = []) {
+                metadataInputs: Set<Int> = [], traits: OpTraits = []) {
         self.type = type
         self.domain = domain
         self.since = since
         self.inputs = inputs
         self.outputs = outputs
         self.metadataInputs = metadataInputs
+        self.traits = traits
     }
+}
+
+/// Flags an op declares in its schema for the cost pass and the fusion plan (docs/cost-model.md).
+public struct OpTraits: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// The output is the first input, relabelled (Reshape, Squeeze, Identity...): no data moves.
+    public static let view = OpTraits(rawValue: 1 << 0)
+    /// DequantizeLinear: runtimes fold it into its consumer (QDQ), which then reads the quantized tensor.
+    public static let dequantize = OpTraits(rawValue: 1 << 1)
+    /// Pointwise work a runtime fuses as the epilogue of the kernel before it (Add, Relu, Cast...).
+    public static let epilogue = OpTraits(rawValue: 1 << 2)
+    /// A GEMM (MatMul, Gemm, Einsum...): it reads a transposed or broadcast operand in place.
+    public static let gemm = OpTraits(rawValue: 1 << 3)
+    /// Reads only its input's metadata (Shape, Size) or nothing (Constant): folded at load time.
+    public static let metadataOnly = OpTraits(rawValue: 1 << 4)
+    /// A layout change (Transpose, Expand) that a GEMM consuming it reads in place (strides).
+    public static let gemmOperandLayout = OpTraits(rawValue: 1 << 5)
+    /// Consumes quantized integers: an int32 constant it reads (a QDQ bias) is a model parameter.
+    public static let quantizedInputs = OpTraits(rawValue: 1 << 6)
+    /// Reads only the rows of its input 0 that it gathers (Gather, GatherND, GatherElements,
+    /// GatherBlockQuantized): an embedding lookup touches B·S rows of a constant table, not all of it.
+    public static let gathersRows = OpTraits(rawValue: 1 << 7)
 }
 
 /// Computes an operator's output types from its inputs' types (and small constant values).

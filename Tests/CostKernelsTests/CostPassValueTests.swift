@@ -17,7 +17,7 @@ import Testing
                           graph: Graph(name: "g", nodes: nodes, inputs: inputs, outputs: outputs.map { ValueInfo(name: $0, type: .unknown) },
                                        initializers: initializers))
         let shapes = ShapePropagation(model: model, resolver: OpRegistry.builtin).run()
-        return CostPass(model: model, shapes: shapes, options: CostOptions(targetPrecision: precision)).run()
+        return CostPass(model: model, shapes: shapes, options: CostOptions(targetPrecision: precision), rules: OpRegistry.builtin).run()
     }
 
     /// X[1,1000] → Relu → a → Sigmoid → b; Add(a, b) → Y, fp32 (4,000 B per tensor).

@@ -35,7 +35,7 @@ enum Pricing {
 
     static func costs(_ model: Model, precision: Precision? = nil, bindings: [String: Int] = [:]) -> CostReport {
         let shapes = ShapePropagation(model: model, resolver: OpRegistry.builtin, options: ShapeInferenceOptions(dimBindings: bindings)).run()
-        return CostPass(model: model, shapes: shapes, options: CostOptions(targetPrecision: precision)).run()
+        return CostPass(model: model, shapes: shapes, options: CostOptions(targetPrecision: precision), rules: OpRegistry.builtin).run()
     }
 
     static func costs(fixture name: String, precision: Precision? = nil, bindings: [String: Int]) throws -> CostReport {

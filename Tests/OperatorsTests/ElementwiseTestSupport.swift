@@ -1,4 +1,6 @@
-import ONNXCost
+import ONNXGraph
+import ShapeInference
+import CostKernels
 @testable import Operators
 import Testing
 

@@ -1,4 +1,6 @@
-import ONNXCost
+import ONNXGraph
+import ShapeInference
+import CostKernels
 @testable import Operators
 import Testing
 
@@ -137,6 +139,6 @@ func logicalValues(_ c: LogicalValueCase) throws {
 }
 
 @Test func logicalRegistersEveryOp() {
-    let types = Set(LogicalFamily.operators.map { $0.schema.type })
+    let types = Set(LogicalFamily.entries.map(\.schema.type))
     #expect(types == ["Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "And", "Or", "Xor", "Not", "Where"])
 }

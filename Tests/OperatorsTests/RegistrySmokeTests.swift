@@ -1,4 +1,7 @@
-import ONNXCost
+import ONNXGraph
+import ShapeInference
+import CostKernels
+import Operators
 import Testing
 
 /// The builtin registry builds and holds every family: 289 ops at the founding (every

@@ -16,7 +16,7 @@ import Testing
     static func report(_ name: String, bindings: [String: Int], devices: [String]) throws -> AnalysisReport {
         let loaded = try ModelLoader.load(path: root.appendingPathComponent("Fixtures/models/\(name)").path)
         let shapes = ShapePropagation(model: loaded.model, resolver: OpRegistry.builtin, options: ShapeInferenceOptions(dimBindings: bindings)).run()
-        let costs = CostPass(model: loaded.model, shapes: shapes).run()
+        let costs = CostPass(model: loaded.model, shapes: shapes, rules: OpRegistry.builtin).run()
         var report = AnalysisReport(loaded: loaded, shapes: shapes, costs: costs)
         let catalog = try DeviceCatalog.builtin()
         for name in devices {

@@ -4,12 +4,11 @@ import CostKernels
 
 // com.microsoft contrib ops found in onnxruntime-optimized transformer models: miscellaneous ops of
 // this file, plus the families of ContribAttention.swift, ContribNorm.swift, ContribElementwise.swift,
-// ContribMatMul.swift and ContribQuantized.swift, all registered through `ContribFamily.operators`.
+// ContribMatMul.swift and ContribQuantized.swift, each family registered in `OpRegistry+Builtin.swift`.
 
 // MARK: - Trilu (com.microsoft)
 
 /// Upper/lower triangle of the last two dims (contrib form of ONNX Trilu). Y has X's shape.
-/// Cost: 0 (a masked copy; bytes are counted by the pass).
 struct ContribTriluOp: Operator {
     static let schema = OpSchema(type: "Trilu", domain: "com.microsoft", inputs: 1...2, outputs: 1...1, metadataInputs: [1])
 
@@ -21,13 +20,13 @@ struct ContribTriluOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "0 (a masked copy; bytes are counted by the pass)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Inverse
 
 /// Inverse of each `[n, n]` matrix of a batch. Spec: ContribOperators.md#com.microsoft.Inverse.
-/// Cost: `batch·n³` MACs (Gauss–Jordan elimination), FLOPs = 2·MACs.
 struct InverseOp: Operator {
     static let schema = OpSchema(type: "Inverse", domain: "com.microsoft", inputs: 1...1, outputs: 1...1)
 
@@ -42,6 +41,7 @@ struct InverseOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "`batch·n³` MACs (Gauss–Jordan elimination), FLOPs = 2·MACs."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
         guard let n = shape.last else { throw .unknownShape("input 0 is a scalar") }
@@ -53,7 +53,6 @@ struct InverseOp: Operator {
 
 /// `start, start+delta, ...` up to `limit` (contrib form of ONNX Range). Length
 /// `max(ceil((limit − start)/delta), 0)`; values are propagated when the inputs are known integers.
-/// Cost: 0 (a generator; bytes are counted by the pass).
 struct ContribRangeOp: Operator {
     static let schema = OpSchema(type: "Range", domain: "com.microsoft", inputs: 2...3, outputs: 1...1, metadataInputs: [0, 1, 2])
 
@@ -89,6 +88,7 @@ struct ContribRangeOp: Operator {
         return [.tensor(TensorType(dtype: dtype, shape: [fallback]))]
     }
 
+    static let formula = "0 (a generator; bytes are counted by the pass)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -109,7 +109,6 @@ private func contribRealFFTFLOPs(signals: Dim, points: Dim) -> Dim {
 
 /// Real-input FFT over the last `signal_ndim` dims: the last signal dim n becomes n/2+1 and a trailing
 /// dim of 2 (real, imaginary) is appended. Spec: ContribOperators.md#com.microsoft.Rfft.
-/// Cost: `5/2·n·⌈log2 n⌉` FLOPs per signal of the last dim (signals = elements / n).
 struct RfftOp: Operator {
     static let schema = OpSchema(type: "Rfft", domain: "com.microsoft", inputs: 1...1, outputs: 1...1)
     let signalDims: Int
@@ -127,6 +126,7 @@ struct RfftOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: shape + [2]))]
     }
 
+    static let formula = "`5/2·n·⌈log2 n⌉` FLOPs per signal of the last dim (signals = elements / n)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
         guard let n = shape.last else { throw .unknownShape("input 0 is a scalar") }
@@ -135,7 +135,7 @@ struct RfftOp: Operator {
 }
 
 /// Inverse of Rfft: `[..., n/2+1, 2]` → `[..., n]` with n = 2·(m − 1).
-/// Spec: ContribOperators.md#com.microsoft.Irfft. Cost: `5/2·n·⌈log2 n⌉` FLOPs per signal.
+/// Spec: ContribOperators.md#com.microsoft.Irfft.
 struct IrfftOp: Operator {
     static let schema = OpSchema(type: "Irfft", domain: "com.microsoft", inputs: 1...1, outputs: 1...1)
 
@@ -151,6 +151,7 @@ struct IrfftOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: shape))]
     }
 
+    static let formula = "`5/2·n·⌈log2 n⌉` FLOPs per signal."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let out = try ctx.outputShape()
         guard let n = out.last else { throw .unknownShape("output 0 is a scalar") }
@@ -161,9 +162,9 @@ struct IrfftOp: Operator {
 // MARK: - GatherND (com.microsoft)
 
 /// GatherND without batch dims (contrib form): output `indices.shape[:-1] + data.shape[k:]`,
-/// k = indices' last dim (must be known). Cost: 0 (data movement).
-struct ContribGatherNDOp: Operator {
-    static let schema = OpSchema(type: "GatherND", domain: "com.microsoft", inputs: 2...2, outputs: 1...1, metadataInputs: [1])
+/// k = indices' last dim (must be known).
+struct ContribGatherNDOp: DataMovementOperator {
+    static let schema = OpSchema(type: "GatherND", domain: "com.microsoft", inputs: 2...2, outputs: 1...1, metadataInputs: [1], traits: .gathersRows)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -175,15 +176,13 @@ struct ContribGatherNDOp: Operator {
         guard k >= 1, k <= shape.count else { throw .incompatibleDims("indices last dim \(k) exceeds data rank \(shape.count)") }
         return [.tensor(TensorType(dtype: data.dtype, shape: indices.dropLast() + shape.dropFirst(k)))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - ExpandDims
 
 /// Inserts a dim of 1 at `axis` (a constant int32 scalar input); values pass through.
-/// Spec: ContribOperators.md#com.microsoft.ExpandDims. Cost: 0.
-struct ExpandDimsOp: Operator {
+/// Spec: ContribOperators.md#com.microsoft.ExpandDims.
+struct ExpandDimsOp: DataMovementOperator {
     static let schema = OpSchema(type: "ExpandDims", domain: "com.microsoft", inputs: 2...2, outputs: 1...1, metadataInputs: [1])
 
     init(node: Node, opset: Int) throws(ShapeError) {}
@@ -197,16 +196,12 @@ struct ExpandDimsOp: Operator {
         if let values = ctx.inputValues[0] { ctx.outputValues[0] = values }
         return [.tensor(TensorType(dtype: x.dtype, shape: shape))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - CDist
 
 /// Pairwise distances between the rows of A `[M,D]` and B `[N,D]` → `[M,N]`.
 /// Spec: ContribOperators.md#com.microsoft.CDist (metrics sqeuclidean, euclidean).
-/// Cost: `M·N·D` MACs (square-accumulate of differences) + `M·N·D` subtractions; euclidean adds 1 sqrt
-/// per output element.
 struct CDistOp: Operator {
     static let schema = OpSchema(type: "CDist", domain: "com.microsoft", inputs: 2...2, outputs: 1...1)
     let euclidean: Bool
@@ -226,6 +221,7 @@ struct CDistOp: Operator {
         return [.tensor(TensorType(dtype: try ctx.dtype(0), shape: [a[0], b[0]]))]
     }
 
+    static let formula = "`M·N·D` MACs (square-accumulate of differences) + `M·N·D` subtractions; euclidean adds 1 sqrt per output element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let a = try ctx.inputShape(0), out = try ctx.outputShape()
         guard a.count == 2 else { throw .unknownShape("input 0 rank") }
@@ -242,10 +238,9 @@ struct CDistOp: Operator {
 /// Spec: ContribOperators.md#com.microsoft.GatherBlockQuantized · opset 1. Output: data's shape with
 /// the gather axis replaced by indices' shape; uint8 data with bits < 8 unpacks the last dim by
 /// 8/bits. Output type: the scales' type.
-/// Cost: `Conventions.contribDequantize` per output element.
 struct GatherBlockQuantizedOp: Operator {
     static let schema = OpSchema(type: "GatherBlockQuantized", domain: "com.microsoft", inputs: 3...4, outputs: 1...1,
-                                 metadataInputs: [1])
+                                 metadataInputs: [1], traits: .gathersRows)
     let gatherAxis: Int
     let bits: Int
 
@@ -268,6 +263,7 @@ struct GatherBlockQuantizedOp: Operator {
         return [.tensor(TensorType(dtype: dtype, shape: out))]
     }
 
+    static let formula = "`Conventions.contribDequantize` = \(Conventions.contribDequantize) per output element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.contribDequantize)
     }
@@ -279,21 +275,35 @@ struct GatherBlockQuantizedOp: Operator {
 /// num_return_sequences input values when known, else opaque symbols named after the node's outputs.
 /// Cost: not computable (the decoder subgraph runs a data-dependent number of times): the cost rule
 /// throws `CostError.unsupported`, so the pass reports it instead of counting 0.
-protocol ContribGenerationKind: Sendable {
-    static var type: String { get }
-    static var inputs: ClosedRange<Int> { get }
-    static var outputs: ClosedRange<Int> { get }
+struct ContribGenerationRow: OperatorRow {
+    var type: String
+    var inputs: ClosedRange<Int>
+    var outputs: ClosedRange<Int>
     /// true for beam searches: sequences `[B, R, max_length]`; false: `[B, max_length]`.
-    static var beams: Bool { get }
+    var beams: Bool
+
+    var schema: OpSchema {
+        OpSchema(type: type, domain: "com.microsoft", inputs: inputs, outputs: outputs, metadataInputs: Set(1..<inputs.upperBound))
+    }
+    var formula: String {
+        "not computable (the decoder subgraph runs a data-dependent number of times): the cost rule throws `CostError.unsupported`, so the pass reports it instead of counting 0."
+    }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { try ContribGenerationOp(row: self, node: node) }
+
+    static let table: [ContribGenerationRow] = [
+        ContribGenerationRow(type: "BeamSearch", inputs: 4...12, outputs: 1...3, beams: true),
+        ContribGenerationRow(type: "WhisperBeamSearch", inputs: 4...15, outputs: 1...5, beams: true),
+        ContribGenerationRow(type: "GreedySearch", inputs: 2...7, outputs: 1...1, beams: false),
+        ContribGenerationRow(type: "Sampling", inputs: 2...9, outputs: 1...2, beams: false),
+    ]
 }
 
-struct ContribGenerationOp<Kind: ContribGenerationKind>: Operator {
-    static var schema: OpSchema {
-        OpSchema(type: Kind.type, domain: "com.microsoft", inputs: Kind.inputs, outputs: Kind.outputs, metadataInputs: Set(1..<Kind.inputs.upperBound))
-    }
+struct ContribGenerationOp: OperatorRule {
+    let row: ContribGenerationRow
     let vocabSize: Int
 
-    init(node: Node, opset: Int) throws(ShapeError) {
+    init(row: ContribGenerationRow, node: Node) throws(ShapeError) {
+        self.row = row
         guard try node.graphAttribute("decoder") != nil else { throw .missingAttribute("decoder") }
         vocabSize = try node.int("vocab_size", default: -1)
     }
@@ -308,7 +318,7 @@ struct ContribGenerationOp<Kind: ContribGenerationKind>: Operator {
         let b = ids[0], maxLength = value(1, "max_length")
         let vocab: Dim = vocabSize > 0 ? .value(vocabSize) : .opaque("\(name)_vocab_size")
         let scoreType: DataType = ctx.hasInput(5) ? try ctx.dtype(5) : .float
-        if Kind.beams {
+        if row.beams {
             let r = value(4, "num_return_sequences"), beams = value(3, "num_beams")
             return ContribShape.fit([
                 .tensor(TensorType(dtype: .int32, shape: [b, r, maxLength])),
@@ -323,27 +333,12 @@ struct ContribGenerationOp<Kind: ContribGenerationKind>: Operator {
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        throw .unsupported("\(Kind.type) runs its decoder subgraph a data-dependent number of times")
+        throw .unsupported("\(row.type) runs its decoder subgraph a data-dependent number of times")
     }
 }
 
-enum BeamSearchKind: ContribGenerationKind {
-    static let type = "BeamSearch", inputs = 4...12, outputs = 1...3, beams = true
-}
-enum WhisperBeamSearchKind: ContribGenerationKind {
-    static let type = "WhisperBeamSearch", inputs = 4...15, outputs = 1...5, beams = true
-}
-enum GreedySearchKind: ContribGenerationKind {
-    static let type = "GreedySearch", inputs = 2...7, outputs = 1...1, beams = false
-}
-enum SamplingKind: ContribGenerationKind {
-    static let type = "Sampling", inputs = 2...9, outputs = 1...2, beams = false
-}
-
-/// The operators of this file and of the other com.microsoft family files, registered in
-/// `OpRegistry+Builtin.swift`.
 public enum ContribFamily {
-    static let miscOperators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = ContribGenerationRow.table.entries + OperatorEntry.of([
         ContribTriluOp.self,
         InverseOp.self,
         ContribRangeOp.self,
@@ -353,11 +348,5 @@ public enum ContribFamily {
         ExpandDimsOp.self,
         CDistOp.self,
         GatherBlockQuantizedOp.self,
-        ContribGenerationOp<BeamSearchKind>.self,
-        ContribGenerationOp<WhisperBeamSearchKind>.self,
-        ContribGenerationOp<GreedySearchKind>.self,
-        ContribGenerationOp<SamplingKind>.self,
-    ]
-
-    public static let operators: [any Operator.Type] = miscOperators
+    ])
 }

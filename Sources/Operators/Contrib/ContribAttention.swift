@@ -4,45 +4,8 @@ import CostKernels
 
 // com.microsoft attention ops (onnxruntime transformer optimizer and genai exports).
 // Spec: https://github.com/microsoft/onnxruntime/blob/main/docs/ContribOperators.md
-// Cost conventions: see `ContribAttentionCore` (QKᵀ and AV MACs per query head, scaling 1, softmax
+// Cost conventions: see `AttentionCore` (QKᵀ and AV MACs per query head, scaling 1, softmax
 // `Conventions.softmax` + 1 exp, +1 per mask term per score element).
-
-/// Reads the packed Q/K/V widths of ops that hold a merged projection weight `[H_in, q + k + v]`.
-private struct ContribPackedQKV {
-    var q: Dim, k: Dim, v: Dim
-    var total: Dim { q + k + v }
-
-    init(sizes: [Int]?, weights: [Dim]?, bias: [Dim]?) throws(ShapeError) {
-        if let sizes {
-            q = .value(sizes[0]); k = .value(sizes[1]); v = .value(sizes[2])
-            if let width = weights?.last { try ContribShape.requireEqual(width, .value(sizes.reduce(0, +)), "weights width vs qkv_hidden_sizes") }
-            return
-        }
-        var width: Dim = weights?.last ?? .unknown
-        if width.isUnknown, let b = bias?.first { width = b }
-        let each = try ContribShape.divide(width, by: 3, what: "qkv width")
-        q = each; k = each; v = each
-    }
-
-    static func parse(_ node: Node, numHeads: Int) throws(ShapeError) -> [Int]? {
-        guard let sizes = try node.ints("qkv_hidden_sizes") else { return nil }
-        guard sizes.count == 3, sizes.allSatisfy({ $0 > 0 }), sizes[0] == sizes[1] else {
-            throw .invalidAttribute(name: "qkv_hidden_sizes", reason: "expected 3 positive sizes with q == k, got \(sizes)")
-        }
-        guard sizes[0] % numHeads == 0, sizes[2] % numHeads == 0 else {
-            throw .invalidAttribute(name: "qkv_hidden_sizes", reason: "sizes must be divisible by num_heads \(numHeads)")
-        }
-        return sizes
-    }
-}
-
-/// Parses a required positive `num_heads`-style attribute (a count or size: at most 2^31, so that
-/// the rules' small products such as `3·num_heads` or `num_heads + 2·kv_num_heads` cannot overflow).
-func contribPositiveInt(_ node: Node, _ name: String) throws(ShapeError) -> Int {
-    guard let value = try node.optionalInt(name) else { throw .missingAttribute(name) }
-    guard value > 0, value <= 1 << 31 else { throw .invalidAttribute(name: name, reason: "must be in 1...2^31, got \(value)") }
-    return value
-}
 
 // MARK: - Attention
 
@@ -51,9 +14,6 @@ func contribPositiveInt(_ node: Node, _ name: String) throws(ShapeError) -> Int 
 /// Inputs: input `[B,S,H_in]`, weights `[H_in, q+k+v]`, bias, mask_index, past `[2,B,N,P,h]`,
 /// attention_bias, past_sequence_length. Outputs `[B,S,v]` and present `[2,B,N,P+S,h]` (the past's
 /// shape under `past_present_share_buffer`).
-/// Cost: projection `B·S·H_in·(q+k+v)` MACs, + `B·S·(q+k+v)` bias adds, + attention core with
-/// T = P+S (`ContribAttentionCore`; mask terms: mask_index, attention_bias, unidirectional),
-/// + `Conventions.contribRotary`·B·S·(q+k) with `do_rotary`.
 struct ContribAttentionOp: Operator {
     static let schema = OpSchema(type: "Attention", domain: "com.microsoft", inputs: 2...7, outputs: 1...2,
                                  metadataInputs: [3, 6])
@@ -100,6 +60,7 @@ struct ContribAttentionOp: Operator {
         return ContribShape.fit([.tensor(output), .tensor(TensorType(dtype: x.dtype, shape: present))], to: ctx.node)
     }
 
+    static let formula = "projection `B·S·H_in·(q+k+v)` MACs, + `B·S·(q+k+v)` bias adds, + attention core with T = P+S (`AttentionCore`; mask terms: mask_index, attention_bias, unidirectional), + `Conventions.contribRotary` = \(Conventions.contribRotary)·B·S·(q+k) with `do_rotary`."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let input = try ctx.inputShape(0)
         let g: (sizes: ContribPackedQKV, total: Dim, headSize: Dim)
@@ -110,7 +71,7 @@ struct ContribAttentionOp: Operator {
         } catch { throw .unknownShape("attention geometry: \(error)") }
         let (b, s) = (input[0], input[1])
         let heads = Dim.value(numHeads)
-        let core = ContribAttentionCore(
+        let core = AttentionCore(
             batch: b, queryHeads: heads, querySequence: s, totalSequence: g.total,
             qkHeadSize: g.headSize, vHeadSize: g.sizes.v.floorDivided(by: heads),
             maskTerms: (ctx.hasInput(3) ? 1 : 0) + (ctx.hasInput(5) ? 1 : 0) + (unidirectional ? 1 : 0))
@@ -127,8 +88,6 @@ struct ContribAttentionOp: Operator {
 /// Spec: ContribOperators.md#com.microsoft.MultiHeadAttention · com.microsoft opset 1.
 /// Query `[B,S,D]` or packed QKV `[B,S,N,3,h]`; key `[B,L,D]`, packed KV `[B,L,N,2,h]` or a cache
 /// `[B,N,L,h]`; past_key `[B,N,P,h]`. Outputs `[B,S,N·h_v]`, present_key/value `[B,N,P+L,h]`, qk `[B,N,S,T]`.
-/// Cost: attention core with T = P+L (`ContribAttentionCore`; mask terms: key_padding_mask,
-/// attention_bias, unidirectional) + bias adds `B·S·D + B·L·(D + D_v)` when bias is given.
 struct MultiHeadAttentionOp: Operator {
     static let schema = OpSchema(type: "MultiHeadAttention", domain: "com.microsoft", inputs: 1...10, outputs: 1...4,
                                  metadataInputs: [4, 8, 9])
@@ -192,6 +151,7 @@ struct MultiHeadAttentionOp: Operator {
         ], to: ctx.node)
     }
 
+    static let formula = "attention core with T = P+L (`AttentionCore`; mask terms: key_padding_mask, attention_bias, unidirectional) + bias adds `B·S·D + B·L·(D + D_v)` when bias is given."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let g: Geometry
         do {
@@ -199,7 +159,7 @@ struct MultiHeadAttentionOp: Operator {
                              value: ctx.hasInput(2) ? try ctx.inputShape(2) : nil, past: ctx.hasInput(6) ? try ctx.inputShape(6) : nil)
         } catch { throw .unknownShape("attention geometry: \(error)") }
         let n = Dim.value(numHeads)
-        let core = ContribAttentionCore(batch: g.b, queryHeads: n, querySequence: g.s, totalSequence: g.total,
+        let core = AttentionCore(batch: g.b, queryHeads: n, querySequence: g.s, totalSequence: g.total,
                                         qkHeadSize: g.dk, vHeadSize: g.dv,
                                         maskTerms: (ctx.hasInput(4) ? 1 : 0) + (ctx.hasInput(5) ? 1 : 0) + (unidirectional ? 1 : 0))
         let bias: Dim = ctx.hasInput(3) ? g.b * n * (g.s * g.dk + g.l * (g.dk + g.dv)) : 0
@@ -215,11 +175,6 @@ struct MultiHeadAttentionOp: Operator {
 /// `[B,N_kv,P,h]`, seqlens_k `[B]`, total_sequence_length (scalar). Outputs `[B,S,N·h]`, present
 /// key/value `[B,N_kv,T,h]` with T = max(P, total_sequence_length) when that value is known (as the
 /// runtime does), else P+S (S without past); output_qk `[B,N,S,T]`.
-/// Cost: attention core per *query* head (`B·N·S·T·h` MACs for QKᵀ and again for AV, K/V heads are
-/// shared but every query head multiplies), T = the present cache length (an upper bound under a
-/// shared max-length buffer); mask terms: causal (default on), attention_bias; softcap when > 0;
-/// + `Conventions.contribRotary`·B·S·(N+N_kv)·h with `do_rotary`; + `Conventions.rmsNorm` per Q/K
-/// element and 1 rsqrt per head row with q/k norm weights.
 struct GroupQueryAttentionOp: Operator {
     static let schema = OpSchema(type: "GroupQueryAttention", domain: "com.microsoft", inputs: 7...15, outputs: 1...4,
                                  metadataInputs: [5, 6, 9])
@@ -278,6 +233,7 @@ struct GroupQueryAttentionOp: Operator {
         ], to: ctx.node)
     }
 
+    static let formula = "attention core per *query* head (`B·N·S·T·h` MACs for QKᵀ and again for AV, K/V heads are shared but every query head multiplies), T = the present cache length (an upper bound under a shared max-length buffer); mask terms: causal (default on), attention_bias; softcap when > 0; + `Conventions.contribRotary` = \(Conventions.contribRotary)·B·S·(N+N_kv)·h with `do_rotary`; + `Conventions.rmsNorm` = \(Conventions.rmsNorm) per Q/K element and 1 rsqrt per head row with q/k norm weights."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let g: Geometry
         let totalValue = ctx.inputValues.count > 6 ? ctx.inputValues[6]?.ints?.first : nil
@@ -286,7 +242,7 @@ struct GroupQueryAttentionOp: Operator {
                              past: ctx.hasInput(3) ? try ctx.inputShape(3) : nil, totalValue: totalValue)
         } catch { throw .unknownShape("attention geometry: \(error)") }
         let n = Dim.value(numHeads), heads = Dim.value(numHeads + kvNumHeads)
-        let core = ContribAttentionCore(batch: g.b, queryHeads: n, querySequence: g.s, totalSequence: g.total,
+        let core = AttentionCore(batch: g.b, queryHeads: n, querySequence: g.s, totalSequence: g.total,
                                         qkHeadSize: g.h, vHeadSize: g.h,
                                         maskTerms: (causal ? 1 : 0) + (ctx.hasInput(10) ? 1 : 0), softcap: softcap)
         let qkElements = g.b * g.s * heads * g.h
@@ -307,8 +263,6 @@ struct GroupQueryAttentionOp: Operator {
 /// Spec: ContribOperators.md#com.microsoft.PackedAttention · com.microsoft opset 1.
 /// Input `[tokens, H_in]`, weights `[H_in, q+k+v]`, bias, token_offset `[B,S]`, cumulative lengths
 /// `[B+1]`, attention_bias. Output `[tokens, v]`.
-/// Cost: projection `tokens·H_in·(q+k+v)` MACs + `tokens·(q+k+v)` bias adds + attention core with the
-/// padded `B` and `S = T` of token_offset (mask term: attention_bias).
 struct PackedAttentionOp: Operator {
     static let schema = OpSchema(type: "PackedAttention", domain: "com.microsoft", inputs: 5...6, outputs: 1...1,
                                  metadataInputs: [3, 4])
@@ -328,6 +282,7 @@ struct PackedAttentionOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: [input[0], sizes.v]))]
     }
 
+    static let formula = "projection `tokens·H_in·(q+k+v)` MACs + `tokens·(q+k+v)` bias adds + attention core with the padded `B` and `S = T` of token_offset (mask term: attention_bias)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let input = try ctx.inputShape(0), offsets = try ctx.inputShape(3)
         guard input.count == 2, offsets.count == 2 else { throw .unknownShape("packed input or token_offset rank") }
@@ -336,7 +291,7 @@ struct PackedAttentionOp: Operator {
             throw .unknownShape("qkv sizes: \(error)")
         }
         let n = Dim.value(numHeads)
-        let core = ContribAttentionCore(batch: offsets[0], queryHeads: n, querySequence: offsets[1], totalSequence: offsets[1],
+        let core = AttentionCore(batch: offsets[0], queryHeads: n, querySequence: offsets[1], totalSequence: offsets[1],
                                         qkHeadSize: sizes.q.floorDivided(by: n), vHeadSize: sizes.v.floorDivided(by: n),
                                         maskTerms: ctx.hasInput(5) ? 1 : 0)
         return core.cost(projectionMACs: input[0] * input[1] * sizes.total, extraFLOPs: input[0] * sizes.total)
@@ -349,8 +304,6 @@ struct PackedAttentionOp: Operator {
 /// Spec: ContribOperators.md#com.microsoft.PackedMultiHeadAttention · com.microsoft opset 1.
 /// Query `[tokens, D]` or packed `[tokens, N, 3, h]`; key `[tokens, D]`, value `[tokens, D_v]`;
 /// token_offset `[B,S]`. Output `[tokens, D_v]`.
-/// Cost: attention core with the padded `B`, `S = T` of token_offset (mask term: attention_bias) +
-/// `tokens·(2·D + D_v)` bias adds when bias is given.
 struct PackedMultiHeadAttentionOp: Operator {
     static let schema = OpSchema(type: "PackedMultiHeadAttention", domain: "com.microsoft", inputs: 6...7, outputs: 1...1,
                                  metadataInputs: [4, 5])
@@ -375,6 +328,7 @@ struct PackedMultiHeadAttentionOp: Operator {
         return [.tensor(TensorType(dtype: try ctx.dtype(0), shape: [s.tokens, .value(numHeads) * s.dv]))]
     }
 
+    static let formula = "attention core with the padded `B`, `S = T` of token_offset (mask term: attention_bias) + `tokens·(2·D + D_v)` bias adds when bias is given."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let offsets = try ctx.inputShape(4)
         guard offsets.count == 2 else { throw .unknownShape("token_offset rank") }
@@ -383,7 +337,7 @@ struct PackedMultiHeadAttentionOp: Operator {
             throw .unknownShape("query geometry: \(error)")
         }
         let n = Dim.value(numHeads)
-        let core = ContribAttentionCore(batch: offsets[0], queryHeads: n, querySequence: offsets[1], totalSequence: offsets[1],
+        let core = AttentionCore(batch: offsets[0], queryHeads: n, querySequence: offsets[1], totalSequence: offsets[1],
                                         qkHeadSize: s.dk, vHeadSize: s.dv, maskTerms: ctx.hasInput(6) ? 1 : 0)
         return core.cost(extraFLOPs: ctx.hasInput(3) ? s.tokens * n * (s.dk + s.dk + s.dv) : 0)
     }
@@ -396,8 +350,6 @@ struct PackedMultiHeadAttentionOp: Operator {
 /// Self attention: key/value `[B,1,D]`, past `[B,N,P,h]`, present `[B,N,P+1,h]` (the past's shape
 /// under `past_present_share_buffer`). Cross attention: key/value are caches `[B,N,L,h]`. Query may
 /// be packed `[B,1,3·D]` when key is omitted. Output `[B,S,N·h_v]`, qk `[B,N,S,T]`.
-/// Cost: attention core with T = L (cross), P+S, or the max length P under a shared buffer (an
-/// upper bound); mask terms: mask_index, attention_bias; + bias adds `B·S·(2·D + D_v)` with bias.
 struct DecoderMaskedMultiHeadAttentionOp: Operator {
     static let schema = OpSchema(type: "DecoderMaskedMultiHeadAttention", domain: "com.microsoft", inputs: 1...11,
                                  outputs: 1...4, metadataInputs: [3, 7, 8, 9])
@@ -449,6 +401,7 @@ struct DecoderMaskedMultiHeadAttentionOp: Operator {
         ], to: ctx.node)
     }
 
+    static let formula = "attention core with T = L (cross), P+S, or the max length P under a shared buffer (an upper bound); mask terms: mask_index, attention_bias; + bias adds `B·S·(2·D + D_v)` with bias."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let g: Geometry
         do {
@@ -456,7 +409,7 @@ struct DecoderMaskedMultiHeadAttentionOp: Operator {
                              value: ctx.hasInput(2) ? try ctx.inputShape(2) : nil, past: ctx.hasInput(5) ? try ctx.inputShape(5) : nil)
         } catch { throw .unknownShape("attention geometry: \(error)") }
         let n = Dim.value(numHeads)
-        let core = ContribAttentionCore(batch: g.b, queryHeads: n, querySequence: g.s, totalSequence: g.total,
+        let core = AttentionCore(batch: g.b, queryHeads: n, querySequence: g.s, totalSequence: g.total,
                                         qkHeadSize: g.dk, vHeadSize: g.dv,
                                         maskTerms: (ctx.hasInput(3) ? 1 : 0) + (ctx.hasInput(4) ? 1 : 0))
         return core.cost(extraFLOPs: ctx.hasInput(10) ? g.b * g.s * n * (g.dk + g.dk + g.dv) : 0)
@@ -468,8 +421,6 @@ struct DecoderMaskedMultiHeadAttentionOp: Operator {
 /// One-token GPT-style self attention with the packed Q/K/V projection and a `[2,B,N,P,h]` cache.
 /// Spec: ContribOperators.md#com.microsoft.DecoderMaskedSelfAttention · com.microsoft opset 1.
 /// Output `[B,S,v]`; present `[2,B,N,P+S,h]` (the past's shape under `past_present_share_buffer`).
-/// Cost: as `Attention` (projection + bias adds + core), T = P+S or the max length P under a shared
-/// buffer (an upper bound); mask terms: mask_index, attention_bias.
 struct DecoderMaskedSelfAttentionOp: Operator {
     static let schema = OpSchema(type: "DecoderMaskedSelfAttention", domain: "com.microsoft", inputs: 5...9, outputs: 2...2,
                                  metadataInputs: [3, 6, 7, 8])
@@ -501,6 +452,7 @@ struct DecoderMaskedSelfAttentionOp: Operator {
                                  .tensor(TensorType(dtype: x.dtype, shape: present))], to: ctx.node)
     }
 
+    static let formula = "as `Attention` (projection + bias adds + core), T = P+S or the max length P under a shared buffer (an upper bound); mask terms: mask_index, attention_bias."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let input = try ctx.inputShape(0)
         let g: (sizes: ContribPackedQKV, total: Dim, headSize: Dim)
@@ -508,7 +460,7 @@ struct DecoderMaskedSelfAttentionOp: Operator {
             throw .unknownShape("attention geometry: \(error)")
         }
         let n = Dim.value(numHeads), tokens = input[0] * input[1]
-        let core = ContribAttentionCore(batch: input[0], queryHeads: n, querySequence: input[1], totalSequence: g.total,
+        let core = AttentionCore(batch: input[0], queryHeads: n, querySequence: input[1], totalSequence: g.total,
                                         qkHeadSize: g.headSize, vHeadSize: g.sizes.v.floorDivided(by: n),
                                         maskTerms: (ctx.hasInput(3) ? 1 : 0) + (ctx.hasInput(5) ? 1 : 0))
         return core.cost(projectionMACs: tokens * input[2] * g.sizes.total, extraFLOPs: tokens * g.sizes.total)
@@ -521,9 +473,6 @@ struct DecoderMaskedSelfAttentionOp: Operator {
 /// Spec: ContribOperators.md#com.microsoft.QAttention · com.microsoft opset 1.
 /// Input `[B,S,H_in]` (u)int8, weight `[H_in, 3·H]`, bias `[3·H]`, scales, mask_index, zero points,
 /// past `[2,B,N,P,h]`. Output `[B,S,H]` (the scales' float type), present `[2,B,N,P+S,h]`.
-/// Cost: projection `B·S·H_in·3H` MACs, + `B·S·3H`·2 (dequantize scale multiply + bias add), + the
-/// attention core (T = P+S; mask terms: mask_index, unidirectional). computeType `.int8` (the
-/// projection dominates).
 struct QAttentionOp: Operator {
     static let schema = OpSchema(type: "QAttention", domain: "com.microsoft", inputs: 5...9, outputs: 1...2,
                                  metadataInputs: [5])
@@ -559,6 +508,7 @@ struct QAttentionOp: Operator {
         ], to: ctx.node)
     }
 
+    static let formula = "projection `B·S·H_in·3H` MACs, + `B·S·3H`·2 (dequantize scale multiply + bias add), + the attention core (T = P+S; mask terms: mask_index, unidirectional). computeType `.int8` (the projection dominates)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let input = try ctx.inputShape(0)
         let g: (hidden: Dim, head: Dim, total: Dim)
@@ -566,7 +516,7 @@ struct QAttentionOp: Operator {
             throw .unknownShape("attention geometry: \(error)")
         }
         let tokens = input[0] * input[1], width = g.hidden * 3
-        let core = ContribAttentionCore(batch: input[0], queryHeads: .value(numHeads), querySequence: input[1],
+        let core = AttentionCore(batch: input[0], queryHeads: .value(numHeads), querySequence: input[1],
                                         totalSequence: g.total, qkHeadSize: g.head, vHeadSize: g.head,
                                         maskTerms: (ctx.hasInput(5) ? 1 : 0) + (unidirectional ? 1 : 0))
         return core.cost(projectionMACs: tokens * input[2] * width,
@@ -577,25 +527,10 @@ struct QAttentionOp: Operator {
 
 // MARK: - RotaryEmbedding (com.microsoft)
 
-/// Rotated element count shared by both RotaryEmbedding forms: `elements · rotary_dim / head_size`
-/// when both are known, else every element.
-enum ContribRotary {
-    static func rotatedElements(shape: [Dim], numHeads: Int, rotaryDim: Int, cacheWidth: Dim?) -> Dim {
-        let elements = shape.product
-        let rotary: Dim = rotaryDim > 0 ? .value(rotaryDim) : (cacheWidth.map { $0 * 2 } ?? .unknown)
-        let head: Dim
-        if shape.count == 4 { head = shape[3] } else if numHeads > 0, let last = shape.last { head = last.floorDivided(by: .value(numHeads)) } else { head = rotary }
-        guard let r = rotary.intValue, let h = head.intValue, r > 0, h > 0, r < h else { return elements }
-        return elements.floorDivided(by: .value(h)) * .value(r)
-    }
-}
-
 /// Rotary position embedding (RoPE) applied to Q or K, contrib form.
 /// Spec: ContribOperators.md#com.microsoft.RotaryEmbedding · com.microsoft opset 1.
 /// Input `[B,S,D]` or `[B,N,S,h]`, position_ids, cos/sin caches `[max_pos, rotary_dim/2]`; output
 /// has the input's shape.
-/// Cost: `Conventions.contribRotary` (= 3: x·cos + rotate(x)·sin) per rotated output element; the
-/// unrotated tail of a partial rotation is a copy.
 struct ContribRotaryEmbeddingOp: Operator {
     static let schema = OpSchema(type: "RotaryEmbedding", domain: "com.microsoft", inputs: 4...4, outputs: 1...1,
                                  metadataInputs: [1])
@@ -614,16 +549,17 @@ struct ContribRotaryEmbeddingOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "`Conventions.contribRotary` (= 3: x·cos + rotate(x)·sin) per rotated output element; the unrotated tail of a partial rotation is a copy."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        let rotated = ContribRotary.rotatedElements(shape: try ctx.outputShape(), numHeads: numHeads, rotaryDim: rotaryDim,
+        let rotated = Rotary.rotatedElements(shape: try ctx.outputShape(), numHeads: numHeads, rotaryDim: rotaryDim,
                                                     cacheWidth: ctx.hasInput(2) ? try ctx.inputShape(2).last : nil)
         return .elementwise(rotated, flopsPerElement: Conventions.contribRotary)
     }
 }
 
-/// The attention ops of the com.microsoft domain, concatenated into `ContribFamily.operators`.
+/// The attention ops of the com.microsoft domain, registered in `OpRegistry+Builtin.swift`.
 enum ContribAttentionFamily {
-    static let operators: [any Operator.Type] = [
+    static let entries: [OperatorEntry] = OperatorEntry.of([
         ContribAttentionOp.self,
         MultiHeadAttentionOp.self,
         GroupQueryAttentionOp.self,
@@ -633,5 +569,5 @@ enum ContribAttentionFamily {
         DecoderMaskedSelfAttentionOp.self,
         QAttentionOp.self,
         ContribRotaryEmbeddingOp.self,
-    ]
+    ])
 }

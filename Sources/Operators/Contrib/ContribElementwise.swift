@@ -6,23 +6,42 @@ import CostKernels
 // Cost convention: the sum of the fused parts, per output element.
 
 /// One row of the fused-elementwise table: the op's name, arity and per-element cost.
-protocol ContribFusedElementwiseKind: Sendable {
-    static var type: String { get }
-    static var inputs: ClosedRange<Int> { get }
+struct ContribFusedElementwiseRow: OperatorRow {
+    var type: String
+    var inputs: ClosedRange<Int>
     /// FLOPs per output element with only the required inputs.
-    static var flops: Int { get }
+    var flops: Int
     /// Extra FLOPs per output element when the optional input at index `inputs.upperBound - 1` is given.
-    static var optionalInputFLOPs: Int { get }
-    static var transcendentals: Int { get }
+    var optionalInputFLOPs: Int = 0
+    var transcendentals: Int
+    /// What the op computes, in words.
+    var note: String
+    var traits: OpTraits = .epilogue
+
+    var schema: OpSchema { OpSchema(type: type, domain: "com.microsoft", inputs: inputs, outputs: 1...1, traits: traits) }
+    var formula: String {
+        note + " " + ElementwiseSupport.perElement(flops, transcendentals: transcendentals, of: "output element")
+            + (optionalInputFLOPs > 0 ? " +\(optionalInputFLOPs) per output element when the optional input is given." : "")
+    }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { ContribFusedElementwiseOp(row: self) }
+
+    static let table: [ContribFusedElementwiseRow] = [
+        .init(type: "Gelu", inputs: 1...1, flops: Conventions.gelu, transcendentals: 1, note: "Gelu (erf form): `Conventions.gelu`, 1 erf."),
+        .init(type: "BiasGelu", inputs: 2...2, flops: Conventions.arithmetic + Conventions.gelu, transcendentals: 1, note: "Gelu(A + B): 1 bias add + `Conventions.gelu`, 1 erf."),
+        .init(type: "FastGelu", inputs: 1...2, flops: Conventions.geluTanh, optionalInputFLOPs: Conventions.arithmetic, transcendentals: 1,
+              note: "tanh-approximated Gelu(X + bias): `Conventions.geluTanh`, 1 tanh."),
+        .init(type: "QuickGelu", inputs: 1...1, flops: Conventions.contribQuickGelu, transcendentals: 1, note: "x·sigmoid(α·x): `Conventions.contribQuickGelu` (sigmoid + 2), 1 exp."),
+        .init(type: "BiasAdd", inputs: 3...3, flops: 2 * Conventions.arithmetic, transcendentals: 0, note: "X + bias + skip (diffusion models): 2 adds."),
+        .init(type: "BiasSoftmax", inputs: 2...2, flops: Conventions.arithmetic + Conventions.softmax, transcendentals: 1,
+              note: "Softmax(data + bias): 1 add + `Conventions.softmax`, 1 exp.", traits: []),
+    ]
 }
 
 /// A fused elementwise op whose output has the first input's shape and type.
 /// Cost: `(flops + optionalInputFLOPs when the optional input is given) × output elements`,
 /// `transcendentals × output elements`.
-struct ContribFusedElementwiseOp<Kind: ContribFusedElementwiseKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.type, domain: "com.microsoft", inputs: Kind.inputs, outputs: 1...1) }
-
-    init(node: Node, opset: Int) throws(ShapeError) {}
+struct ContribFusedElementwiseOp: OperatorRule {
+    let row: ContribFusedElementwiseRow
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         // Bias/skip inputs broadcast onto X (BiasSoftmax's inner broadcast is not numpy-style), so the
@@ -31,71 +50,18 @@ struct ContribFusedElementwiseOp<Kind: ContribFusedElementwiseKind>: Operator {
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        let optional = Kind.inputs.lowerBound < Kind.inputs.upperBound && ctx.hasInput(Kind.inputs.upperBound - 1)
-        return .elementwise(try ctx.outputElements(), flopsPerElement: Kind.flops + (optional ? Kind.optionalInputFLOPs : 0),
-                            transcendentalsPerElement: Kind.transcendentals)
+        let optional = row.inputs.lowerBound < row.inputs.upperBound && ctx.hasInput(row.inputs.upperBound - 1)
+        return .elementwise(try ctx.outputElements(), flopsPerElement: row.flops + (optional ? row.optionalInputFLOPs : 0),
+                            transcendentalsPerElement: row.transcendentals)
     }
 }
-
-// MARK: - Gelu
-
-/// Gelu (erf form), com.microsoft: `Conventions.gelu` per element, 1 erf.
-enum ContribGeluKind: ContribFusedElementwiseKind {
-    static let type = "Gelu", inputs = 1...1, flops = Conventions.gelu, optionalInputFLOPs = 0, transcendentals = 1
-}
-typealias ContribGeluOp = ContribFusedElementwiseOp<ContribGeluKind>
-
-// MARK: - BiasGelu
-
-/// BiasGelu = Gelu(A + B): 1 bias add + `Conventions.gelu` per element, 1 erf.
-enum BiasGeluKind: ContribFusedElementwiseKind {
-    static let type = "BiasGelu", inputs = 2...2, flops = Conventions.arithmetic + Conventions.gelu, optionalInputFLOPs = 0,
-               transcendentals = 1
-}
-typealias BiasGeluOp = ContribFusedElementwiseOp<BiasGeluKind>
-
-// MARK: - FastGelu
-
-/// FastGelu = tanh-approximated Gelu (X + bias): `Conventions.geluTanh` (+1 with bias) per element, 1 tanh.
-enum FastGeluKind: ContribFusedElementwiseKind {
-    static let type = "FastGelu", inputs = 1...2, flops = Conventions.geluTanh, optionalInputFLOPs = Conventions.arithmetic,
-               transcendentals = 1
-}
-typealias FastGeluOp = ContribFusedElementwiseOp<FastGeluKind>
-
-// MARK: - QuickGelu
-
-/// QuickGelu = x·sigmoid(α·x): `Conventions.contribQuickGelu` (sigmoid + 2) per element, 1 exp.
-enum QuickGeluKind: ContribFusedElementwiseKind {
-    static let type = "QuickGelu", inputs = 1...1, flops = Conventions.contribQuickGelu, optionalInputFLOPs = 0,
-               transcendentals = 1
-}
-typealias QuickGeluOp = ContribFusedElementwiseOp<QuickGeluKind>
-
-// MARK: - BiasAdd
-
-/// BiasAdd = X + bias + skip (diffusion models): 2 adds per element.
-enum BiasAddKind: ContribFusedElementwiseKind {
-    static let type = "BiasAdd", inputs = 3...3, flops = 2 * Conventions.arithmetic, optionalInputFLOPs = 0, transcendentals = 0
-}
-typealias BiasAddOp = ContribFusedElementwiseOp<BiasAddKind>
-
-// MARK: - BiasSoftmax
-
-/// BiasSoftmax = Softmax(data + bias): 1 add + `Conventions.softmax` per element, 1 exp.
-enum BiasSoftmaxKind: ContribFusedElementwiseKind {
-    static let type = "BiasSoftmax", inputs = 2...2, flops = Conventions.arithmetic + Conventions.softmax,
-               optionalInputFLOPs = 0, transcendentals = 1
-}
-typealias BiasSoftmaxOp = ContribFusedElementwiseOp<BiasSoftmaxKind>
 
 // MARK: - BiasSplitGelu
 
 /// BiasSplitGelu: `(X + bias)` split in halves along the last axis, `left · Gelu(right)` (diffusion).
 /// Spec: ContribOperators.md#com.microsoft.BiasSplitGelu · opset 1. X `[N,S,D]` → `[N,S,D/2]`.
-/// Cost: 1 bias add per input element + (`Conventions.gelu` + 1 multiply) per output element, 1 erf each.
 struct BiasSplitGeluOp: Operator {
-    static let schema = OpSchema(type: "BiasSplitGelu", domain: "com.microsoft", inputs: 2...2, outputs: 1...1)
+    static let schema = OpSchema(type: "BiasSplitGelu", domain: "com.microsoft", inputs: 2...2, outputs: 1...1, traits: .epilogue)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -107,6 +73,7 @@ struct BiasSplitGeluOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: shape))]
     }
 
+    static let formula = "1 bias add per input element + (`Conventions.gelu` = \(Conventions.gelu) + 1 multiply) per output element, 1 erf each."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let out = try ctx.outputElements()
         return OpCost(flops: try ctx.inputElements(0) * .value(Conventions.arithmetic)
@@ -119,7 +86,6 @@ struct BiasSplitGeluOp: Operator {
 
 /// `Dropout(data + bias) + residual` with an optional mask output; at inference dropout is the identity.
 /// Spec: ContribOperators.md#com.microsoft.BiasDropout · opset 1. output and mask (bool) have data's shape.
-/// Cost: 1 bias add (+1 residual add) per element; dropout itself is not counted (inference).
 struct BiasDropoutOp: Operator {
     static let schema = OpSchema(type: "BiasDropout", domain: "com.microsoft", inputs: 2...5, outputs: 1...2)
 
@@ -130,21 +96,16 @@ struct BiasDropoutOp: Operator {
         return ContribShape.fit([.tensor(x), .tensor(TensorType(dtype: .bool, shape: x.shape))], to: ctx.node)
     }
 
+    static let formula = "1 bias add (+1 residual add) per element; dropout itself is not counted (inference)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.arithmetic * (ctx.hasInput(2) ? 2 : 1))
     }
 }
 
-/// The fused elementwise ops of the com.microsoft domain, concatenated into `ContribFamily.operators`.
+/// The fused elementwise ops of the com.microsoft domain, registered in `OpRegistry+Builtin.swift`.
 enum ContribElementwiseFamily {
-    static let operators: [any Operator.Type] = [
-        ContribGeluOp.self,
-        BiasGeluOp.self,
-        FastGeluOp.self,
-        QuickGeluOp.self,
-        BiasAddOp.self,
-        BiasSoftmaxOp.self,
+    static let entries: [OperatorEntry] = ContribFusedElementwiseRow.table.entries + OperatorEntry.of([
         BiasSplitGeluOp.self,
         BiasDropoutOp.self,
-    ]
+    ])
 }

@@ -36,9 +36,8 @@ private func contribGemm(_ a: [Dim], _ b: [Dim], transA: Bool, transB: Bool) thr
 
 /// MatMul with folded transposes and an `alpha` scale (onnxruntime's Transpose+MatMul fusion).
 /// Spec: ContribOperators.md#com.microsoft.FusedMatMul (TransposeMatMul is its older name) · opset 1.
-/// Cost: `batch·M·N·K` MACs; + 1 FLOP per output element when `alpha` ≠ 1.
 struct FusedMatMulOp: Operator {
-    static let schema = OpSchema(type: "FusedMatMul", domain: "com.microsoft", inputs: 2...2, outputs: 1...1)
+    static let schema = OpSchema(type: "FusedMatMul", domain: "com.microsoft", inputs: 2...2, outputs: 1...1, traits: .gemm)
     let transA: Bool, transB: Bool, transBatchA: Bool, transBatchB: Bool
     let scaled: Bool
 
@@ -61,6 +60,7 @@ struct FusedMatMulOp: Operator {
         return [.tensor(TensorType(dtype: a.dtype, shape: try geometry(sa, sb).output))]
     }
 
+    static let formula = "`batch·M·N·K` MACs; + 1 FLOP per output element when `alpha` ≠ 1."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let sa = try ctx.inputShape(0), sb = try ctx.inputShape(1)
         let g: MatMulGeometry
@@ -76,6 +76,7 @@ struct TransposeMatMulOp: Operator {
 
     init(node: Node, opset: Int) throws(ShapeError) { base = try FusedMatMulOp(node: node, opset: opset) }
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try base.inferShapes(&ctx) }
+    static let formula = "`batch·M·N·K` MACs; + 1 FLOP per output element when `alpha` ≠ 1."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { try base.cost(ctx) }
 }
 
@@ -83,8 +84,6 @@ struct TransposeMatMulOp: Operator {
 
 /// Gemm followed by an activation (`activation` attribute: Relu, LeakyRelu, Tanh, Sigmoid, ...).
 /// Spec: ContribOperators.md#com.microsoft.FusedGemm · opset 1. Output `[M,N]`.
-/// Cost: `M·N·K` MACs; per output element + 1 (alpha ≠ 1) + 1 (C add) + 1 (beta ≠ 1, with C) + the
-/// activation's FLOPs (`ContribActivation`).
 struct FusedGemmOp: Operator {
     static let schema = OpSchema(type: "FusedGemm", domain: "com.microsoft", inputs: 2...3, outputs: 1...1)
     let transA: Bool, transB: Bool
@@ -105,6 +104,7 @@ struct FusedGemmOp: Operator {
         return [.tensor(TensorType(dtype: a.dtype, shape: [g.m, g.n]))]
     }
 
+    static let formula = "`M·N·K` MACs; per output element + 1 (alpha ≠ 1) + 1 (C add) + 1 (beta ≠ 1, with C) + the activation's FLOPs (`ContribActivation`)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let g: (m: Dim, k: Dim, n: Dim)
         let sa = try ctx.inputShape(0), sb = try ctx.inputShape(1)
@@ -121,7 +121,6 @@ struct FusedGemmOp: Operator {
 
 /// `FastGelu(X·W + bias)`: X `[..., K]`, W `[K, N]` → `[..., N]`.
 /// Spec: ContribOperators.md#com.microsoft.GemmFastGelu · opset 1.
-/// Cost: `M·N·K` MACs + per output element `Conventions.geluTanh` (+1 bias add), 1 tanh.
 struct GemmFastGeluOp: Operator {
     static let schema = OpSchema(type: "GemmFastGelu", domain: "com.microsoft", inputs: 2...3, outputs: 1...1)
 
@@ -133,6 +132,7 @@ struct GemmFastGeluOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: try MatMulGeometry(a: sa, b: sb).output))]
     }
 
+    static let formula = "`M·N·K` MACs + per output element `Conventions.geluTanh` = \(Conventions.geluTanh) (+1 bias add), 1 tanh."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let sa = try ctx.inputShape(0), sb = try ctx.inputShape(1)
         let g: MatMulGeometry
@@ -178,8 +178,6 @@ struct ContribConv {
 
 /// Conv + optional residual `Z` + activation (onnxruntime's Conv+Activation fusion).
 /// Spec: ContribOperators.md#com.microsoft.FusedConv · opset 1.
-/// Cost: `N·Cout·spatial·(Cin/group)·kernel` MACs; per output element + 1 (bias) + 1 (Z add) + the
-/// activation's FLOPs (`ContribActivation`).
 struct FusedConvOp: Operator {
     static let schema = OpSchema(type: "FusedConv", domain: "com.microsoft", inputs: 2...4, outputs: 1...1)
     let conv: ContribConv
@@ -195,6 +193,7 @@ struct FusedConvOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: try conv.outputShape(x: try ctx.shape(0), w: try ctx.shape(1))))]
     }
 
+    static let formula = "`N·Cout·spatial·(Cin/group)·kernel` MACs; per output element + 1 (bias) + 1 (Z add) + the activation's FLOPs (`ContribActivation`)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let out = try ctx.outputShape(), w = try ctx.inputShape(1)
         let perOutput = (ctx.hasInput(2) ? 1 : 0) + (ctx.hasInput(3) ? 1 : 0) + activation.flops
@@ -206,7 +205,6 @@ struct FusedConvOp: Operator {
 
 /// Convolution on NHWC activations (weights stay `[M, C/group, kH, kW]`).
 /// Spec: ContribOperators.md#com.microsoft.NhwcConv · opset 1. X `[N,H,W,C]` → `[N,H',W',M]`.
-/// Cost: `N·M·H'·W'·(C/group)·kH·kW` MACs + 1 per output element with bias.
 struct NhwcConvOp: Operator {
     static let schema = OpSchema(type: "NhwcConv", domain: "com.microsoft", inputs: 2...3, outputs: 1...1)
     let conv: ContribConv
@@ -218,6 +216,7 @@ struct NhwcConvOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: try conv.outputShape(x: try ctx.shape(0), w: try ctx.shape(1))))]
     }
 
+    static let formula = "`N·M·H'·W'·(C/group)·kH·kW` MACs + 1 per output element with bias."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let out = try ctx.outputShape(), w = try ctx.inputShape(1)
         return .macs(conv.macs(output: out, w: w), extraFLOPs: ctx.hasInput(2) ? out.product : 0)
@@ -229,14 +228,9 @@ struct NhwcConvOp: Operator {
 /// MatMul with block-quantized 2–8-bit weights (onnxruntime-genai int4 LLM exports).
 /// Spec: ContribOperators.md#com.microsoft.MatMulNBits · opset 1.
 /// A `[..., K]` (float), B packed uint8 `[N, ceil(K/block_size), block_size·bits/8]` → Y `[..., N]`.
-/// Cost: MACs = `M·N·K` (M = product of A's leading dims) with computeType at the weight precision
-/// (bits 2 → `.int2`, 3–4 → `.int4`, 5–8 → `.int8`; activations stay float, so this is the weight
-/// precision, not an integer GEMM). FLOPs = 2·MACs + dequantization `2·N·K` per call (subtract the
-/// zero point, explicit or the spec's default 2^(bits−1), and multiply by the block scale) + `M·N`
-/// bias adds when bias is given.
 struct MatMulNBitsOp: Operator {
     static let schema = OpSchema(type: "MatMulNBits", domain: "com.microsoft", inputs: 3...6, outputs: 1...1,
-                                 metadataInputs: [4])
+                                 metadataInputs: [4], traits: .gemm)
     let k: Int, n: Int, bits: Int, blockSize: Int
 
     init(node: Node, opset: Int) throws(ShapeError) {
@@ -264,6 +258,7 @@ struct MatMulNBitsOp: Operator {
         return [.tensor(TensorType(dtype: a.dtype, shape: shape.dropLast() + [.value(n)]))]
     }
 
+    static let formula = "MACs = `M·N·K` (M = product of A's leading dims) with computeType at the weight precision (bits 2 → `.int2`, 3–4 → `.int4`, 5–8 → `.int8`; activations stay float, so this is the weight precision, not an integer GEMM). FLOPs = 2·MACs + dequantization `2·N·K` per call (subtract the zero point, explicit or the spec's default 2^(bits−1), and multiply by the block scale) + `M·N` bias adds when bias is given."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let m = Array(try ctx.inputShape(0).dropLast()).product
         let weights = Dim.value(n) * .value(k)
@@ -277,8 +272,6 @@ struct MatMulNBitsOp: Operator {
 /// MatMul with 4-bit FP4/NF4 (bitsandbytes) weights.
 /// Spec: ContribOperators.md#com.microsoft.MatMulBnb4 · opset 1. transB = 1: A `[..., K]` → `[..., N]`;
 /// transB = 0: A `[..., N]` → `[..., K]`.
-/// Cost: `M·N·K` MACs at `.int4` (weight precision); FLOPs = 2·MACs + `N·K` dequantization
-/// multiplies (table lookup × absmax) per call.
 struct MatMulBnb4Op: Operator {
     static let schema = OpSchema(type: "MatMulBnb4", domain: "com.microsoft", inputs: 3...3, outputs: 1...1)
     let k: Int, n: Int, transB: Bool
@@ -303,6 +296,7 @@ struct MatMulBnb4Op: Operator {
         return [.tensor(TensorType(dtype: a.dtype, shape: shape.dropLast() + [.value(transB ? n : k)]))]
     }
 
+    static let formula = "`M·N·K` MACs at `.int4` (weight precision); FLOPs = 2·MACs + `N·K` dequantization multiplies (table lookup × absmax) per call."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let m = Array(try ctx.inputShape(0).dropLast()).product
         let weights = Dim.value(n) * .value(k)
@@ -312,28 +306,55 @@ struct MatMulBnb4Op: Operator {
 
 // MARK: - MatMulIntegerToFloat / DynamicQuantizeMatMul / MatMulInteger16
 
-/// Integer MatMuls with numpy broadcasting, described by a table row each.
-/// Cost: `batch·M·N·K` MACs at `computeType`; per output element + 1 (scale multiply, when
-/// `rescales`) + 1 (bias add, when the bias input is given); DynamicQuantizeMatMul adds
-/// `Conventions.contribDynamicQuantize` per element of A (quantizing the float activations).
-protocol ContribIntegerMatMulKind: Sendable {
-    static var type: String { get }
-    static var inputs: ClosedRange<Int> { get }
-    static var computeType: DataType { get }
-    /// Output element type given the node's input types (`nil` = input 0's).
-    static func outputType(_ ctx: ShapeContext) throws(ShapeError) -> DataType
-    static var rescales: Bool { get }
-    static var biasInput: Int? { get }
-    static var quantizesA: Bool { get }
+/// One integer MatMul with numpy broadcasting.
+struct ContribIntegerMatMulRow: OperatorRow {
+    /// Where the output element type comes from.
+    enum OutputType: Sendable {
+        case input(Int)
+        case fixed(DataType)
+    }
+
+    var type: String
+    var inputs: ClosedRange<Int>
+    var computeType: DataType
+    var outputType: OutputType
+    var rescales: Bool
+    var biasInput: Int?
+    var quantizesA: Bool
+    /// What the op computes, in words.
+    var note: String
+
+    var schema: OpSchema {
+        OpSchema(type: type, domain: "com.microsoft", inputs: inputs, outputs: 1...1, traits: type.contains("Integer") ? .quantizedInputs : [])
+    }
+    var formula: String {
+        note + " `batch·M·N·K` MACs at `\(computeType)`" + (rescales ? "; per output element + 1 (scale multiply)" : "")
+            + (biasInput != nil ? " + 1 (bias add, when the bias input is given)" : "")
+            + (quantizesA ? "; + `Conventions.contribDynamicQuantize` = \(Conventions.contribDynamicQuantize) per element of A (quantizing the float activations)" : "")
+            + "."
+    }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { ContribIntegerMatMulOp(row: self) }
+
+    static let table: [ContribIntegerMatMulRow] = [
+        .init(type: "MatMulIntegerToFloat", inputs: 4...7, computeType: .int8, outputType: .input(2), rescales: true, biasInput: 6, quantizesA: false,
+              note: "(u)int8 A·B, rescaled to float by a_scale·b_scale, + bias; output: the scales' type."),
+        .init(type: "DynamicQuantizeMatMul", inputs: 3...5, computeType: .int8, outputType: .input(0), rescales: true, biasInput: 4, quantizesA: true,
+              note: "float A quantized on the fly, times int8 B, rescaled, + bias; output: A's type."),
+        .init(type: "MatMulInteger16", inputs: 2...2, computeType: .int16, outputType: .fixed(.int32), rescales: false, biasInput: nil, quantizesA: false,
+              note: "int16 A·B accumulated in int32; output int32."),
+    ]
 }
 
-struct ContribIntegerMatMulOp<Kind: ContribIntegerMatMulKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.type, domain: "com.microsoft", inputs: Kind.inputs, outputs: 1...1) }
-
-    init(node: Node, opset: Int) throws(ShapeError) {}
+/// An integer MatMul of the table above.
+struct ContribIntegerMatMulOp: OperatorRule {
+    let row: ContribIntegerMatMulRow
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
-        let dtype = try Kind.outputType(ctx)
+        let dtype: DataType
+        switch row.outputType {
+        case .input(let index): dtype = try ctx.dtype(index)
+        case .fixed(let type): dtype = type
+        }
         guard let sa = try ctx.tensor(0).shape, let sb = try ctx.tensor(1).shape else { return [.tensor(TensorType(dtype: dtype, shape: nil))] }
         return [.tensor(TensorType(dtype: dtype, shape: try MatMulGeometry(a: sa, b: sb).output))]
     }
@@ -344,45 +365,19 @@ struct ContribIntegerMatMulOp<Kind: ContribIntegerMatMulKind>: Operator {
         let g: MatMulGeometry
         do { g = try MatMulGeometry(a: a, b: sb) } catch { throw .shape(error) }
         let out = g.output.product
-        let perOutput = (Kind.rescales ? 1 : 0) + (Kind.biasInput.map { ctx.hasInput($0) ? 1 : 0 } ?? 0)
+        let perOutput = (row.rescales ? 1 : 0) + (row.biasInput.map { ctx.hasInput($0) ? 1 : 0 } ?? 0)
         var extra = out * .value(perOutput)
-        if Kind.quantizesA { extra += a.product * .value(Conventions.contribDynamicQuantize) }
-        return .macs(g.macs, extraFLOPs: extra, computeType: Kind.computeType)
+        if row.quantizesA { extra += a.product * .value(Conventions.contribDynamicQuantize) }
+        return .macs(g.macs, extraFLOPs: extra, computeType: row.computeType)
     }
 }
-
-/// MatMulIntegerToFloat: (u)int8 A·B, rescaled to float by a_scale·b_scale, + bias. Output: the scales' type.
-enum MatMulIntegerToFloatKind: ContribIntegerMatMulKind {
-    static let type = "MatMulIntegerToFloat", inputs = 4...7, computeType = DataType.int8, rescales = true, quantizesA = false
-    static let biasInput: Int? = 6
-    static func outputType(_ ctx: ShapeContext) throws(ShapeError) -> DataType { try ctx.dtype(2) }
-}
-typealias MatMulIntegerToFloatOp = ContribIntegerMatMulOp<MatMulIntegerToFloatKind>
-
-/// DynamicQuantizeMatMul: float A quantized on the fly, times int8 B, rescaled, + bias. Output: A's type.
-enum DynamicQuantizeMatMulKind: ContribIntegerMatMulKind {
-    static let type = "DynamicQuantizeMatMul", inputs = 3...5, computeType = DataType.int8, rescales = true, quantizesA = true
-    static let biasInput: Int? = 4
-    static func outputType(_ ctx: ShapeContext) throws(ShapeError) -> DataType { try ctx.dtype(0) }
-}
-typealias DynamicQuantizeMatMulOp = ContribIntegerMatMulOp<DynamicQuantizeMatMulKind>
-
-/// MatMulInteger16: int16 A·B accumulated in int32. Output int32.
-enum MatMulInteger16Kind: ContribIntegerMatMulKind {
-    static let type = "MatMulInteger16", inputs = 2...2, computeType = DataType.int16, rescales = false, quantizesA = false
-    static let biasInput: Int? = nil
-    static func outputType(_ ctx: ShapeContext) throws(ShapeError) -> DataType { .int32 }
-}
-typealias MatMulInteger16Op = ContribIntegerMatMulOp<MatMulInteger16Kind>
 
 // MARK: - QGemm
 
 /// Quantized Gemm: (u)int8 A, B; optional int32 C; float output, or quantized when y_scale is given.
 /// Spec: ContribOperators.md#com.microsoft.QGemm · opset 1. Output `[M,N]`.
-/// Cost: `M·N·K` MACs at `.int8`; per output element + 1 (scale multiply) + 1 (C add, when given) +
-/// `Conventions.contribRequantize` (when y_scale is given).
 struct QGemmOp: Operator {
-    static let schema = OpSchema(type: "QGemm", domain: "com.microsoft", inputs: 6...9, outputs: 1...1)
+    static let schema = OpSchema(type: "QGemm", domain: "com.microsoft", inputs: 6...9, outputs: 1...1, traits: .quantizedInputs)
     let transA: Bool, transB: Bool
 
     init(node: Node, opset: Int) throws(ShapeError) {
@@ -396,6 +391,7 @@ struct QGemmOp: Operator {
         return [.tensor(TensorType(dtype: dtype, shape: [g.m, g.n]))]
     }
 
+    static let formula = "`M·N·K` MACs at `.int8`; per output element + 1 (scale multiply) + 1 (C add, when given) + `Conventions.contribRequantize` = \(Conventions.contribRequantize) (when y_scale is given)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let g: (m: Dim, k: Dim, n: Dim)
         let sa = try ctx.inputShape(0), sb = try ctx.inputShape(3)
@@ -405,9 +401,9 @@ struct QGemmOp: Operator {
     }
 }
 
-/// The MatMul and Conv fusions of the com.microsoft domain, concatenated into `ContribFamily.operators`.
+/// The MatMul and Conv fusions of the com.microsoft domain, registered in `OpRegistry+Builtin.swift`.
 enum ContribMatMulFamily {
-    static let operators: [any Operator.Type] = [
+    static let entries: [OperatorEntry] = ContribIntegerMatMulRow.table.entries + OperatorEntry.of([
         FusedMatMulOp.self,
         TransposeMatMulOp.self,
         FusedGemmOp.self,
@@ -416,9 +412,6 @@ enum ContribMatMulFamily {
         NhwcConvOp.self,
         MatMulNBitsOp.self,
         MatMulBnb4Op.self,
-        MatMulIntegerToFloatOp.self,
-        DynamicQuantizeMatMulOp.self,
-        MatMulInteger16Op.self,
         QGemmOp.self,
-    ]
+    ])
 }

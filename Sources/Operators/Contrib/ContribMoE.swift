@@ -7,9 +7,6 @@ import ShapeInference
 /// Mixture of experts: `input [.., H]`, `router_probs [T, E]`, expert weights `fc1 [E, ·, ·]`, bias,
 /// `fc2`, bias, optional `fc3` (and for QMoE scales). Output has the input's shape. Spec:
 /// ContribOperators.md#com.microsoft.MoE.
-/// Cost: each token runs its top-`k` experts: MACs = tokens · k · (|fc1| + |fc2| + |fc3|) / E (each
-/// expert matrix once, whatever its layout: fused gate/up `[E, 2I, H]` or not), + `E·H·1` for nothing
-/// else (routing probabilities are an input). FLOPs = 2·MACs + the activation per intermediate element.
 struct MoEOp: Operator {
     static let schema = OpSchema(type: "MoE", domain: "com.microsoft", inputs: 3...15, outputs: 1...1)
 
@@ -26,6 +23,7 @@ struct MoEOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "each token runs its top-`k` experts: MACs = tokens · k · (|fc1| + |fc2| + |fc3|) / E (each expert matrix once, whatever its layout: fused gate/up `[E, 2I, H]` or not), + `E·H·1` for nothing else (routing probabilities are an input). FLOPs = 2·MACs + the activation per intermediate element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let input = try ctx.inputShape(0)
         guard let experts = try ctx.inputShape(1).last?.intValue, experts > 0 else { throw .unknownShape("router_probs' expert count") }
@@ -44,5 +42,5 @@ struct MoEOp: Operator {
 }
 
 public enum ContribMoEFamily {
-    public static let operators: [any Operator.Type] = [MoEOp.self]
+    public static let entries: [OperatorEntry] = OperatorEntry.of([MoEOp.self])
 }

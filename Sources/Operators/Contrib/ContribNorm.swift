@@ -17,7 +17,6 @@ private func contribReducedShape(_ shape: [Dim], axis: Int) -> [Dim] {
 /// `LayerNorm(input + skip (+ bias))` over the last axis, with optional saved statistics and sum.
 /// Spec: ContribOperators.md#com.microsoft.SkipLayerNormalization · com.microsoft opset 1.
 /// Outputs: output (input's shape), mean and inv_std_var (`[..., 1]`, float), input_skip_bias_sum.
-/// Cost: per element 1 (skip add) + 1 (bias add, when given) + `Conventions.layerNorm`; 1 rsqrt per row.
 struct SkipLayerNormalizationOp: Operator {
     static let schema = OpSchema(type: "SkipLayerNormalization", domain: "com.microsoft", inputs: 3...5, outputs: 1...4)
 
@@ -27,6 +26,7 @@ struct SkipLayerNormalizationOp: Operator {
         try contribSkipNormShapes(&ctx)
     }
 
+    static let formula = "per element 1 (skip add) + 1 (bias add, when given) + `Conventions.layerNorm` = \(Conventions.layerNorm); 1 rsqrt per row."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
         let adds = Conventions.arithmetic * (ctx.hasInput(4) ? 2 : 1)
@@ -55,7 +55,6 @@ private func contribSkipNormShapes(_ ctx: inout ShapeContext) throws(ShapeError)
 /// `RMSNorm(input + skip (+ bias))` over the last axis (T5/Llama residual + norm fusion).
 /// Spec: ContribOperators.md#com.microsoft.SkipSimplifiedLayerNormalization · com.microsoft opset 1.
 /// Outputs as SkipLayerNormalization.
-/// Cost: per element 1 (skip add) + 1 (bias add, when given) + `Conventions.rmsNorm`; 1 rsqrt per row.
 struct SkipSimplifiedLayerNormalizationOp: Operator {
     static let schema = OpSchema(type: "SkipSimplifiedLayerNormalization", domain: "com.microsoft", inputs: 3...4, outputs: 1...4)
 
@@ -65,6 +64,7 @@ struct SkipSimplifiedLayerNormalizationOp: Operator {
         try contribSkipNormShapes(&ctx)
     }
 
+    static let formula = "per element 1 (skip add) + 1 (bias add, when given) + `Conventions.rmsNorm` = \(Conventions.rmsNorm); 1 rsqrt per row."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
         let adds = Conventions.arithmetic * (ctx.hasInput(3) ? 2 : 1)
@@ -77,7 +77,6 @@ struct SkipSimplifiedLayerNormalizationOp: Operator {
 /// RMS normalization over the dims from `axis` (Llama/T5 exports of onnxruntime); onnxruntime
 /// registers it in the default domain at opset 1, and it is also accepted in com.microsoft.
 /// Outputs Y (the scale's type, X's shape) and inv_std_var (float, dims from `axis` set to 1).
-/// Cost: `Conventions.rmsNorm` per element + 1 rsqrt per row.
 struct SimplifiedLayerNormalizationOp: Operator {
     static let schema = OpSchema(type: "SimplifiedLayerNormalization", inputs: 2...2, outputs: 1...2)
     let axis: Int
@@ -88,6 +87,7 @@ struct SimplifiedLayerNormalizationOp: Operator {
         try contribLayerNormShapes(&ctx, axis: axis, statistics: 1)
     }
 
+    static let formula = "`Conventions.rmsNorm` = \(Conventions.rmsNorm) per element + 1 rsqrt per row."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
         return try rowNormalizationCost(shape: shape, axis: axis, flopsPerElement: Conventions.rmsNorm)
@@ -101,6 +101,7 @@ struct ContribSimplifiedLayerNormalizationOp: Operator {
 
     init(node: Node, opset: Int) throws(ShapeError) { base = try SimplifiedLayerNormalizationOp(node: node, opset: opset) }
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try base.inferShapes(&ctx) }
+    static let formula = "`Conventions.rmsNorm` = \(Conventions.rmsNorm) per element + 1 rsqrt per row."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { try base.cost(ctx) }
 }
 
@@ -118,7 +119,6 @@ private func contribLayerNormShapes(_ ctx: inout ShapeContext, axis: Int, statis
 
 /// LayerNormalization as onnxruntime's contrib schema declares it (before ONNX opset 17 added it).
 /// Outputs Y, Mean, InvStdDev (stats float, dims from `axis` set to 1).
-/// Cost: `Conventions.layerNorm` per element + 1 rsqrt per row.
 struct ContribLayerNormalizationOp: Operator {
     static let schema = OpSchema(type: "LayerNormalization", domain: "com.microsoft", inputs: 2...3, outputs: 1...3)
     let axis: Int
@@ -129,6 +129,7 @@ struct ContribLayerNormalizationOp: Operator {
         try contribLayerNormShapes(&ctx, axis: axis, statistics: 2)
     }
 
+    static let formula = "`Conventions.layerNorm` = \(Conventions.layerNorm) per element + 1 rsqrt per row."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
         return try rowNormalizationCost(shape: shape, axis: axis, flopsPerElement: Conventions.layerNorm)
@@ -141,8 +142,6 @@ struct ContribLayerNormalizationOp: Operator {
 /// Spec: ContribOperators.md#com.microsoft.EmbedLayerNormalization · com.microsoft opset 1.
 /// input_ids `[B,S]`, word_embedding `[V,H]` → output `[B,S,H]`, mask_index `[B]` (int32),
 /// embedding_sum `[B,S,H]`.
-/// Cost: per output element 1 add (2 with segment embeddings) + `Conventions.layerNorm`; 1 rsqrt per
-/// token; + `B·S` reduction steps for the mask index when a mask is given. Lookups are data movement.
 struct EmbedLayerNormalizationOp: Operator {
     static let schema = OpSchema(type: "EmbedLayerNormalization", domain: "com.microsoft", inputs: 7...9, outputs: 1...3,
                                  metadataInputs: [0, 1, 7, 8])
@@ -165,6 +164,7 @@ struct EmbedLayerNormalizationOp: Operator {
         ], to: ctx.node)
     }
 
+    static let formula = "per output element 1 add (2 with segment embeddings) + `Conventions.layerNorm` = \(Conventions.layerNorm); 1 rsqrt per token; + `B·S` reduction steps for the mask index when a mask is given. Lookups are data movement."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let out = try ctx.outputShape(0)
         let adds = Conventions.arithmetic * (ctx.hasInput(4) ? 2 : 1)
@@ -179,8 +179,6 @@ struct EmbedLayerNormalizationOp: Operator {
 /// Group normalization (NHWC by default) with optional SiLU, and its skip/bias-add fusion.
 /// Spec: ContribOperators.md#com.microsoft.GroupNorm, #com.microsoft.SkipGroupNorm · opset 1.
 /// Y (and SkipGroupNorm's sum S) have X's shape.
-/// Cost: per element `Conventions.layerNorm` (+ `Conventions.silu` and 1 sigmoid exp with
-/// `activation` = 1) (+ 1 skip add, + 1 bias add for SkipGroupNorm); 1 rsqrt per (batch, group).
 struct GroupNormOp: Operator {
     static let schema = OpSchema(type: "GroupNorm", domain: "com.microsoft", inputs: 3...3, outputs: 1...1)
     let groups: Int
@@ -215,6 +213,7 @@ struct GroupNormOp: Operator {
                       transcendentals: rows + (silu ? elements : 0))
     }
 
+    static let formula = "per element `Conventions.layerNorm` = \(Conventions.layerNorm) (+ `Conventions.silu` = \(Conventions.silu) and 1 sigmoid exp with `activation` = 1) (+ 1 skip add, + 1 bias add for SkipGroupNorm); 1 rsqrt per (batch, group)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { try groupNormCost(ctx, adds: 0) }
 }
 
@@ -228,15 +227,16 @@ struct SkipGroupNormOp: Operator {
         try base.groupNormShapes(&ctx, outputs: 2)
     }
 
+    static let formula = "per element `Conventions.layerNorm` = \(Conventions.layerNorm) (+ `Conventions.silu` = \(Conventions.silu) and 1 sigmoid exp with `activation` = 1) (+ 1 skip add, + 1 bias add for SkipGroupNorm); 1 rsqrt per (batch, group)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try base.groupNormCost(ctx, adds: Conventions.arithmetic * (ctx.hasInput(4) ? 2 : 1))
     }
 }
 
 /// The normalization ops of the com.microsoft domain (and SimplifiedLayerNormalization in ""),
-/// concatenated into `ContribFamily.operators`.
+/// registered in `OpRegistry+Builtin.swift`.
 enum ContribNormFamily {
-    static let operators: [any Operator.Type] = [
+    static let entries: [OperatorEntry] = OperatorEntry.of([
         SkipLayerNormalizationOp.self,
         SkipSimplifiedLayerNormalizationOp.self,
         SimplifiedLayerNormalizationOp.self,
@@ -245,5 +245,5 @@ enum ContribNormFamily {
         EmbedLayerNormalizationOp.self,
         GroupNormOp.self,
         SkipGroupNormOp.self,
-    ]
+    ])
 }

@@ -7,27 +7,43 @@ import CostKernels
 // each), compute in float, requantize the output (`Conventions.contribRequantize`), per output element.
 
 /// One row of the QLinear elementwise table.
-protocol ContribQLinearKind: Sendable {
-    static var type: String { get }
-    static var inputs: ClosedRange<Int> { get }
+struct ContribQLinearRow: OperatorRow {
+    var type: String
+    var inputs: ClosedRange<Int>
     /// Indices of the data inputs that broadcast together into the output (`[0]` for unary ops).
-    static var dataInputs: [Int] { get }
+    var dataInputs: [Int]
     /// FLOPs per output element of the float computation between dequantize and requantize.
-    static var computeFLOPs: Int { get }
-    static var transcendentals: Int { get }
+    var computeFLOPs: Int
+    var transcendentals: Int
+
+    var schema: OpSchema { OpSchema(type: type, domain: "com.microsoft", inputs: inputs, outputs: 1...1, traits: .quantizedInputs) }
+    var formula: String {
+        let flops = dataInputs.count * Conventions.contribDequantize + computeFLOPs + Conventions.contribRequantize
+        return "\(dataInputs.count) × `contribDequantize` + \(computeFLOPs) + `contribRequantize` = "
+            + ElementwiseSupport.perElement(flops, transcendentals: transcendentals, of: "output element")
+    }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { ContribQLinearElementwiseOp(row: self) }
+
+    /// QLinearWhere's condition read-and-select counts like a dequantize.
+    static let table: [ContribQLinearRow] = [
+        .init(type: "QLinearAdd", inputs: 7...8, dataInputs: [0, 3], computeFLOPs: Conventions.arithmetic, transcendentals: 0),
+        .init(type: "QLinearMul", inputs: 7...8, dataInputs: [0, 3], computeFLOPs: Conventions.arithmetic, transcendentals: 0),
+        .init(type: "QLinearSigmoid", inputs: 4...5, dataInputs: [0], computeFLOPs: Conventions.sigmoid, transcendentals: 1),
+        .init(type: "QLinearLeakyRelu", inputs: 4...5, dataInputs: [0], computeFLOPs: Conventions.simpleActivation, transcendentals: 0),
+        .init(type: "QLinearSoftmax", inputs: 4...5, dataInputs: [0], computeFLOPs: Conventions.softmax, transcendentals: 1),
+        .init(type: "QLinearWhere", inputs: 9...9, dataInputs: [0, 1, 4], computeFLOPs: 0, transcendentals: 0),
+    ]
 }
 
 /// A QLinear elementwise op: output = broadcast of the data inputs, element type of input 0.
 /// Cost per output element: `dataInputs.count × contribDequantize + computeFLOPs + contribRequantize`.
-struct ContribQLinearElementwiseOp<Kind: ContribQLinearKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.type, domain: "com.microsoft", inputs: Kind.inputs, outputs: 1...1) }
-
-    init(node: Node, opset: Int) throws(ShapeError) {}
+struct ContribQLinearElementwiseOp: OperatorRule {
+    let row: ContribQLinearRow
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
-        let dtype = try ctx.dtype(Kind.dataInputs.count == 3 ? 1 : 0)
+        let dtype = try ctx.dtype(row.dataInputs.count == 3 ? 1 : 0)
         var shapes: [[Dim]] = []
-        for index in Kind.dataInputs {
+        for index in row.dataInputs {
             guard let shape = try ctx.tensor(index).shape else { return [.tensor(TensorType(dtype: dtype, shape: nil))] }
             shapes.append(shape)
         }
@@ -35,70 +51,18 @@ struct ContribQLinearElementwiseOp<Kind: ContribQLinearKind>: Operator {
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        let perElement = Kind.dataInputs.count * Conventions.contribDequantize + Kind.computeFLOPs + Conventions.contribRequantize
-        return .elementwise(try ctx.outputElements(), flopsPerElement: perElement, transcendentalsPerElement: Kind.transcendentals)
+        let perElement = row.dataInputs.count * Conventions.contribDequantize + row.computeFLOPs + Conventions.contribRequantize
+        return .elementwise(try ctx.outputElements(), flopsPerElement: perElement, transcendentalsPerElement: row.transcendentals)
     }
 }
-
-// MARK: - QLinearAdd
-
-/// QLinearAdd: 2 dequantize + 1 add + requantize = 7 FLOPs per output element.
-enum QLinearAddKind: ContribQLinearKind {
-    static let type = "QLinearAdd", inputs = 7...8, dataInputs = [0, 3], computeFLOPs = Conventions.arithmetic, transcendentals = 0
-}
-typealias QLinearAddOp = ContribQLinearElementwiseOp<QLinearAddKind>
-
-// MARK: - QLinearMul
-
-/// QLinearMul: 2 dequantize + 1 multiply + requantize = 7 FLOPs per output element.
-enum QLinearMulKind: ContribQLinearKind {
-    static let type = "QLinearMul", inputs = 7...8, dataInputs = [0, 3], computeFLOPs = Conventions.arithmetic, transcendentals = 0
-}
-typealias QLinearMulOp = ContribQLinearElementwiseOp<QLinearMulKind>
-
-// MARK: - QLinearSigmoid
-
-/// QLinearSigmoid: dequantize + `Conventions.sigmoid` + requantize per element, 1 exp.
-enum QLinearSigmoidKind: ContribQLinearKind {
-    static let type = "QLinearSigmoid", inputs = 4...5, dataInputs = [0], computeFLOPs = Conventions.sigmoid, transcendentals = 1
-}
-typealias QLinearSigmoidOp = ContribQLinearElementwiseOp<QLinearSigmoidKind>
-
-// MARK: - QLinearLeakyRelu
-
-/// QLinearLeakyRelu: dequantize + 1 + requantize per element.
-enum QLinearLeakyReluKind: ContribQLinearKind {
-    static let type = "QLinearLeakyRelu", inputs = 4...5, dataInputs = [0], computeFLOPs = Conventions.simpleActivation,
-               transcendentals = 0
-}
-typealias QLinearLeakyReluOp = ContribQLinearElementwiseOp<QLinearLeakyReluKind>
-
-// MARK: - QLinearSoftmax
-
-/// QLinearSoftmax: dequantize + `Conventions.softmax` + requantize per element, 1 exp.
-enum QLinearSoftmaxKind: ContribQLinearKind {
-    static let type = "QLinearSoftmax", inputs = 4...5, dataInputs = [0], computeFLOPs = Conventions.softmax, transcendentals = 1
-}
-typealias QLinearSoftmaxOp = ContribQLinearElementwiseOp<QLinearSoftmaxKind>
-
-// MARK: - QLinearWhere
-
-/// QLinearWhere: select between two quantized inputs. The output broadcasts condition, X and Y
-/// (inputs 0, 1, 4); cost per output element: `contribDequantize` for each of the three (the
-/// condition's read-and-select counted like a dequantize) + `contribRequantize` = 8 FLOPs.
-enum QLinearWhereKind: ContribQLinearKind {
-    static let type = "QLinearWhere", inputs = 9...9, dataInputs = [0, 1, 4], computeFLOPs = 0, transcendentals = 0
-}
-typealias QLinearWhereOp = ContribQLinearElementwiseOp<QLinearWhereKind>
 
 // MARK: - QLinearConcat
 
 /// Concatenation of quantized tensors, each requantized to the output's scale.
 /// Spec: ContribOperators.md#com.microsoft.QLinearConcat · opset 1. Inputs: Y_scale, Y_zero_point,
 /// then (tensor, scale, zero_point) triples.
-/// Cost: (`contribDequantize` + `contribRequantize`) per output element.
 struct QLinearConcatOp: Operator {
-    static let schema = OpSchema(type: "QLinearConcat", domain: "com.microsoft", inputs: 5...Int.max, outputs: 1...1)
+    static let schema = OpSchema(type: "QLinearConcat", domain: "com.microsoft", inputs: 5...Int.max, outputs: 1...1, traits: .quantizedInputs)
     let axis: Int
 
     init(node: Node, opset: Int) throws(ShapeError) {
@@ -128,6 +92,7 @@ struct QLinearConcatOp: Operator {
         return [.tensor(TensorType(dtype: dtype, shape: result))]
     }
 
+    static let formula = "(`contribDequantize` + `contribRequantize`) per output element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.contribDequantize + Conventions.contribRequantize)
     }
@@ -137,9 +102,8 @@ struct QLinearConcatOp: Operator {
 
 /// Global average pooling of a quantized tensor (NCHW, or NHWC with `channels_last`).
 /// Spec: ContribOperators.md#com.microsoft.QLinearGlobalAveragePool · opset 1. Spatial dims become 1.
-/// Cost: 1 per input element (sum) + per output element (1 divide + dequantize + requantize).
 struct QLinearGlobalAveragePoolOp: Operator {
-    static let schema = OpSchema(type: "QLinearGlobalAveragePool", domain: "com.microsoft", inputs: 5...5, outputs: 1...1)
+    static let schema = OpSchema(type: "QLinearGlobalAveragePool", domain: "com.microsoft", inputs: 5...5, outputs: 1...1, traits: .quantizedInputs)
     let channelsLast: Bool
 
     init(node: Node, opset: Int) throws(ShapeError) { channelsLast = try node.int("channels_last", default: 0) != 0 }
@@ -153,6 +117,7 @@ struct QLinearGlobalAveragePoolOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: out))]
     }
 
+    static let formula = "1 per input element (sum) + per output element (1 divide + dequantize + requantize)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let perOutput = Conventions.arithmetic + Conventions.contribDequantize + Conventions.contribRequantize
         return OpCost(flops: try ctx.inputElements(0) * .value(Conventions.reduceStep) + (try ctx.outputElements()) * .value(perOutput))
@@ -163,9 +128,8 @@ struct QLinearGlobalAveragePoolOp: Operator {
 
 /// Average pooling of a quantized tensor (NCHW, or NHWC with `channels_last`).
 /// Spec: ContribOperators.md#com.microsoft.QLinearAveragePool · opset 1 (output size as AveragePool).
-/// Cost per output element: kernel elements (sum) + 1 divide + dequantize + requantize.
 struct QLinearAveragePoolOp: Operator {
-    static let schema = OpSchema(type: "QLinearAveragePool", domain: "com.microsoft", inputs: 4...5, outputs: 1...1)
+    static let schema = OpSchema(type: "QLinearAveragePool", domain: "com.microsoft", inputs: 4...5, outputs: 1...1, traits: .quantizedInputs)
     let geometry: ConvPool.Attributes
     let kernel: [Int]
     let channelsLast: Bool
@@ -187,6 +151,7 @@ struct QLinearAveragePoolOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: full))]
     }
 
+    static let formula = "Cost per output element: kernel elements (sum) + 1 divide + dequantize + requantize."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let window = kernel.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
         let perOutput = window + Conventions.arithmetic + Conventions.contribDequantize + Conventions.contribRequantize
@@ -198,9 +163,8 @@ struct QLinearAveragePoolOp: Operator {
 
 /// Mean over `axes` of a quantized tensor.
 /// Spec: ContribOperators.md#com.microsoft.QLinearReduceMean · opset 1.
-/// Cost: 1 per input element (sum) + per output element (1 divide + dequantize + requantize).
 struct QLinearReduceMeanOp: Operator {
-    static let schema = OpSchema(type: "QLinearReduceMean", domain: "com.microsoft", inputs: 4...5, outputs: 1...1)
+    static let schema = OpSchema(type: "QLinearReduceMean", domain: "com.microsoft", inputs: 4...5, outputs: 1...1, traits: .quantizedInputs)
     let axes: [Int]
     let keepDims: Bool
 
@@ -221,6 +185,7 @@ struct QLinearReduceMeanOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: out))]
     }
 
+    static let formula = "1 per input element (sum) + per output element (1 divide + dequantize + requantize)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let perOutput = Conventions.arithmetic + Conventions.contribDequantize + Conventions.contribRequantize
         return OpCost(flops: try ctx.inputElements(0) * .value(Conventions.reduceStep) + (try ctx.outputElements()) * .value(perOutput))
@@ -230,9 +195,9 @@ struct QLinearReduceMeanOp: Operator {
 // MARK: - QuantizeLinear / DequantizeLinear (com.microsoft)
 
 /// QuantizeLinear, contrib form (also 16-bit and per-axis). y has x's shape, the zero point's type
-/// (uint8 without one). Cost: `Conventions.contribRequantize` per element.
+/// (uint8 without one).
 struct ContribQuantizeLinearOp: Operator {
-    static let schema = OpSchema(type: "QuantizeLinear", domain: "com.microsoft", inputs: 2...3, outputs: 1...1)
+    static let schema = OpSchema(type: "QuantizeLinear", domain: "com.microsoft", inputs: 2...3, outputs: 1...1, traits: .epilogue)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -241,15 +206,15 @@ struct ContribQuantizeLinearOp: Operator {
         return [.tensor(TensorType(dtype: ctx.hasInput(2) ? try ctx.dtype(2) : .uint8, shape: x.shape))]
     }
 
+    static let formula = "`Conventions.contribRequantize` = \(Conventions.contribRequantize) per element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.contribRequantize)
     }
 }
 
 /// DequantizeLinear, contrib form. y has x's shape and the scale's type.
-/// Cost: `Conventions.contribDequantize` per element.
 struct ContribDequantizeLinearOp: Operator {
-    static let schema = OpSchema(type: "DequantizeLinear", domain: "com.microsoft", inputs: 2...3, outputs: 1...1)
+    static let schema = OpSchema(type: "DequantizeLinear", domain: "com.microsoft", inputs: 2...3, outputs: 1...1, traits: [.dequantize, .quantizedInputs])
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -257,6 +222,7 @@ struct ContribDequantizeLinearOp: Operator {
         [.tensor(TensorType(dtype: try ctx.dtype(1), shape: try ctx.tensor(0).shape))]
     }
 
+    static let formula = "`Conventions.contribDequantize` = \(Conventions.contribDequantize) per element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.contribDequantize)
     }
@@ -266,10 +232,8 @@ struct ContribDequantizeLinearOp: Operator {
 
 /// Quantized convolution, contrib form with `channels_last` (NHWC-transformed quantized CNNs).
 /// Inputs x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B. Output: y_zero_point's type.
-/// Cost: `N·Cout·spatial·(Cin/group)·kernel` MACs at `.int8`; + per output element
-/// `Conventions.contribRequantize` + 1 (bias add, when given).
 struct ContribQLinearConvOp: Operator {
-    static let schema = OpSchema(type: "QLinearConv", domain: "com.microsoft", inputs: 8...9, outputs: 1...1)
+    static let schema = OpSchema(type: "QLinearConv", domain: "com.microsoft", inputs: 8...9, outputs: 1...1, traits: .quantizedInputs)
     let conv: ContribConv
 
     init(node: Node, opset: Int) throws(ShapeError) {
@@ -280,6 +244,7 @@ struct ContribQLinearConvOp: Operator {
         [.tensor(TensorType(dtype: try ctx.dtype(7), shape: try conv.outputShape(x: try ctx.shape(0), w: try ctx.shape(3))))]
     }
 
+    static let formula = "`N·Cout·spatial·(Cin/group)·kernel` MACs at `.int8`; + per output element `Conventions.contribRequantize` = \(Conventions.contribRequantize) + 1 (bias add, when given)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let out = try ctx.outputShape(), w = try ctx.inputShape(3)
         let perOutput = Conventions.contribRequantize + (ctx.hasInput(8) ? 1 : 0)
@@ -287,15 +252,9 @@ struct ContribQLinearConvOp: Operator {
     }
 }
 
-/// The quantized ops of the com.microsoft domain, concatenated into `ContribFamily.operators`.
+/// The quantized ops of the com.microsoft domain, registered in `OpRegistry+Builtin.swift`.
 enum ContribQuantizedFamily {
-    static let operators: [any Operator.Type] = [
-        QLinearAddOp.self,
-        QLinearMulOp.self,
-        QLinearSigmoidOp.self,
-        QLinearLeakyReluOp.self,
-        QLinearSoftmaxOp.self,
-        QLinearWhereOp.self,
+    static let entries: [OperatorEntry] = ContribQLinearRow.table.entries + OperatorEntry.of([
         QLinearConcatOp.self,
         QLinearGlobalAveragePoolOp.self,
         QLinearAveragePoolOp.self,
@@ -303,5 +262,5 @@ enum ContribQuantizedFamily {
         ContribQuantizeLinearOp.self,
         ContribDequantizeLinearOp.self,
         ContribQLinearConvOp.self,
-    ]
+    ])
 }

@@ -26,7 +26,6 @@ func mergeTypes(_ a: ValueType, _ b: ValueType, name: String) -> ValueType {
 
 /// Runs one of two subgraphs. Spec: https://onnx.ai/onnx/operators/onnx__If.html · opsets 1–24.
 /// Shapes: a constant condition takes its branch; otherwise both branches are inferred and merged.
-/// Cost: the taken branch, or the costlier branch when the condition is not a constant.
 struct IfOp: Operator, SubgraphCostRule {
     static let schema = OpSchema(type: "If", since: 1, inputs: 1...1, outputs: 1...Int.max)
     let thenBranch: Graph
@@ -53,6 +52,7 @@ struct IfOp: Operator, SubgraphCostRule {
         }
     }
 
+    static let formula = "the taken branch, or the costlier branch when the condition is not a constant."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 
     func subgraphPolicy(_ ctx: CostContext) -> SubgraphCostPolicy {
@@ -67,7 +67,6 @@ struct IfOp: Operator, SubgraphCostRule {
 /// Inputs: M (trip count, optional), cond (optional), then N loop-carried values. The body takes
 /// (iteration, cond, N carried) and returns (cond, N carried, K scan outputs); scan outputs are stacked
 /// along a new leading axis of the trip count (see `tripCount`).
-/// Cost: the body's cost × that trip count.
 struct LoopOp: Operator, SubgraphCostRule {
     static let schema = OpSchema(type: "Loop", since: 1, inputs: 2...Int.max, outputs: 1...Int.max, metadataInputs: [0, 1])
     let body: Graph
@@ -132,6 +131,7 @@ struct LoopOp: Operator, SubgraphCostRule {
         index < node.outputs.count && !node.outputs[index].isEmpty ? node.outputs[index] : "\(node.name)_\(index)"
     }
 
+    static let formula = "the body's cost × that trip count."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 
     func subgraphPolicy(_ ctx: CostContext) -> SubgraphCostPolicy {
@@ -143,7 +143,6 @@ struct LoopOp: Operator, SubgraphCostRule {
 
 /// Iterates a body over slices of scan inputs. Spec: https://onnx.ai/onnx/operators/onnx__Scan.html
 /// · opset 8 (batched, with sequence_lens) and 9–24 (axes and directions).
-/// Cost: the body's cost × the sequence length.
 struct ScanOp: Operator, SubgraphCostRule {
     static let schema = OpSchema(type: "Scan", since: 8, inputs: 1...Int.max, outputs: 1...Int.max)
     let body: Graph
@@ -228,6 +227,7 @@ struct ScanOp: Operator, SubgraphCostRule {
         return result
     }
 
+    static let formula = "the body's cost × the sequence length."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 
     func subgraphPolicy(_ ctx: CostContext) -> SubgraphCostPolicy { .repeated(sequenceLength(inputs: ctx.inputs)) }
@@ -235,5 +235,5 @@ struct ScanOp: Operator, SubgraphCostRule {
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum ControlFlowFamily {
-    public static let operators: [any Operator.Type] = [IfOp.self, LoopOp.self, ScanOp.self]
+    public static let entries: [OperatorEntry] = OperatorEntry.of([IfOp.self, LoopOp.self, ScanOp.self])
 }

@@ -22,9 +22,8 @@ extension Conventions {
 /// string(s)); its values are propagated when the tensor is small.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Constant.html · opsets 1–25 (`sparse_value` from 11,
 /// `value_float(s)`/`value_int(s)`/`value_string(s)` from 12).
-/// Cost: 0 FLOPs.
-struct ConstantOp: Operator {
-    static let schema = OpSchema(type: "Constant", inputs: 0...0, outputs: 1...1)
+struct ConstantOp: DataMovementOperator {
+    static let schema = OpSchema(type: "Constant", inputs: 0...0, outputs: 1...1, traits: .metadataOnly)
 
     let type: TensorType
     let value: TensorValue?
@@ -70,8 +69,6 @@ struct ConstantOp: Operator {
         if let value, value.count <= ValueKit.limit { ctx.outputValues[0] = value }
         return [.tensor(type)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - ConstantOfShape
@@ -79,7 +76,6 @@ struct ConstantOp: Operator {
 /// A tensor of the shape given by the input's values (possibly symbolic), filled with `value`
 /// (default float 0); values propagated when small.
 /// Spec: https://onnx.ai/onnx/operators/onnx__ConstantOfShape.html · opsets 9–25.
-/// Cost: 0 FLOPs (data generation).
 struct ConstantOfShapeOp: Operator {
     static let schema = OpSchema(type: "ConstantOfShape", since: 9, inputs: 1...1, outputs: 1...1, metadataInputs: [0])
 
@@ -109,6 +105,7 @@ struct ConstantOfShapeOp: Operator {
         return [ValueKit.tensor(dtype, dims)]
     }
 
+    static let formula = "0 FLOPs (data generation)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -118,7 +115,6 @@ struct ConstantOfShapeOp: Operator {
 /// known; symbolic when `limit` is symbolic and start/delta are known ints (`limit − start` for
 /// delta 1). Values propagated when known and small.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Range.html · opsets 11–27 (`stash_type` from 27).
-/// Cost: 0 FLOPs (data generation).
 struct RangeOp: Operator {
     static let schema = OpSchema(type: "Range", since: 11, inputs: 3...3, outputs: 1...1, metadataInputs: [0, 1, 2])
 
@@ -154,6 +150,7 @@ struct RangeOp: Operator {
         return [ValueKit.tensor(dtype, [.value(count)])]
     }
 
+    static let formula = "0 FLOPs (data generation)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -161,7 +158,6 @@ struct RangeOp: Operator {
 
 /// A 2-D identity-like tensor of the input's shape (`dtype` attribute or the input's type).
 /// Spec: https://onnx.ai/onnx/operators/onnx__EyeLike.html · opsets 9–22.
-/// Cost: 0 FLOPs (data generation).
 struct EyeLikeOp: Operator {
     static let schema = OpSchema(type: "EyeLike", since: 9, inputs: 1...1, outputs: 1...1)
 
@@ -178,6 +174,7 @@ struct EyeLikeOp: Operator {
         return [ValueKit.tensor(dtype ?? input.dtype, input.shape ?? [.unknown, .unknown])]
     }
 
+    static let formula = "0 FLOPs (data generation)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -187,9 +184,8 @@ struct EyeLikeOp: Operator {
 /// (ints ↔ floats, to bool 0/1, symbolic ints stay symbolic between integer types).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Cast.html · opsets 1–25 (`to` is a STRING in opset 1,
 /// `saturate` from 19); https://onnx.ai/onnx/operators/onnx__CastLike.html · opsets 15–25.
-/// Cost: 0 FLOPs (a conversion, counted as data movement).
 struct CastOp: Operator {
-    static let schema = OpSchema(type: "Cast", inputs: 1...1, outputs: 1...1)
+    static let schema = OpSchema(type: "Cast", inputs: 1...1, outputs: 1...1, traits: .epilogue)
 
     let to: DataType
 
@@ -205,12 +201,13 @@ struct CastOp: Operator {
         return [ValueKit.tensor(to, input.shape)]
     }
 
+    static let formula = "0 FLOPs (a conversion, counted as data movement)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 /// See `CastOp`.
 struct CastLikeOp: Operator {
-    static let schema = OpSchema(type: "CastLike", since: 15, inputs: 2...2, outputs: 1...1, metadataInputs: [1])
+    static let schema = OpSchema(type: "CastLike", since: 15, inputs: 2...2, outputs: 1...1, metadataInputs: [1], traits: .epilogue)
 
     init(node: Node, opset: Int) throws(ShapeError) {
         if opset >= 19 { _ = try node.int("saturate", default: 1) }
@@ -223,39 +220,65 @@ struct CastLikeOp: Operator {
         return [ValueKit.tensor(to, input.shape)]
     }
 
+    static let formula = "0 FLOPs (a conversion, counted as data movement)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
+}
+
+// MARK: - BitCast
+
+/// Reinterprets the bits as `to` (same bit width): same shape.
+/// Spec: https://onnx.ai/onnx/operators/onnx__BitCast.html · opset 26.
+struct BitCastOp: DataMovementOperator {
+    static let schema = OpSchema(type: "BitCast", since: 26, inputs: 1...1, outputs: 1...1)
+
+    let to: DataType
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        guard let to = try ValueKit.dataType(node, "to") else { throw .missingAttribute("to") }
+        guard to != .string else { throw .invalidAttribute(name: "to", reason: "string is not allowed") }
+        self.to = to
+    }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let input = try ctx.tensor(0)
+        guard input.dtype.bitsPerElement == to.bitsPerElement else {
+            throw .invalidAttribute(name: "to", reason: "\(to) has a different bit width than \(input.dtype)")
+        }
+        return [ValueKit.tensor(to, input.shape)]
+    }
 }
 
 // MARK: - RandomNormal, RandomUniform, RandomNormalLike, RandomUniformLike, Bernoulli
 
 /// One random generator: its op type, and whether its shape comes from an input ("Like").
-protocol RandomKind: Sendable {
-    static var type: String { get }
-    static var since: Int { get }
-    static var isLike: Bool { get }
+struct RandomRow: OperatorRow {
+    var type: String
+    var since: Int
+    var isLike: Bool
+
+    var schema: OpSchema { OpSchema(type: type, since: since, inputs: isLike ? 1...1 : 0...0, outputs: 1...1) }
+    var formula: String { "0 FLOPs (random generation is data generation, not model arithmetic)." }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { try RandomOp(row: self, node: node, opset: opset) }
+
+    static let table: [RandomRow] = [
+        RandomRow(type: "RandomNormal", since: 1, isLike: false), RandomRow(type: "RandomUniform", since: 1, isLike: false),
+        RandomRow(type: "RandomNormalLike", since: 1, isLike: true), RandomRow(type: "RandomUniformLike", since: 1, isLike: true),
+        RandomRow(type: "Bernoulli", since: 15, isLike: true),
+    ]
 }
-enum RandomNormalKind: RandomKind { static let type = "RandomNormal"; static let since = 1; static let isLike = false }
-enum RandomUniformKind: RandomKind { static let type = "RandomUniform"; static let since = 1; static let isLike = false }
-enum RandomNormalLikeKind: RandomKind { static let type = "RandomNormalLike"; static let since = 1; static let isLike = true }
-enum RandomUniformLikeKind: RandomKind { static let type = "RandomUniformLike"; static let since = 1; static let isLike = true }
-enum BernoulliKind: RandomKind { static let type = "Bernoulli"; static let since = 15; static let isLike = true }
 
 /// Random tensors: the shape is the `shape` attribute (RandomNormal/RandomUniform, `dtype` default
 /// float) or the input's shape (…Like and Bernoulli, `dtype` default the input's type).
 /// Spec: https://onnx.ai/onnx/operators/onnx__RandomNormal.html (and RandomUniform, RandomNormalLike,
 /// RandomUniformLike: opsets 1–22; Bernoulli: 15–22).
 /// Cost: 0 FLOPs (random generation is data generation, not model arithmetic).
-struct RandomOp<Kind: RandomKind>: Operator {
-    static var schema: OpSchema {
-        OpSchema(type: Kind.type, since: Kind.since, inputs: Kind.isLike ? 1...1 : 0...0, outputs: 1...1)
-    }
-
+struct RandomOp: OperatorRule {
     let dtype: DataType?
     let shape: [Int]?
 
-    init(node: Node, opset: Int) throws(ShapeError) {
+    init(row: RandomRow, node: Node, opset: Int) throws(ShapeError) {
         dtype = try ValueKit.dataType(node, "dtype")
-        if Kind.isLike {
+        if row.isLike {
             shape = nil
         } else {
             guard let s = try node.ints("shape") else { throw .missingAttribute("shape") }
@@ -277,7 +300,6 @@ struct RandomOp<Kind: RandomKind>: Operator {
 
 /// Samples `sample_size` class indices per batch row: `[batch, sample_size]`, `dtype` default int32.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Multinomial.html · opsets 7–22.
-/// Cost: 0 FLOPs (random sampling is data generation).
 struct MultinomialOp: Operator {
     static let schema = OpSchema(type: "Multinomial", since: 7, inputs: 1...1, outputs: 1...1)
 
@@ -297,30 +319,39 @@ struct MultinomialOp: Operator {
         return [ValueKit.tensor(dtype, [shape[0], .value(sampleSize)])]
     }
 
+    static let formula = "0 FLOPs (random sampling is data generation)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - HannWindow, HammingWindow, BlackmanWindow
 
 /// One window function: its op type and its number of cosine terms.
-protocol WindowKind: Sendable {
-    static var type: String { get }
-    static var cosineTerms: Int { get }
+struct WindowRow: OperatorRow {
+    var type: String
+    var cosineTerms: Int
+
+    var schema: OpSchema { OpSchema(type: type, since: 17, inputs: 1...1, outputs: 1...1, metadataInputs: [0]) }
+    var formula: String {
+        "per element, \(cosineTerms) cosine term\(cosineTerms == 1 ? "" : "s") × `windowCosineTermFLOPs` (\(Conventions.windowCosineTermFLOPs)) FLOPs"
+            + " and \(cosineTerms) transcendental\(cosineTerms == 1 ? "" : "s")."
+    }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { try WindowOp(row: self, node: node) }
+
+    static let table: [WindowRow] = [
+        WindowRow(type: "HannWindow", cosineTerms: 1), WindowRow(type: "HammingWindow", cosineTerms: 1), WindowRow(type: "BlackmanWindow", cosineTerms: 2),
+    ]
 }
-enum HannWindowKind: WindowKind { static let type = "HannWindow"; static let cosineTerms = 1 }
-enum HammingWindowKind: WindowKind { static let type = "HammingWindow"; static let cosineTerms = 1 }
-enum BlackmanWindowKind: WindowKind { static let type = "BlackmanWindow"; static let cosineTerms = 2 }
 
 /// A 1-D window of `size` (the input's value) elements, `output_datatype` default float.
 /// Spec: https://onnx.ai/onnx/operators/onnx__HannWindow.html (and HammingWindow, BlackmanWindow) · opset 17.
 /// Cost: per element, `windowCosineTermFLOPs` (3) FLOPs and 1 transcendental per cosine term
 /// (Hann, Hamming: 1 term; Blackman: 2).
-struct WindowOp<Kind: WindowKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.type, since: 17, inputs: 1...1, outputs: 1...1, metadataInputs: [0]) }
-
+struct WindowOp: OperatorRule {
+    let row: WindowRow
     let dtype: DataType
 
-    init(node: Node, opset: Int) throws(ShapeError) {
+    init(row: WindowRow, node: Node) throws(ShapeError) {
+        self.row = row
         dtype = try ValueKit.dataType(node, "output_datatype") ?? .float
         _ = try node.int("periodic", default: 1)
     }
@@ -333,8 +364,8 @@ struct WindowOp<Kind: WindowKind>: Operator {
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        .elementwise(try ctx.outputElements(), flopsPerElement: Kind.cosineTerms * Conventions.windowCosineTermFLOPs,
-                     transcendentalsPerElement: Kind.cosineTerms)
+        .elementwise(try ctx.outputElements(), flopsPerElement: row.cosineTerms * Conventions.windowCosineTermFLOPs,
+                     transcendentalsPerElement: row.cosineTerms)
     }
 }
 
@@ -342,7 +373,6 @@ struct WindowOp<Kind: WindowKind>: Operator {
 
 /// Mel filter bank weights `[floor(dft_length/2)+1, num_mel_bins]`, `output_datatype` default float.
 /// Spec: https://onnx.ai/onnx/operators/onnx__MelWeightMatrix.html · opset 17.
-/// Cost: 0 FLOPs (data generation).
 struct MelWeightMatrixOp: Operator {
     static let schema = OpSchema(type: "MelWeightMatrix", since: 17, inputs: 5...5, outputs: 1...1, metadataInputs: [0, 1, 2, 3, 4])
 
@@ -359,16 +389,15 @@ struct MelWeightMatrixOp: Operator {
         return [ValueKit.tensor(dtype, [dftLength.floorDivided(by: 2) + 1, bins])]
     }
 
+    static let formula = "0 FLOPs (data generation)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum GeneratorFamily {
-    public static let operators: [any Operator.Type] = [
-        ConstantOp.self, ConstantOfShapeOp.self, RangeOp.self, EyeLikeOp.self, CastOp.self, CastLikeOp.self,
-        RandomOp<RandomNormalKind>.self, RandomOp<RandomUniformKind>.self, RandomOp<RandomNormalLikeKind>.self,
-        RandomOp<RandomUniformLikeKind>.self, RandomOp<BernoulliKind>.self, MultinomialOp.self,
-        WindowOp<HannWindowKind>.self, WindowOp<HammingWindowKind>.self, WindowOp<BlackmanWindowKind>.self,
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
+        ConstantOp.self, ConstantOfShapeOp.self, RangeOp.self, EyeLikeOp.self, CastOp.self, CastLikeOp.self, BitCastOp.self,
+        MultinomialOp.self,
         MelWeightMatrixOp.self,
-    ]
+    ]) + RandomRow.table.entries + WindowRow.table.entries
 }

@@ -62,9 +62,10 @@ struct LogicalRow: Sendable {
     var predicate: LogicalPredicate
 }
 
-/// A tag type naming one row of the binary logical table.
-protocol LogicalKind: Sendable {
-    static var row: LogicalRow { get }
+extension LogicalRow: OperatorRow {
+    var schema: OpSchema { OpSchema(type: type, since: since, inputs: 2...2, outputs: 1...1, traits: .epilogue) }
+    var formula: String { ElementwiseSupport.perElement(Conventions.arithmetic, transcendentals: 0, of: "output element") }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { try LogicalBinaryOp(row: self, node: node, opset: opset) }
 }
 
 /// Elementwise comparison (Equal, Less, LessOrEqual, Greater, GreaterOrEqual) or logic (And, Or,
@@ -74,29 +75,23 @@ protocol LogicalKind: Sendable {
 /// Cost: 1 FLOP (`Conventions.arithmetic`) per output element.
 /// Values: folded for small integer tensors when every element is decidable (symbolic dims are
 /// compared through their difference; `batch == 3` is undecidable, so no values then).
-struct LogicalBinaryOp<Kind: LogicalKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.row.type, since: Kind.row.since, inputs: 2...2, outputs: 1...1) }
-
+struct LogicalBinaryOp: OperatorRule {
+    let row: LogicalRow
     let legacy: ElementwiseSupport.LegacyBroadcast?
 
-    init(node: Node, opset: Int) throws(ShapeError) {
-        if let before = Kind.row.legacyBroadcastBefore {
-            legacy = try ElementwiseSupport.legacyBroadcast(node, opset: opset, before: before)
-        } else {
-            legacy = nil
-        }
+    init(row: LogicalRow, node: Node, opset: Int) throws(ShapeError) {
+        self.row = row
+        legacy = try ElementwiseSupport.legacyBroadcast(node, opset: opset, before: row.legacyBroadcastBefore)
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
-        let a = try ctx.tensor(0), b = try ctx.tensor(1)
+        let a = try ctx.tensor(0)
         try ElementwiseSupport.requireSameType(ctx, [0, 1])
-        if !Kind.row.predicate.isComparison, a.dtype != .bool, a.dtype != .undefined {
-            throw .invalidInput(index: 0, reason: "\(Kind.row.type) expects bool inputs, got \(a.dtype)")
+        if !row.predicate.isComparison, a.dtype != .bool, a.dtype != .undefined {
+            throw .invalidInput(index: 0, reason: "\(row.type) expects bool inputs, got \(a.dtype)")
         }
-        guard let sa = a.shape, let sb = b.shape else { return [.tensor(TensorType(dtype: .bool, shape: nil))] }
-        let shapes = try ElementwiseSupport.binaryShapes(sa, sb, legacy: legacy)
-        if legacy == nil { ctx.warnings += Broadcast.assumptions([sa, sb]) }
-        let predicate = Kind.row.predicate
+        guard let shapes = try ElementwiseSupport.binaryShapes(&ctx, legacy: legacy) else { return [.tensor(TensorType(dtype: .bool, shape: nil))] }
+        let predicate = row.predicate
         if a.dtype.isInteger || a.dtype == .bool {
             ctx.outputValues[0] = ElementwiseSupport.foldInts(ctx, shapes: shapes.inputs, output: shapes.output) { v in
                 predicate.apply(v[0], v[1])
@@ -116,38 +111,26 @@ struct LogicalBinaryOp<Kind: LogicalKind>: Operator {
 }
 
 /// The rows of the binary logical table.
-enum LogicalKinds {
-    enum Equal: LogicalKind { static let row = LogicalRow(type: "Equal", since: 1, legacyBroadcastBefore: 7, predicate: .equal) }
-    enum Less: LogicalKind { static let row = LogicalRow(type: "Less", since: 1, legacyBroadcastBefore: 7, predicate: .less) }
-    enum LessOrEqual: LogicalKind {
-        static let row = LogicalRow(type: "LessOrEqual", since: 12, legacyBroadcastBefore: nil, predicate: .lessOrEqual)
-    }
-    enum Greater: LogicalKind { static let row = LogicalRow(type: "Greater", since: 1, legacyBroadcastBefore: 7, predicate: .greater) }
-    enum GreaterOrEqual: LogicalKind {
-        static let row = LogicalRow(type: "GreaterOrEqual", since: 12, legacyBroadcastBefore: nil, predicate: .greaterOrEqual)
-    }
-    enum And: LogicalKind { static let row = LogicalRow(type: "And", since: 1, legacyBroadcastBefore: 7, predicate: .and) }
-    enum Or: LogicalKind { static let row = LogicalRow(type: "Or", since: 1, legacyBroadcastBefore: 7, predicate: .or) }
-    enum Xor: LogicalKind { static let row = LogicalRow(type: "Xor", since: 1, legacyBroadcastBefore: 7, predicate: .xor) }
+extension LogicalRow {
+    static let table: [LogicalRow] = [
+        LogicalRow(type: "Equal", since: 1, legacyBroadcastBefore: 7, predicate: .equal),
+        LogicalRow(type: "Less", since: 1, legacyBroadcastBefore: 7, predicate: .less),
+        LogicalRow(type: "LessOrEqual", since: 12, legacyBroadcastBefore: nil, predicate: .lessOrEqual),
+        LogicalRow(type: "Greater", since: 1, legacyBroadcastBefore: 7, predicate: .greater),
+        LogicalRow(type: "GreaterOrEqual", since: 12, legacyBroadcastBefore: nil, predicate: .greaterOrEqual),
+        LogicalRow(type: "And", since: 1, legacyBroadcastBefore: 7, predicate: .and),
+        LogicalRow(type: "Or", since: 1, legacyBroadcastBefore: 7, predicate: .or),
+        LogicalRow(type: "Xor", since: 1, legacyBroadcastBefore: 7, predicate: .xor),
+    ]
 }
-
-typealias EqualOp = LogicalBinaryOp<LogicalKinds.Equal>
-typealias LessOp = LogicalBinaryOp<LogicalKinds.Less>
-typealias LessOrEqualOp = LogicalBinaryOp<LogicalKinds.LessOrEqual>
-typealias GreaterOp = LogicalBinaryOp<LogicalKinds.Greater>
-typealias GreaterOrEqualOp = LogicalBinaryOp<LogicalKinds.GreaterOrEqual>
-typealias AndOp = LogicalBinaryOp<LogicalKinds.And>
-typealias OrOp = LogicalBinaryOp<LogicalKinds.Or>
-typealias XorOp = LogicalBinaryOp<LogicalKinds.Xor>
 
 // MARK: - Not
 
 /// Elementwise logical negation of a bool tensor.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Not.html · opset 1.
-/// Cost: 1 FLOP (`Conventions.arithmetic`) per element.
 /// Values: folded when the input values are known.
 struct NotOp: Operator {
-    static let schema = OpSchema(type: "Not", since: 1, inputs: 1...1, outputs: 1...1)
+    static let schema = OpSchema(type: "Not", since: 1, inputs: 1...1, outputs: 1...1, traits: .epilogue)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -160,6 +143,7 @@ struct NotOp: Operator {
         return [.tensor(TensorType(dtype: .bool, shape: x.shape))]
     }
 
+    static let formula = "1 FLOP (`Conventions.arithmetic` = \(Conventions.arithmetic)) per element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.arithmetic)
     }
@@ -169,11 +153,10 @@ struct NotOp: Operator {
 
 /// Elementwise select `condition ? X : Y`, numpy broadcasting of all three; output type is X's.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Where.html · opsets 9–16.
-/// Cost: 1 FLOP (`Conventions.arithmetic`) per output element.
 /// Values: folded when the condition is known and X, Y values are known (symbolic dims pass
 /// through); an undecided condition gives no values.
 struct WhereOp: Operator {
-    static let schema = OpSchema(type: "Where", since: 9, inputs: 3...3, outputs: 1...1)
+    static let schema = OpSchema(type: "Where", since: 9, inputs: 3...3, outputs: 1...1, traits: .epilogue)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -202,6 +185,7 @@ struct WhereOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: output))]
     }
 
+    static let formula = "1 FLOP (`Conventions.arithmetic` = \(Conventions.arithmetic)) per output element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.arithmetic)
     }
@@ -211,8 +195,5 @@ struct WhereOp: Operator {
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum LogicalFamily {
-    public static let operators: [any Operator.Type] = [
-        EqualOp.self, LessOp.self, LessOrEqualOp.self, GreaterOp.self, GreaterOrEqualOp.self,
-        AndOp.self, OrOp.self, XorOp.self, NotOp.self, WhereOp.self,
-    ]
+    public static let entries: [OperatorEntry] = LogicalRow.table.entries + [OperatorEntry(NotOp.self), OperatorEntry(WhereOp.self)]
 }

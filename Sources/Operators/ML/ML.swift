@@ -9,8 +9,6 @@ import CostKernels
 
 /// Linear classifier. X `[N,F]` (or `[F]`) → Y `[N]` labels (int64 or string), Z `[N,E]` float scores,
 /// E = max(class labels, coefficient rows) (a binary model with one row scores both classes).
-/// Cost: `N·C·F` MACs (C = coefficient rows = coefficients / F) + `N·C` intercept adds +
-/// post_transform on `N·E` (`MLPostTransform`).
 struct LinearClassifierOp: Operator {
     static let schema = OpSchema(type: "LinearClassifier", domain: "ai.onnx.ml", inputs: 1...1, outputs: 2...2)
     let coefficients: Int
@@ -43,6 +41,7 @@ struct LinearClassifierOp: Operator {
         return [.tensor(TensorType(dtype: labels.type, shape: [n])), .tensor(TensorType(dtype: .float, shape: [n, e]))]
     }
 
+    static let formula = "`N·C·F` MACs (C = coefficient rows = coefficients / F) + `N·C` intercept adds + post_transform on `N·E` (`MLPostTransform`)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let x = try ctx.inputShape(0), z = try ctx.outputShape(1)
         guard let f = x.last else { throw .unknownShape("input 0 is a scalar") }
@@ -58,7 +57,6 @@ struct LinearClassifierOp: Operator {
 // MARK: - LinearRegressor
 
 /// Linear regression. X `[N,F]` → Y `[N, targets]` float.
-/// Cost: `N·targets·F` MACs + `N·targets` intercept adds + post_transform on `N·targets`.
 struct LinearRegressorOp: Operator {
     static let schema = OpSchema(type: "LinearRegressor", domain: "ai.onnx.ml", inputs: 1...1, outputs: 1...1)
     let targets: Int
@@ -76,6 +74,7 @@ struct LinearRegressorOp: Operator {
         [.tensor(TensorType(dtype: .float, shape: [mlRows(try ctx.shape(0)), .value(targets)]))]
     }
 
+    static let formula = "`N·targets·F` MACs + `N·targets` intercept adds + post_transform on `N·targets`."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let x = try ctx.inputShape(0)
         guard let f = x.last else { throw .unknownShape("input 0 is a scalar") }
@@ -104,10 +103,6 @@ private func mlKernel(_ node: Node) throws(ShapeError) -> (perFeature: Int, perE
 }
 
 /// Support vector classifier. X `[N,F]` → Y `[N]` labels, Z `[N, classes]` float.
-/// Cost: kernel evaluations `N·n_sv·F` MACs (n_sv = support_vectors / F; a linear model without
-/// support vectors: `N·classes·F`), + `N·n_sv` dual-coefficient MACs; per evaluation the kernel's
-/// extra FLOPs (RBF: a subtract per feature, scale, exp; POLY: pow; SIGMOID: tanh — 1 transcendental
-/// each) + post_transform on `N·classes`.
 struct SVMClassifierOp: Operator {
     static let schema = OpSchema(type: "SVMClassifier", domain: "ai.onnx.ml", inputs: 1...1, outputs: 2...2)
     let supportValues: Int
@@ -128,6 +123,7 @@ struct SVMClassifierOp: Operator {
                 .tensor(TensorType(dtype: .float, shape: [n, .value(labels.count)]))]
     }
 
+    static let formula = "kernel evaluations `N·n_sv·F` MACs (n_sv = support_vectors / F; a linear model without support vectors: `N·classes·F`), + `N·n_sv` dual-coefficient MACs; per evaluation the kernel's extra FLOPs (RBF: a subtract per feature, scale, exp; POLY: pow; SIGMOID: tanh — 1 transcendental each) + post_transform on `N·classes`."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let x = try ctx.inputShape(0)
         guard let f = x.last else { throw .unknownShape("input 0 is a scalar") }
@@ -148,9 +144,6 @@ struct SVMClassifierOp: Operator {
 }
 
 /// Support vector regression / one-class SVM. X `[N,F]` → Y `[N,1]` float.
-/// Cost: `N·n_supports·F` kernel MACs + `N·n_supports` coefficient MACs + the kernel's per-evaluation
-/// FLOPs/transcendentals (as SVMClassifier) + post_transform on N; a linear model without support
-/// vectors: `N·F` MACs.
 struct SVMRegressorOp: Operator {
     static let schema = OpSchema(type: "SVMRegressor", domain: "ai.onnx.ml", inputs: 1...1, outputs: 1...1)
     let supports: Int
@@ -168,6 +161,7 @@ struct SVMRegressorOp: Operator {
         [.tensor(TensorType(dtype: .float, shape: [mlRows(try ctx.shape(0)), 1]))]
     }
 
+    static let formula = "`N·n_supports·F` kernel MACs + `N·n_supports` coefficient MACs + the kernel's per-evaluation FLOPs/transcendentals (as SVMClassifier) + post_transform on N; a linear model without support vectors: `N·F` MACs."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let x = try ctx.inputShape(0)
         guard let f = x.last else { throw .unknownShape("input 0 is a scalar") }
@@ -188,41 +182,30 @@ struct SVMRegressorOp: Operator {
 
 // MARK: - Normalizer / Scaler / Binarizer / Imputer
 
-/// One row of the per-element ML table: output element type (`nil` = X's) and FLOPs per element.
-protocol MLElementwiseKind: Sendable {
-    static var type: String { get }
-    static var outputFloat: Bool { get }
-    static func flops(_ node: Node) throws(ShapeError) -> (perElement: Int, perRowTranscendentals: Int)
-}
+/// One row of the per-element ML table: output element type and FLOPs per element.
+struct MLElementwiseRow: OperatorRow {
+    var type: String
+    /// `true`: the output is float; `false`: X's type.
+    var outputFloat: Bool
+    /// FLOPs per element; `nil` for Normalizer, whose `norm` attribute decides (`normalizerFLOPs`).
+    var perElement: Int?
+    /// What the op computes, in words.
+    var note: String
 
-/// An ML op whose output has X's shape. Cost: `perElement` FLOPs per element; Normalizer L2 adds
-/// 1 sqrt per row.
-struct MLElementwiseOp<Kind: MLElementwiseKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.type, domain: "ai.onnx.ml", inputs: 1...1, outputs: 1...1) }
-    let perElement: Int
-    let perRowTranscendentals: Int
+    var schema: OpSchema { OpSchema(type: type, domain: "ai.onnx.ml", inputs: 1...1, outputs: 1...1) }
+    var formula: String { note + (perElement.map { " " + ElementwiseSupport.perElement($0, transcendentals: 0) } ?? "") }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { try MLElementwiseOp(row: self, node: node) }
 
-    init(node: Node, opset: Int) throws(ShapeError) {
-        (perElement, perRowTranscendentals) = try Kind.flops(node)
-    }
+    static let table: [MLElementwiseRow] = [
+        MLElementwiseRow(type: "Normalizer", outputFloat: true, perElement: nil,
+                         note: "Normalizer (rows of `[N,C]`): MAX = max scan + divide (2 FLOPs per element); L1 = abs, sum, divide (3); L2 = square, sum, divide (3) + 1 sqrt per row. Output float."),
+        MLElementwiseRow(type: "Scaler", outputFloat: true, perElement: 2 * Conventions.arithmetic, note: "`(x − offset)·scale`; output float."),
+        MLElementwiseRow(type: "Binarizer", outputFloat: false, perElement: Conventions.arithmetic, note: "one comparison per element; output has X's type."),
+        MLElementwiseRow(type: "Imputer", outputFloat: false, perElement: Conventions.arithmetic, note: "one comparison (and select) per element; output has X's type."),
+    ]
 
-    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
-        let x = try ctx.tensor(0)
-        return [.tensor(TensorType(dtype: Kind.outputFloat ? .float : x.dtype, shape: x.shape))]
-    }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        let shape = try ctx.outputShape()
-        let rows = Array(shape.dropLast()).product * .value(perRowTranscendentals)
-        return OpCost(flops: shape.product * .value(perElement) + rows * .value(Conventions.transcendental), transcendentals: rows)
-    }
-}
-
-/// Normalizer (rows of `[N,C]`): MAX = max scan + divide (2/element); L1 = abs, sum, divide (3);
-/// L2 = square, sum, divide (3) + 1 sqrt per row. Output float.
-enum NormalizerKind: MLElementwiseKind {
-    static let type = "Normalizer", outputFloat = true
-    static func flops(_ node: Node) throws(ShapeError) -> (perElement: Int, perRowTranscendentals: Int) {
+    /// Normalizer's FLOPs per element and sqrt per row, by `norm`.
+    static func normalizerFLOPs(_ node: Node) throws(ShapeError) -> (perElement: Int, perRowTranscendentals: Int) {
         let norm = try node.string("norm", default: "MAX")
         switch norm {
         case "MAX": return (Conventions.reduceStep + Conventions.arithmetic, 0)
@@ -232,34 +215,39 @@ enum NormalizerKind: MLElementwiseKind {
         }
     }
 }
-typealias NormalizerOp = MLElementwiseOp<NormalizerKind>
 
-/// Scaler: `(x − offset)·scale`, 2 FLOPs per element; output float.
-enum ScalerKind: MLElementwiseKind {
-    static let type = "Scaler", outputFloat = true
-    static func flops(_ node: Node) throws(ShapeError) -> (perElement: Int, perRowTranscendentals: Int) { (2 * Conventions.arithmetic, 0) }
-}
-typealias ScalerOp = MLElementwiseOp<ScalerKind>
+/// An ML op whose output has X's shape. Cost: `perElement` FLOPs per element; Normalizer L2 adds
+/// 1 sqrt per row.
+struct MLElementwiseOp: OperatorRule {
+    let outputFloat: Bool
+    let perElement: Int
+    let perRowTranscendentals: Int
 
-/// Binarizer: one comparison per element; output has X's type.
-enum BinarizerKind: MLElementwiseKind {
-    static let type = "Binarizer", outputFloat = false
-    static func flops(_ node: Node) throws(ShapeError) -> (perElement: Int, perRowTranscendentals: Int) { (Conventions.arithmetic, 0) }
-}
-typealias BinarizerOp = MLElementwiseOp<BinarizerKind>
+    init(row: MLElementwiseRow, node: Node) throws(ShapeError) {
+        outputFloat = row.outputFloat
+        if let perElement = row.perElement {
+            (self.perElement, perRowTranscendentals) = (perElement, 0)
+        } else {
+            (perElement, perRowTranscendentals) = try MLElementwiseRow.normalizerFLOPs(node)
+        }
+    }
 
-/// Imputer: one comparison (and select) per element; output has X's type.
-enum ImputerKind: MLElementwiseKind {
-    static let type = "Imputer", outputFloat = false
-    static func flops(_ node: Node) throws(ShapeError) -> (perElement: Int, perRowTranscendentals: Int) { (Conventions.arithmetic, 0) }
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let x = try ctx.tensor(0)
+        return [.tensor(TensorType(dtype: outputFloat ? .float : x.dtype, shape: x.shape))]
+    }
+
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let shape = try ctx.outputShape()
+        let rows = Array(shape.dropLast()).product * .value(perRowTranscendentals)
+        return OpCost(flops: shape.product * .value(perElement) + rows * .value(Conventions.transcendental), transcendentals: rows)
+    }
 }
-typealias ImputerOp = MLElementwiseOp<ImputerKind>
 
 // MARK: - ArrayFeatureExtractor
 
 /// Selects `Y` indices along X's last axis: `[..., F]` → `[..., len(Y)]` (a 1-D X gives `[1, len(Y)]`).
-/// Cost: 0 (data movement).
-struct ArrayFeatureExtractorOp: Operator {
+struct ArrayFeatureExtractorOp: DataMovementOperator {
     static let schema = OpSchema(type: "ArrayFeatureExtractor", domain: "ai.onnx.ml", inputs: 2...2, outputs: 1...1, metadataInputs: [1])
 
     init(node: Node, opset: Int) throws(ShapeError) {}
@@ -271,15 +259,13 @@ struct ArrayFeatureExtractorOp: Operator {
         let count = indices.product
         return [.tensor(TensorType(dtype: x.dtype, shape: shape.count == 1 ? [1, count] : shape.dropLast() + [count]))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - CastMap
 
 /// Map(int64 → T) to a tensor `[1, M]`: M = the map's size (DENSE, an opaque symbol) or `max_map`
-/// (SPARSE); element type by `cast_to`. Cost: 0.
-struct CastMapOp: Operator {
+/// (SPARSE); element type by `cast_to`.
+struct CastMapOp: DataMovementOperator {
     static let schema = OpSchema(type: "CastMap", domain: "ai.onnx.ml", inputs: 1...1, outputs: 1...1)
     let dtype: DataType
     let sparseLength: Int?
@@ -302,15 +288,13 @@ struct CastMapOp: Operator {
         let length: Dim = sparseLength.map(Dim.value) ?? .opaque("\(ctx.node.outputs.first ?? ctx.node.name)_len")
         return [.tensor(TensorType(dtype: dtype, shape: [1, length]))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - CategoryMapper / LabelEncoder
 
 /// Maps strings to int64 or back (CategoryMapper), or keys to values (LabelEncoder, ml opsets 1, 2,
 /// 4): output has X's shape; its type is the other of string/int64 (CategoryMapper, LabelEncoder 1)
-/// or the `values_*` attribute's type (LabelEncoder 2+). Cost: 0 (table lookups).
+/// or the `values_*` attribute's type (LabelEncoder 2+).
 struct CategoryMapperOp: Operator {
     static let schema = OpSchema(type: "CategoryMapper", domain: "ai.onnx.ml", inputs: 1...1, outputs: 1...1)
 
@@ -321,6 +305,7 @@ struct CategoryMapperOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype == .string ? .int64 : .string, shape: x.shape))]
     }
 
+    static let formula = "0 (table lookups)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -349,14 +334,15 @@ struct LabelEncoderOp: Operator {
         return [.tensor(TensorType(dtype: valueType ?? (x.dtype == .string ? .int64 : .string), shape: x.shape))]
     }
 
+    static let formula = "0 (table lookups)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - DictVectorizer
 
 /// Map → dense `[1, V]` tensor over the vocabulary (V = vocabulary length); element type: the
-/// map's value type. Cost: 0.
-struct DictVectorizerOp: Operator {
+/// map's value type.
+struct DictVectorizerOp: DataMovementOperator {
     static let schema = OpSchema(type: "DictVectorizer", domain: "ai.onnx.ml", inputs: 1...1, outputs: 1...1)
     let vocabulary: Int
 
@@ -374,14 +360,12 @@ struct DictVectorizerOp: Operator {
         }
         return [.tensor(TensorType(dtype: value.tensor?.dtype ?? .float, shape: [1, .value(vocabulary)]))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - FeatureVectorizer
 
-/// Concatenates `[N, C_i]` inputs (1-D = `[1, C]`) into `[N, Σ inputdimensions]` float. Cost: 0.
-struct FeatureVectorizerOp: Operator {
+/// Concatenates `[N, C_i]` inputs (1-D = `[1, C]`) into `[N, Σ inputdimensions]` float.
+struct FeatureVectorizerOp: DataMovementOperator {
     static let schema = OpSchema(type: "FeatureVectorizer", domain: "ai.onnx.ml", inputs: 1...Int.max, outputs: 1...1)
     let dimensions: [Int]?
 
@@ -404,14 +388,12 @@ struct FeatureVectorizerOp: Operator {
         }
         return [.tensor(TensorType(dtype: .float, shape: [mlRows(first), width]))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - OneHotEncoder
 
 /// One-hot over the category list: X `[...]` → `[..., C]` float (an `[N,1]` X gives `[N,1,C]`,
-/// as onnxruntime does). Cost: 0 (lookups and writes).
+/// as onnxruntime does).
 struct OneHotEncoderOp: Operator {
     static let schema = OpSchema(type: "OneHotEncoder", domain: "ai.onnx.ml", inputs: 1...1, outputs: 1...1)
     let categories: Int
@@ -427,14 +409,14 @@ struct OneHotEncoderOp: Operator {
         return [.tensor(TensorType(dtype: .float, shape: x.shape.map { $0 + [.value(categories)] }))]
     }
 
+    static let formula = "0 (lookups and writes)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - ZipMap
 
 /// Scores `[N, C]` → a sequence of N maps from the class labels (int64 or string) to float.
-/// Cost: 0.
-struct ZipMapOp: Operator {
+struct ZipMapOp: DataMovementOperator {
     static let schema = OpSchema(type: "ZipMap", domain: "ai.onnx.ml", inputs: 1...1, outputs: 1...1)
     let keyType: DataType
     let count: Int
@@ -449,21 +431,15 @@ struct ZipMapOp: Operator {
         }
         return [.sequence(.map(key: keyType, value: .tensor(TensorType(dtype: .float, shape: []))))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 /// The operators of this file and MLTrees.swift, registered in `OpRegistry+Builtin.swift`.
 public enum MLFamily {
-    public static let operators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = MLElementwiseRow.table.entries + OperatorEntry.of([
         LinearClassifierOp.self,
         LinearRegressorOp.self,
         SVMClassifierOp.self,
         SVMRegressorOp.self,
-        NormalizerOp.self,
-        ScalerOp.self,
-        BinarizerOp.self,
-        ImputerOp.self,
         ArrayFeatureExtractorOp.self,
         CastMapOp.self,
         CategoryMapperOp.self,
@@ -472,5 +448,5 @@ public enum MLFamily {
         FeatureVectorizerOp.self,
         OneHotEncoderOp.self,
         ZipMapOp.self,
-    ]
+    ])
 }

@@ -128,7 +128,6 @@ func mlRows(_ shape: [Dim]) -> Dim { shape.count >= 2 ? shape[0] : 1 }
 /// Tree ensemble classifier (ml opsets 1, 3, 5). X `[N,F]` → Y `[N]` (int64 or string labels),
 /// Z `[N,E]` float, E = number of class labels.
 /// Spec: https://onnx.ai/onnx/operators/onnx_aionnxml_TreeEnsembleClassifier.html
-/// Cost: `N·trees·max_depth` comparisons + `N·trees` accumulations + post_transform on `N·E` scores.
 struct TreeEnsembleClassifierOp: Operator {
     static let schema = OpSchema(type: "TreeEnsembleClassifier", domain: "ai.onnx.ml", inputs: 1...1, outputs: 2...2)
     let shape: MLTreeShape
@@ -147,6 +146,7 @@ struct TreeEnsembleClassifierOp: Operator {
                                  .tensor(TensorType(dtype: .float, shape: [n, .value(labels.count)]))], to: ctx.node)
     }
 
+    static let formula = "`N·trees·max_depth` comparisons + `N·trees` accumulations + post_transform on `N·E` scores."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let n = mlRows(try ctx.inputShape(0))
         var cost = MLPostTransform.cost(transform, scores: n * .value(labels.count))
@@ -170,7 +170,6 @@ func mlClassLabels(_ node: Node, ints: String, strings: String) throws(ShapeErro
 
 /// Tree ensemble regressor (ml opsets 1, 3, 5). X `[N,F]` → Y `[N, n_targets]` float.
 /// Spec: https://onnx.ai/onnx/operators/onnx_aionnxml_TreeEnsembleRegressor.html
-/// Cost: `N·trees·max_depth` comparisons + `N·trees` accumulations + post_transform on `N·n_targets`.
 struct TreeEnsembleRegressorOp: Operator {
     static let schema = OpSchema(type: "TreeEnsembleRegressor", domain: "ai.onnx.ml", inputs: 1...1, outputs: 1...1)
     let shape: MLTreeShape
@@ -188,6 +187,7 @@ struct TreeEnsembleRegressorOp: Operator {
         [.tensor(TensorType(dtype: .float, shape: [mlRows(try ctx.shape(0)), .value(targets)]))]
     }
 
+    static let formula = "`N·trees·max_depth` comparisons + `N·trees` accumulations + post_transform on `N·n_targets`."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let n = mlRows(try ctx.inputShape(0))
         var cost = MLPostTransform.cost(transform, scores: n * .value(targets))
@@ -200,8 +200,6 @@ struct TreeEnsembleRegressorOp: Operator {
 
 /// The unified tree ensemble of ml opset 5. X `[N,F]` → Y `[N, n_targets]` (X's type).
 /// Spec: https://onnx.ai/onnx/operators/onnx_aionnxml_TreeEnsemble.html
-/// Cost: `N·trees·max_depth` comparisons (trees = `tree_roots`) + `N·trees` accumulations +
-/// post_transform on `N·n_targets`.
 struct TreeEnsembleOp: Operator {
     static let schema = OpSchema(type: "TreeEnsemble", domain: "ai.onnx.ml", since: 5, inputs: 1...1, outputs: 1...1)
     let shape: MLTreeShape
@@ -220,6 +218,7 @@ struct TreeEnsembleOp: Operator {
         [.tensor(TensorType(dtype: try ctx.dtype(0), shape: [mlRows(try ctx.shape(0)), .value(targets)]))]
     }
 
+    static let formula = "`N·trees·max_depth` comparisons (trees = `tree_roots`) + `N·trees` accumulations + post_transform on `N·n_targets`."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let n = mlRows(try ctx.inputShape(0))
         var cost = MLPostTransform.cost(transform, scores: n * .value(targets))
@@ -228,11 +227,11 @@ struct TreeEnsembleOp: Operator {
     }
 }
 
-/// The tree-ensemble ops of ai.onnx.ml, concatenated into `MLFamily.operators`.
+/// The tree-ensemble ops of ai.onnx.ml, registered in `OpRegistry+Builtin.swift`.
 enum MLTreeFamily {
-    static let operators: [any Operator.Type] = [
+    static let entries: [OperatorEntry] = OperatorEntry.of([
         TreeEnsembleClassifierOp.self,
         TreeEnsembleRegressorOp.self,
         TreeEnsembleOp.self,
-    ]
+    ])
 }

@@ -4,7 +4,7 @@ import CostKernels
 
 // Elementwise arithmetic and math: Add, Sub, Mul, Div, Pow, Mod, BitShift, Bitwise*, Sum, Mean, Max,
 // Min, and the unary math table (Exp, Log, Sqrt, Sin, ..., IsNaN, IsInf). Shared helpers live in
-// `ElementwiseSupport.swift`.
+// `Support/ElementwiseSupport.swift`.
 
 // MARK: - Add, Sub, Mul, Div, Pow, BitwiseAnd, BitwiseOr, BitwiseXor
 
@@ -24,11 +24,13 @@ struct BinaryMathRow: Sendable {
     var flopsPerElement: Int
     var transcendentalsPerElement: Int
     var fold: BinaryMathFold
+    var traits: OpTraits = .epilogue
 }
 
-/// A tag type naming one row of the binary table.
-protocol BinaryMathKind: Sendable {
-    static var row: BinaryMathRow { get }
+extension BinaryMathRow: OperatorRow {
+    var schema: OpSchema { OpSchema(type: type, since: since, inputs: 2...2, outputs: 1...1, traits: traits) }
+    var formula: String { ElementwiseSupport.perElement(flopsPerElement, transcendentals: transcendentalsPerElement, of: "output element") }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { try BinaryMathOp(row: self, node: node, opset: opset) }
 }
 
 /// Binary elementwise arithmetic with numpy broadcasting (opset ≥ 7) or the legacy
@@ -39,31 +41,25 @@ protocol BinaryMathKind: Sendable {
 /// and 1 transcendental per output element.
 /// Values: Add/Sub/Mul/Div of small integer tensors are folded (Div truncates toward zero; a
 /// symbolic quotient is kept only when exact, or as a floor of a non-negative numerator).
-struct BinaryMathOp<Kind: BinaryMathKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.row.type, since: Kind.row.since, inputs: 2...2, outputs: 1...1) }
-
+struct BinaryMathOp: OperatorRule {
+    let row: BinaryMathRow
     let legacy: ElementwiseSupport.LegacyBroadcast?
 
-    init(node: Node, opset: Int) throws(ShapeError) {
-        if let before = Kind.row.legacyBroadcastBefore {
-            legacy = try ElementwiseSupport.legacyBroadcast(node, opset: opset, before: before)
-        } else {
-            legacy = nil
-        }
+    init(row: BinaryMathRow, node: Node, opset: Int) throws(ShapeError) {
+        self.row = row
+        legacy = try ElementwiseSupport.legacyBroadcast(node, opset: opset, before: row.legacyBroadcastBefore)
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
-        let a = try ctx.tensor(0), b = try ctx.tensor(1)
-        if Kind.row.sameTypeInputs { try ElementwiseSupport.requireSameType(ctx, [0, 1]) }
-        guard let sa = a.shape, let sb = b.shape else { return [.tensor(TensorType(dtype: a.dtype, shape: nil))] }
-        let shapes = try ElementwiseSupport.binaryShapes(sa, sb, legacy: legacy)
-        if legacy == nil { ctx.warnings += Broadcast.assumptions([sa, sb]) }
-        ctx.outputValues[0] = Self.fold(ctx, dtype: a.dtype, shapes: shapes.inputs, output: shapes.output)
+        let a = try ctx.tensor(0)
+        if row.sameTypeInputs { try ElementwiseSupport.requireSameType(ctx, [0, 1]) }
+        guard let shapes = try ElementwiseSupport.binaryShapes(&ctx, legacy: legacy) else { return [.tensor(TensorType(dtype: a.dtype, shape: nil))] }
+        ctx.outputValues[0] = fold(ctx, dtype: a.dtype, shapes: shapes.inputs, output: shapes.output)
         return [.tensor(TensorType(dtype: a.dtype, shape: shapes.output))]
     }
 
-    private static func fold(_ ctx: ShapeContext, dtype: DataType, shapes: [[Dim]], output: [Dim]) -> TensorValue? {
-        let fold = Kind.row.fold
+    private func fold(_ ctx: ShapeContext, dtype: DataType, shapes: [[Dim]], output: [Dim]) -> TensorValue? {
+        let fold = row.fold
         if fold == .none { return nil }
         if dtype.isInteger {
             return ElementwiseSupport.foldInts(ctx, shapes: shapes, output: output) { v in
@@ -91,65 +87,33 @@ struct BinaryMathOp<Kind: BinaryMathKind>: Operator {
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        .elementwise(try ctx.outputElements(), flopsPerElement: Kind.row.flopsPerElement,
-                     transcendentalsPerElement: Kind.row.transcendentalsPerElement)
+        .elementwise(try ctx.outputElements(), flopsPerElement: row.flopsPerElement,
+                     transcendentalsPerElement: row.transcendentalsPerElement)
     }
 }
 
 /// The rows of the binary arithmetic table.
-enum BinaryMathKinds {
-    enum Add: BinaryMathKind {
-        static let row = BinaryMathRow(type: "Add", since: 1, legacyBroadcastBefore: 7, sameTypeInputs: true,
-                                       flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .add)
-    }
-    enum Sub: BinaryMathKind {
-        static let row = BinaryMathRow(type: "Sub", since: 1, legacyBroadcastBefore: 7, sameTypeInputs: true,
-                                       flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .sub)
-    }
-    enum Mul: BinaryMathKind {
-        static let row = BinaryMathRow(type: "Mul", since: 1, legacyBroadcastBefore: 7, sameTypeInputs: true,
-                                       flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .mul)
-    }
-    enum Div: BinaryMathKind {
-        static let row = BinaryMathRow(type: "Div", since: 1, legacyBroadcastBefore: 7, sameTypeInputs: true,
-                                       flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .div)
-    }
-    enum Pow: BinaryMathKind {
-        static let row = BinaryMathRow(type: "Pow", since: 1, legacyBroadcastBefore: 7, sameTypeInputs: false,
-                                       flopsPerElement: Conventions.transcendental, transcendentalsPerElement: 1, fold: .none)
-    }
-    enum BitwiseAnd: BinaryMathKind {
-        static let row = BinaryMathRow(type: "BitwiseAnd", since: 18, legacyBroadcastBefore: nil, sameTypeInputs: true,
-                                       flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .none)
-    }
-    enum BitwiseOr: BinaryMathKind {
-        static let row = BinaryMathRow(type: "BitwiseOr", since: 18, legacyBroadcastBefore: nil, sameTypeInputs: true,
-                                       flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .none)
-    }
-    enum BitwiseXor: BinaryMathKind {
-        static let row = BinaryMathRow(type: "BitwiseXor", since: 18, legacyBroadcastBefore: nil, sameTypeInputs: true,
-                                       flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .none)
-    }
+extension BinaryMathRow {
+    static let table: [BinaryMathRow] = [
+        .init(type: "Add", since: 1, legacyBroadcastBefore: 7, sameTypeInputs: true, flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .add),
+        .init(type: "Sub", since: 1, legacyBroadcastBefore: 7, sameTypeInputs: true, flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .sub),
+        .init(type: "Mul", since: 1, legacyBroadcastBefore: 7, sameTypeInputs: true, flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .mul),
+        .init(type: "Div", since: 1, legacyBroadcastBefore: 7, sameTypeInputs: true, flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .div),
+        .init(type: "Pow", since: 1, legacyBroadcastBefore: 7, sameTypeInputs: false, flopsPerElement: Conventions.transcendental, transcendentalsPerElement: 1, fold: .none),
+        .init(type: "BitwiseAnd", since: 18, legacyBroadcastBefore: nil, sameTypeInputs: true, flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .none, traits: []),
+        .init(type: "BitwiseOr", since: 18, legacyBroadcastBefore: nil, sameTypeInputs: true, flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .none, traits: []),
+        .init(type: "BitwiseXor", since: 18, legacyBroadcastBefore: nil, sameTypeInputs: true, flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, fold: .none, traits: []),
+    ]
 }
-
-typealias AddOp = BinaryMathOp<BinaryMathKinds.Add>
-typealias SubOp = BinaryMathOp<BinaryMathKinds.Sub>
-typealias MulOp = BinaryMathOp<BinaryMathKinds.Mul>
-typealias DivOp = BinaryMathOp<BinaryMathKinds.Div>
-typealias PowOp = BinaryMathOp<BinaryMathKinds.Pow>
-typealias BitwiseAndOp = BinaryMathOp<BinaryMathKinds.BitwiseAnd>
-typealias BitwiseOrOp = BinaryMathOp<BinaryMathKinds.BitwiseOr>
-typealias BitwiseXorOp = BinaryMathOp<BinaryMathKinds.BitwiseXor>
 
 // MARK: - Mod
 
 /// Elementwise remainder with numpy broadcasting; `fmod=0` (default) takes the divisor's sign,
 /// `fmod=1` the dividend's (C fmod; runtimes before opset 28 require it for floats).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Mod.html · opsets 10–28.
-/// Cost: 1 FLOP (`Conventions.arithmetic`) per output element.
 /// Values: folded for small integer tensors.
 struct ModOp: Operator {
-    static let schema = OpSchema(type: "Mod", since: 10, inputs: 2...2, outputs: 1...1)
+    static let schema = OpSchema(type: "Mod", since: 10, inputs: 2...2, outputs: 1...1, traits: .epilogue)
 
     let fmod: Bool
 
@@ -173,6 +137,7 @@ struct ModOp: Operator {
         return [.tensor(TensorType(dtype: a.dtype, shape: shape))]
     }
 
+    static let formula = "1 FLOP (`Conventions.arithmetic` = \(Conventions.arithmetic)) per output element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.arithmetic)
     }
@@ -182,7 +147,6 @@ struct ModOp: Operator {
 
 /// Elementwise bit shift of unsigned integers, `direction` LEFT or RIGHT (required), numpy broadcasting.
 /// Spec: https://onnx.ai/onnx/operators/onnx__BitShift.html · opsets 11–28.
-/// Cost: 1 FLOP (`Conventions.arithmetic`) per output element.
 struct BitShiftOp: Operator {
     static let schema = OpSchema(type: "BitShift", since: 11, inputs: 2...2, outputs: 1...1)
 
@@ -203,6 +167,7 @@ struct BitShiftOp: Operator {
         return [.tensor(TensorType(dtype: a.dtype, shape: try ElementwiseSupport.broadcast([sa, sb])))]
     }
 
+    static let formula = "1 FLOP (`Conventions.arithmetic` = \(Conventions.arithmetic)) per output element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.arithmetic)
     }
@@ -223,9 +188,12 @@ struct VariadicRow: Sendable {
     var fold: VariadicFold
 }
 
-/// A tag type naming one row of the variadic table.
-protocol VariadicKind: Sendable {
-    static var row: VariadicRow { get }
+extension VariadicRow: OperatorRow {
+    var schema: OpSchema { OpSchema(type: type, since: 1, inputs: 1...Int(Int32.max), outputs: 1...1, traits: .epilogue) }
+    var formula: String {
+        "(n−1) FLOPs per output element for n inputs" + (finishFLOPs > 0 ? ", + \(finishFLOPs) per output element (the division by n)." : ".")
+    }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { VariadicOp(row: self) }
 }
 
 /// Variadic elementwise Sum/Mean/Max/Min of one or more inputs; numpy broadcasting (opset ≥ 8;
@@ -234,10 +202,8 @@ protocol VariadicKind: Sendable {
 /// Cost: (n−1) FLOPs (`Conventions.arithmetic`) per output element for n inputs, +1 per output
 /// element for Mean's division.
 /// Values: Sum/Max/Min of small integer tensors are folded (Max/Min only where decidable).
-struct VariadicOp<Kind: VariadicKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.row.type, since: 1, inputs: 1...Int(Int32.max), outputs: 1...1) }
-
-    init(node: Node, opset: Int) throws(ShapeError) {}
+struct VariadicOp: OperatorRule {
+    let row: VariadicRow
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         guard ctx.inputCount >= 1 else { throw .arity(what: "inputs", expected: 1...Int(Int32.max), got: 0) }
@@ -251,8 +217,8 @@ struct VariadicOp<Kind: VariadicKind>: Operator {
         }
         let output = try ElementwiseSupport.broadcast(shapes)
         ctx.warnings += Broadcast.assumptions(shapes)
-        if dtype.isInteger, Kind.row.fold != .none {
-            let fold = Kind.row.fold
+        if dtype.isInteger, row.fold != .none {
+            let fold = row.fold
             ctx.outputValues[0] = ElementwiseSupport.foldInts(ctx, shapes: shapes, output: output) { v in
                 var result = v[0]
                 for x in v.dropFirst() {
@@ -274,23 +240,20 @@ struct VariadicOp<Kind: VariadicKind>: Operator {
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let n = ctx.node.inputs.filter { !$0.isEmpty }.count
-        let perElement = Swift.max(n - 1, 0) * Conventions.arithmetic + Kind.row.finishFLOPs
+        let perElement = Swift.max(n - 1, 0) * Conventions.arithmetic + row.finishFLOPs
         return .elementwise(try ctx.outputElements(), flopsPerElement: perElement)
     }
 }
 
 /// The rows of the variadic table.
-enum VariadicKinds {
-    enum Sum: VariadicKind { static let row = VariadicRow(type: "Sum", finishFLOPs: 0, fold: .sum) }
-    enum Mean: VariadicKind { static let row = VariadicRow(type: "Mean", finishFLOPs: Conventions.arithmetic, fold: .none) }
-    enum Max: VariadicKind { static let row = VariadicRow(type: "Max", finishFLOPs: 0, fold: .max) }
-    enum Min: VariadicKind { static let row = VariadicRow(type: "Min", finishFLOPs: 0, fold: .min) }
+extension VariadicRow {
+    static let table: [VariadicRow] = [
+        .init(type: "Sum", finishFLOPs: 0, fold: .sum),
+        .init(type: "Mean", finishFLOPs: Conventions.arithmetic, fold: .none),
+        .init(type: "Max", finishFLOPs: 0, fold: .max),
+        .init(type: "Min", finishFLOPs: 0, fold: .min),
+    ]
 }
-
-typealias SumOp = VariadicOp<VariadicKinds.Sum>
-typealias MeanOp = VariadicOp<VariadicKinds.Mean>
-typealias MaxOp = VariadicOp<VariadicKinds.Max>
-typealias MinOp = VariadicOp<VariadicKinds.Min>
 
 // MARK: - Unary math (Abs, Neg, Sign, Floor, Ceil, Round, Reciprocal, Sqrt, Exp, Log, trig, Erf, IsNaN, IsInf, BitwiseNot)
 
@@ -338,11 +301,13 @@ struct UnaryMathRow: Sendable {
     /// `true` when the output is `bool` (IsNaN, IsInf), else the input's type.
     var boolOutput: Bool = false
     var fold: UnaryMathFold = .none
+    var traits: OpTraits = []
 }
 
-/// A tag type naming one row of the unary math table.
-protocol UnaryMathKind: Sendable {
-    static var row: UnaryMathRow { get }
+extension UnaryMathRow: OperatorRow {
+    var schema: OpSchema { OpSchema(type: type, since: since, inputs: 1...1, outputs: 1...1, traits: traits) }
+    var formula: String { ElementwiseSupport.perElement(flopsPerElement, transcendentals: transcendentalsPerElement) }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { try UnaryMathOp(row: self, node: node, opset: opset) }
 }
 
 /// Unary elementwise math: output has the input's shape, and its type (bool for IsNaN/IsInf).
@@ -353,11 +318,12 @@ protocol UnaryMathKind: Sendable {
 /// Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Erf 1 FLOP + 1 transcendental.
 /// Values: Neg, Abs, Sign of small integer tensors (symbolic where decidable), and Neg, Abs, Sign,
 /// Floor, Ceil, Round, Reciprocal, Sqrt of small float tensors are folded.
-struct UnaryMathOp<Kind: UnaryMathKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.row.type, since: Kind.row.since, inputs: 1...1, outputs: 1...1) }
+struct UnaryMathOp: OperatorRule {
+    let row: UnaryMathRow
 
-    init(node: Node, opset: Int) throws(ShapeError) {
-        if Kind.row.type == "IsInf" {
+    init(row: UnaryMathRow, node: Node, opset: Int) throws(ShapeError) {
+        self.row = row
+        if row.type == "IsInf" {
             for name in ["detect_negative", "detect_positive"] {
                 let flag = try node.int(name, default: 1)
                 guard flag == 0 || flag == 1 else { throw .invalidAttribute(name: name, reason: "must be 0 or 1, got \(flag)") }
@@ -367,7 +333,7 @@ struct UnaryMathOp<Kind: UnaryMathKind>: Operator {
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         let x = try ctx.tensor(0)
-        let fold = Kind.row.fold
+        let fold = row.fold
         if fold != .none {
             if x.dtype.isInteger, let values = ctx.intValues(0) {
                 var result: [Dim] = []
@@ -381,94 +347,49 @@ struct UnaryMathOp<Kind: UnaryMathKind>: Operator {
                 if folded.count == values.count { ctx.outputValues[0] = .floats(folded) }
             }
         }
-        return [.tensor(TensorType(dtype: Kind.row.boolOutput ? .bool : x.dtype, shape: x.shape))]
+        return [.tensor(TensorType(dtype: row.boolOutput ? .bool : x.dtype, shape: x.shape))]
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        .elementwise(try ctx.outputElements(), flopsPerElement: Kind.row.flopsPerElement,
-                     transcendentalsPerElement: Kind.row.transcendentalsPerElement)
+        .elementwise(try ctx.outputElements(), flopsPerElement: row.flopsPerElement,
+                     transcendentalsPerElement: row.transcendentalsPerElement)
     }
 }
 
-/// The rows of the unary math table.
-enum UnaryMathKinds {
-    private static func simple(_ type: String, _ since: Int, fold: UnaryMathFold = .none) -> UnaryMathRow {
-        UnaryMathRow(type: type, since: since, flopsPerElement: Conventions.simpleActivation, transcendentalsPerElement: 0, fold: fold)
+/// The rows of the unary math table (`.epilogue`: runtimes fuse it into the kernel before it).
+extension UnaryMathRow {
+    private static func simple(_ type: String, _ since: Int, fold: UnaryMathFold) -> UnaryMathRow {
+        UnaryMathRow(type: type, since: since, flopsPerElement: Conventions.simpleActivation, transcendentalsPerElement: 0, fold: fold, traits: .epilogue)
     }
-    private static func transcendental(_ type: String, _ since: Int, fold: UnaryMathFold = .none) -> UnaryMathRow {
-        UnaryMathRow(type: type, since: since, flopsPerElement: Conventions.transcendental, transcendentalsPerElement: 1, fold: fold)
+    private static func transcendental(_ type: String, _ since: Int, fold: UnaryMathFold = .none, _ traits: OpTraits = []) -> UnaryMathRow {
+        UnaryMathRow(type: type, since: since, flopsPerElement: Conventions.transcendental, transcendentalsPerElement: 1, fold: fold, traits: traits)
     }
-    private static func arithmetic(_ type: String, _ since: Int, bool: Bool = false, fold: UnaryMathFold = .none) -> UnaryMathRow {
+    private static func arithmetic(_ type: String, _ since: Int, bool: Bool = false, fold: UnaryMathFold = .none, _ traits: OpTraits = []) -> UnaryMathRow {
         UnaryMathRow(type: type, since: since, flopsPerElement: Conventions.arithmetic, transcendentalsPerElement: 0, boolOutput: bool,
-                     fold: fold)
+                     fold: fold, traits: traits)
     }
 
-    enum Abs: UnaryMathKind { static let row = simple("Abs", 1, fold: .abs) }
-    enum Neg: UnaryMathKind { static let row = simple("Neg", 1, fold: .neg) }
-    enum Sign: UnaryMathKind { static let row = simple("Sign", 9, fold: .sign) }
-    enum Floor: UnaryMathKind { static let row = simple("Floor", 1, fold: .floor) }
-    enum Ceil: UnaryMathKind { static let row = simple("Ceil", 1, fold: .ceil) }
-    enum Round: UnaryMathKind { static let row = simple("Round", 11, fold: .round) }
-    enum Reciprocal: UnaryMathKind { static let row = arithmetic("Reciprocal", 1, fold: .reciprocal) }
-    enum Sqrt: UnaryMathKind { static let row = transcendental("Sqrt", 1, fold: .sqrt) }
-    enum Exp: UnaryMathKind { static let row = transcendental("Exp", 1) }
-    enum Log: UnaryMathKind { static let row = transcendental("Log", 1) }
-    enum Sin: UnaryMathKind { static let row = transcendental("Sin", 7) }
-    enum Cos: UnaryMathKind { static let row = transcendental("Cos", 7) }
-    enum Tan: UnaryMathKind { static let row = transcendental("Tan", 7) }
-    enum Asin: UnaryMathKind { static let row = transcendental("Asin", 7) }
-    enum Acos: UnaryMathKind { static let row = transcendental("Acos", 7) }
-    enum Atan: UnaryMathKind { static let row = transcendental("Atan", 7) }
-    enum Sinh: UnaryMathKind { static let row = transcendental("Sinh", 9) }
-    enum Cosh: UnaryMathKind { static let row = transcendental("Cosh", 9) }
-    enum Asinh: UnaryMathKind { static let row = transcendental("Asinh", 9) }
-    enum Acosh: UnaryMathKind { static let row = transcendental("Acosh", 9) }
-    enum Atanh: UnaryMathKind { static let row = transcendental("Atanh", 9) }
-    enum Erf: UnaryMathKind { static let row = transcendental("Erf", 9) }
-    enum IsNaN: UnaryMathKind { static let row = arithmetic("IsNaN", 9, bool: true) }
-    enum IsInf: UnaryMathKind { static let row = arithmetic("IsInf", 10, bool: true) }
-    enum BitwiseNot: UnaryMathKind { static let row = arithmetic("BitwiseNot", 18) }
+    static let table: [UnaryMathRow] = [
+        simple("Abs", 1, fold: .abs), simple("Neg", 1, fold: .neg), simple("Sign", 9, fold: .sign),
+        simple("Floor", 1, fold: .floor), simple("Ceil", 1, fold: .ceil), simple("Round", 11, fold: .round),
+        arithmetic("Reciprocal", 1, fold: .reciprocal, .epilogue),
+        transcendental("Sqrt", 1, fold: .sqrt, .epilogue),
+        transcendental("Exp", 1, .epilogue), transcendental("Log", 1, .epilogue),
+        transcendental("Sin", 7, .epilogue), transcendental("Cos", 7, .epilogue), transcendental("Tan", 7),
+        transcendental("Asin", 7), transcendental("Acos", 7), transcendental("Atan", 7),
+        transcendental("Sinh", 9), transcendental("Cosh", 9), transcendental("Asinh", 9), transcendental("Acosh", 9), transcendental("Atanh", 9),
+        transcendental("Erf", 9, .epilogue),
+        arithmetic("IsNaN", 9, bool: true, .epilogue), arithmetic("IsInf", 10, bool: true, .epilogue),
+        arithmetic("BitwiseNot", 18),
+    ]
 }
-
-typealias AbsOp = UnaryMathOp<UnaryMathKinds.Abs>
-typealias NegOp = UnaryMathOp<UnaryMathKinds.Neg>
-typealias SignOp = UnaryMathOp<UnaryMathKinds.Sign>
-typealias FloorOp = UnaryMathOp<UnaryMathKinds.Floor>
-typealias CeilOp = UnaryMathOp<UnaryMathKinds.Ceil>
-typealias RoundOp = UnaryMathOp<UnaryMathKinds.Round>
-typealias ReciprocalOp = UnaryMathOp<UnaryMathKinds.Reciprocal>
-typealias SqrtOp = UnaryMathOp<UnaryMathKinds.Sqrt>
-typealias ExpOp = UnaryMathOp<UnaryMathKinds.Exp>
-typealias LogOp = UnaryMathOp<UnaryMathKinds.Log>
-typealias SinOp = UnaryMathOp<UnaryMathKinds.Sin>
-typealias CosOp = UnaryMathOp<UnaryMathKinds.Cos>
-typealias TanOp = UnaryMathOp<UnaryMathKinds.Tan>
-typealias AsinOp = UnaryMathOp<UnaryMathKinds.Asin>
-typealias AcosOp = UnaryMathOp<UnaryMathKinds.Acos>
-typealias AtanOp = UnaryMathOp<UnaryMathKinds.Atan>
-typealias SinhOp = UnaryMathOp<UnaryMathKinds.Sinh>
-typealias CoshOp = UnaryMathOp<UnaryMathKinds.Cosh>
-typealias AsinhOp = UnaryMathOp<UnaryMathKinds.Asinh>
-typealias AcoshOp = UnaryMathOp<UnaryMathKinds.Acosh>
-typealias AtanhOp = UnaryMathOp<UnaryMathKinds.Atanh>
-typealias ErfOp = UnaryMathOp<UnaryMathKinds.Erf>
-typealias IsNaNOp = UnaryMathOp<UnaryMathKinds.IsNaN>
-typealias IsInfOp = UnaryMathOp<UnaryMathKinds.IsInf>
-typealias BitwiseNotOp = UnaryMathOp<UnaryMathKinds.BitwiseNot>
 
 // MARK: - Family
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum ElementwiseFamily {
-    public static let operators: [any Operator.Type] = [
-        AddOp.self, SubOp.self, MulOp.self, DivOp.self, PowOp.self,
-        BitwiseAndOp.self, BitwiseOrOp.self, BitwiseXorOp.self,
-        ModOp.self, BitShiftOp.self,
-        SumOp.self, MeanOp.self, MaxOp.self, MinOp.self,
-        AbsOp.self, NegOp.self, SignOp.self, FloorOp.self, CeilOp.self, RoundOp.self, ReciprocalOp.self,
-        SqrtOp.self, ExpOp.self, LogOp.self,
-        SinOp.self, CosOp.self, TanOp.self, AsinOp.self, AcosOp.self, AtanOp.self,
-        SinhOp.self, CoshOp.self, AsinhOp.self, AcoshOp.self, AtanhOp.self,
-        ErfOp.self, IsNaNOp.self, IsInfOp.self, BitwiseNotOp.self,
-    ]
+    public static let entries: [OperatorEntry] = BinaryMathRow.table.entries
+        + [OperatorEntry(ModOp.self), OperatorEntry(BitShiftOp.self)]
+        + VariadicRow.table.entries
+        + UnaryMathRow.table.entries
 }

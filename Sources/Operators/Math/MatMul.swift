@@ -2,49 +2,8 @@ import ONNXGraph
 import ShapeInference
 import CostKernels
 
-// Matrix products: MatMul, Gemm, MatMulInteger, QLinearMatMul, Einsum.
-
-/// One dim from two that must agree: a known size wins over a symbol; two different known sizes are
-/// an error (`nil`).
-private func unified(_ a: Dim, _ b: Dim) -> Dim? {
-    if a == b { return a }
-    switch (a.intValue, b.intValue) {
-    case (.some, .some): return nil
-    case (.some, .none): return a
-    case (.none, .some): return b
-    default: return a.isUnknown ? b : a
-    }
-}
-
-/// numpy `matmul` geometry: 1-D operands are promoted (A to `[1, K]`, B to `[K, 1]`) and the
-/// promoted axis removed from the result; batch dims broadcast. The one matmul geometry: the
-/// ai.onnx ops and the com.microsoft ones (FusedMatMul, GemmFastGelu, MatMulIntegerToFloat, ...)
-/// share it.
-struct MatMulGeometry {
-    var output: [Dim]
-    var batch: [Dim]
-    var m: Dim, k: Dim, n: Dim
-
-    init(a: [Dim], b: [Dim]) throws(ShapeError) {
-        guard !a.isEmpty, !b.isEmpty else { throw .rankMismatch("MatMul operands must have rank ≥ 1, got \(a.count) and \(b.count)") }
-        let a2 = a.count == 1 ? [1, a[0]] : a
-        let b2 = b.count == 1 ? [b[0], 1] : b
-        guard let k = unified(a2[a2.count - 1], b2[b2.count - 2]) else {
-            throw .incompatibleDims("inner dims differ: A \(a) · B \(b)")
-        }
-        self.k = k
-        m = a2[a2.count - 2]
-        n = b2[b2.count - 1]
-        batch = try Broadcast.shape([Array(a2.dropLast(2)), Array(b2.dropLast(2))])
-        output = batch + (a.count == 1 ? [] : [m]) + (b.count == 1 ? [] : [n])
-    }
-
-    /// `∏batch`: how many M×N products.
-    var batchElements: Dim { batch.product }
-
-    /// `∏batch·M·N·K`.
-    var macs: Dim { batch.product * m * n * k }
-}
+// Matrix products: MatMul, Gemm, MatMulInteger, QLinearMatMul, Einsum, and Det (linear algebra). The
+// matmul geometry they share with the com.microsoft ops is in Support/MatMulGeometry.swift.
 
 /// The MAC count of a matmul between inputs `a` and `b` of a cost context.
 private func matmulMACs(_ ctx: CostContext, a: Int, b: Int) throws(CostError) -> Dim {
@@ -64,9 +23,8 @@ private func matmulOutput(_ ctx: ShapeContext, a: Int, b: Int, dtype: DataType) 
 
 /// numpy-style matrix product (1-D promotion, broadcast batch dims).
 /// Spec: https://onnx.ai/onnx/operators/onnx__MatMul.html · opsets 1, 9, 13.
-/// Cost: MACs = `∏(broadcast batch)·M·N·K` (M = 1 for a 1-D A, N = 1 for a 1-D B); FLOPs = 2·MACs.
 struct MatMulOp: Operator {
-    static let schema = OpSchema(type: "MatMul", since: 1, inputs: 2...2, outputs: 1...1)
+    static let schema = OpSchema(type: "MatMul", since: 1, inputs: 2...2, outputs: 1...1, traits: .gemm)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -74,6 +32,7 @@ struct MatMulOp: Operator {
         try matmulOutput(ctx, a: 0, b: 1, dtype: ctx.dtype(0))
     }
 
+    static let formula = "MACs = `∏(broadcast batch)·M·N·K` (M = 1 for a 1-D A, N = 1 for a 1-D B); FLOPs = 2·MACs."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .macs(try matmulMACs(ctx, a: 0, b: 1))
     }
@@ -84,10 +43,8 @@ struct MatMulOp: Operator {
 /// `Y = alpha·A'·B' + beta·C` with A' = transA ? Aᵀ : A (`[M, K]`), B' = transB ? Bᵀ : B (`[K, N]`),
 /// C unidirectionally broadcast to `[M, N]` (required before opset 11; `broadcast` attribute before 7).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Gemm.html · opsets 1, 6, 7, 9, 11, 13.
-/// Cost: MACs = `M·N·K`; FLOPs = 2·MACs + (alpha ≠ 1 ? M·N : 0) + (C present and beta ≠ 0 ? M·N : 0)
-/// + (C present and beta ∉ {0, 1} ? M·N : 0) — scaling and adding C are counted per output element.
 struct GemmOp: Operator {
-    static let schema = OpSchema(type: "Gemm", since: 1, inputs: 2...3, outputs: 1...1)
+    static let schema = OpSchema(type: "Gemm", since: 1, inputs: 2...3, outputs: 1...1, traits: .gemm)
 
     private let transA: Bool
     private let transB: Bool
@@ -129,6 +86,7 @@ struct GemmOp: Operator {
         return [.tensor(TensorType(dtype: a.dtype, shape: [m, n]))]
     }
 
+    static let formula = "MACs = `M·N·K`; FLOPs = 2·MACs + (alpha ≠ 1 ? M·N : 0) + (C present and beta ≠ 0 ? M·N : 0) + (C present and beta ∉ {0, 1} ? M·N : 0) — scaling and adding C are counted per output element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         guard let (m, k, n) = try? dims(a: ctx.inputShape(0), b: ctx.inputShape(1)) else {
             throw .unknownShape("inputs 0, 1 (not matrices)")
@@ -148,9 +106,8 @@ struct GemmOp: Operator {
 
 /// Integer matmul of (u)int8 A and B with optional zero points; int32 output, numpy semantics.
 /// Spec: https://onnx.ai/onnx/operators/onnx__MatMulInteger.html · opset 10.
-/// Cost: MACs as MatMul, FLOPs = 2·MACs, `computeType` = A's type.
 struct MatMulIntegerOp: Operator {
-    static let schema = OpSchema(type: "MatMulInteger", since: 10, inputs: 2...4, outputs: 1...1)
+    static let schema = OpSchema(type: "MatMulInteger", since: 10, inputs: 2...4, outputs: 1...1, traits: [.gemm, .quantizedInputs])
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -158,6 +115,7 @@ struct MatMulIntegerOp: Operator {
         try matmulOutput(ctx, a: 0, b: 1, dtype: .int32)
     }
 
+    static let formula = "MACs as MatMul, FLOPs = 2·MACs, `computeType` = A's type."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .macs(try matmulMACs(ctx, a: 0, b: 1), computeType: ctx.inputType(0))
     }
@@ -168,9 +126,8 @@ struct MatMulIntegerOp: Operator {
 /// Quantized matmul: a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point;
 /// output typed as y_zero_point. Spec: https://onnx.ai/onnx/operators/onnx__QLinearMatMul.html
 /// · opsets 10, 21 (float8 types).
-/// Cost: MACs as MatMul, FLOPs = 2·MACs, `computeType` = a's type.
 struct QLinearMatMulOp: Operator {
-    static let schema = OpSchema(type: "QLinearMatMul", since: 10, inputs: 8...8, outputs: 1...1)
+    static let schema = OpSchema(type: "QLinearMatMul", since: 10, inputs: 8...8, outputs: 1...1, traits: [.gemm, .quantizedInputs])
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -179,6 +136,7 @@ struct QLinearMatMulOp: Operator {
         return try matmulOutput(ctx, a: 0, b: 3, dtype: dtype)
     }
 
+    static let formula = "MACs as MatMul, FLOPs = 2·MACs, `computeType` = a's type."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .macs(try matmulMACs(ctx, a: 0, b: 3), computeType: ctx.inputType(0))
     }
@@ -309,13 +267,8 @@ private struct EinsumSolution {
 /// Einstein summation with explicit (`->`) and implicit output, ellipsis broadcasting, repeated
 /// letters (diagonals, traces), upper-case letters (opset 28).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Einsum.html · opsets 12, 28.
-/// Cost: with ≥ 2 operands, MACs = ∏(sizes of all distinct letters, contracted and free) ×
-/// ∏(ellipsis dims), and FLOPs per point = (operands − 1) multiplies + 1 add when some index is
-/// summed (so FLOPs = 2·MACs for a two-operand contraction, = MACs for an outer/elementwise product).
-/// One operand: no MACs; FLOPs = the iteration space when something is summed (a reduction), else 0
-/// (transpose/diagonal extraction).
 struct EinsumOp: Operator {
-    static let schema = OpSchema(type: "Einsum", since: 12, inputs: 1...Int.max, outputs: 1...1)
+    static let schema = OpSchema(type: "Einsum", since: 12, inputs: 1...Int.max, outputs: 1...1, traits: .gemm)
 
     private let equation: EinsumEquation
 
@@ -333,6 +286,7 @@ struct EinsumOp: Operator {
         return [.tensor(TensorType(dtype: dtype, shape: try EinsumSolution(equation, shapes: shapes).output))]
     }
 
+    static let formula = "with ≥ 2 operands, MACs = ∏(sizes of all distinct letters, contracted and free) × ∏(ellipsis dims), and FLOPs per point = (operands − 1) multiplies + 1 add when some index is summed (so FLOPs = 2·MACs for a two-operand contraction, = MACs for an outer/elementwise product). One operand: no MACs; FLOPs = the iteration space when something is summed (a reduction), else 0 (transpose/diagonal extraction)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         var shapes: [[Dim]] = []
         for index in ctx.inputs.indices { shapes.append(try ctx.inputShape(index)) }
@@ -347,9 +301,43 @@ struct EinsumOp: Operator {
     }
 }
 
+// MARK: - Det
+
+extension Conventions {
+    /// LU decomposition of an n×n matrix (Det): 2n³/3 FLOPs (Golub & Van Loan, §3.2).
+    static let luFLOPsNumerator = 2
+    static let luFLOPsDenominator = 3
+}
+
+/// Determinants of `[*, M, M]` matrices: output `[*]`.
+/// Spec: https://onnx.ai/onnx/operators/onnx__Det.html · opsets 11–22.
+struct DetOp: Operator {
+    static let schema = OpSchema(type: "Det", since: 11, inputs: 1...1, outputs: 1...1)
+
+    init(node: Node, opset: Int) throws(ShapeError) {}
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let input = try ctx.tensor(0)
+        guard let shape = input.shape else { return [ValueKit.tensor(input.dtype, nil)] }
+        guard shape.count >= 2 else { throw .rankMismatch("Det needs rank ≥ 2, got \(shape.count)") }
+        let m = shape[shape.count - 2], n = shape[shape.count - 1]
+        if let a = m.intValue, let b = n.intValue, a != b { throw .incompatibleDims("Det needs square matrices, got \(a)×\(b)") }
+        return [ValueKit.tensor(input.dtype, Array(shape.dropLast(2)))]
+    }
+
+    static let formula = "2·n³/3 FLOPs per matrix (LU decomposition; `Conventions.luFLOPsNumerator/Denominator`), times the batch."
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let shape = try ctx.inputShape(0)
+        guard let n = shape.last else { throw .unknownShape("input 0") }
+        let perMatrix = (n * n * n * .value(Conventions.luFLOPsNumerator)).floorDivided(by: .value(Conventions.luFLOPsDenominator))
+        return OpCost(flops: try ctx.outputElements() * perMatrix)
+    }
+}
+
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum MatMulFamily {
-    public static let operators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
+        DetOp.self,
         MatMulOp.self, GemmOp.self, MatMulIntegerOp.self, QLinearMatMulOp.self, EinsumOp.self,
-    ]
+    ])
 }

@@ -20,11 +20,16 @@ struct ActivationRow: Sendable {
     var transcendentalsPerElement: Int
     /// FLOAT attributes the op accepts (checked for their kind).
     var floatAttributes: [String] = []
+    var traits: OpTraits = .epilogue
 }
 
-/// A tag type naming one row of the unary activation table.
-protocol ActivationKind: Sendable {
-    static var row: ActivationRow { get }
+extension ActivationRow: OperatorRow {
+    var schema: OpSchema { OpSchema(type: type, since: since, inputs: 1...1, outputs: 1...1, traits: traits) }
+    var formula: String {
+        ElementwiseSupport.perElement(flopsPerElement, transcendentals: transcendentalsPerElement)
+            + (type == "Swish" ? " +\(Conventions.arithmetic) FLOP per element when alpha ≠ 1." : "")
+    }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { try ActivationOp(row: self, node: node, opset: opset) }
 }
 
 /// Unary activation: the output has the input's shape and type.
@@ -36,15 +41,15 @@ protocol ActivationKind: Sendable {
 /// (3) + 2 transcendentals (exp, log); Softsign `Conventions.softsign` (3); Elu/Selu/Celu
 /// `Conventions.elu` (4) + 1 transcendental; Mish `Conventions.mish` (5) + 3 transcendentals (exp,
 /// log, tanh); Swish `Conventions.silu` (5, +1 mul when alpha ≠ 1) + 1 transcendental.
-struct ActivationOp<Kind: ActivationKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.row.type, since: Kind.row.since, inputs: 1...1, outputs: 1...1) }
-
+struct ActivationOp: OperatorRule {
+    let row: ActivationRow
     /// Extra FLOPs per element that depend on attributes (Swish's alpha).
     let extraFLOPs: Int
 
-    init(node: Node, opset: Int) throws(ShapeError) {
-        for name in Kind.row.floatAttributes { _ = try node.float(name, default: 0) }
-        let alpha = Kind.row.type == "Swish" ? try node.float("alpha", default: 1) : 1
+    init(row: ActivationRow, node: Node, opset: Int) throws(ShapeError) {
+        self.row = row
+        for name in row.floatAttributes { _ = try node.float(name, default: 0) }
+        let alpha = row.type == "Swish" ? try node.float("alpha", default: 1) : 1
         extraFLOPs = alpha != 1 ? Conventions.arithmetic : 0
     }
 
@@ -53,87 +58,40 @@ struct ActivationOp<Kind: ActivationKind>: Operator {
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        .elementwise(try ctx.outputElements(), flopsPerElement: Kind.row.flopsPerElement + extraFLOPs,
-                     transcendentalsPerElement: Kind.row.transcendentalsPerElement)
+        .elementwise(try ctx.outputElements(), flopsPerElement: row.flopsPerElement + extraFLOPs,
+                     transcendentalsPerElement: row.transcendentalsPerElement)
     }
 }
 
-/// The rows of the unary activation table.
-enum ActivationKinds {
+/// The rows of the unary activation table (all but Swish fuse as an epilogue).
+extension ActivationRow {
     private static func simple(_ type: String, _ since: Int, _ attributes: [String] = []) -> ActivationRow {
         ActivationRow(type: type, since: since, flopsPerElement: Conventions.simpleActivation, transcendentalsPerElement: 0,
                       floatAttributes: attributes)
     }
 
-    enum Relu: ActivationKind { static let row = simple("Relu", 1) }
-    enum LeakyRelu: ActivationKind { static let row = simple("LeakyRelu", 1, ["alpha"]) }
-    enum ThresholdedRelu: ActivationKind { static let row = simple("ThresholdedRelu", 10, ["alpha"]) }
-    enum Shrink: ActivationKind { static let row = simple("Shrink", 9, ["bias", "lambd"]) }
-    enum Sigmoid: ActivationKind {
-        static let row = ActivationRow(type: "Sigmoid", since: 1, flopsPerElement: Conventions.sigmoid, transcendentalsPerElement: 1)
-    }
-    enum HardSigmoid: ActivationKind {
-        static let row = ActivationRow(type: "HardSigmoid", since: 1, flopsPerElement: Conventions.hardSigmoid,
-                                       transcendentalsPerElement: 0, floatAttributes: ["alpha", "beta"])
-    }
-    enum HardSwish: ActivationKind {
-        static let row = ActivationRow(type: "HardSwish", since: 14, flopsPerElement: Conventions.hardSigmoid + Conventions.arithmetic,
-                                       transcendentalsPerElement: 0)
-    }
-    enum Tanh: ActivationKind {
-        static let row = ActivationRow(type: "Tanh", since: 1, flopsPerElement: Conventions.transcendental, transcendentalsPerElement: 1)
-    }
-    enum Softplus: ActivationKind {
-        static let row = ActivationRow(type: "Softplus", since: 1, flopsPerElement: Conventions.softplus, transcendentalsPerElement: 2)
-    }
-    enum Softsign: ActivationKind {
-        static let row = ActivationRow(type: "Softsign", since: 1, flopsPerElement: Conventions.softsign, transcendentalsPerElement: 0)
-    }
-    enum Elu: ActivationKind {
-        static let row = ActivationRow(type: "Elu", since: 1, flopsPerElement: Conventions.elu, transcendentalsPerElement: 1,
-                                       floatAttributes: ["alpha"])
-    }
-    enum Selu: ActivationKind {
-        static let row = ActivationRow(type: "Selu", since: 1, flopsPerElement: Conventions.elu, transcendentalsPerElement: 1,
-                                       floatAttributes: ["alpha", "gamma"])
-    }
-    enum Celu: ActivationKind {
-        static let row = ActivationRow(type: "Celu", since: 12, flopsPerElement: Conventions.elu, transcendentalsPerElement: 1,
-                                       floatAttributes: ["alpha"])
-    }
-    enum Mish: ActivationKind {
-        static let row = ActivationRow(type: "Mish", since: 18, flopsPerElement: Conventions.mish, transcendentalsPerElement: 3)
-    }
-    enum Swish: ActivationKind {
-        static let row = ActivationRow(type: "Swish", since: 24, flopsPerElement: Conventions.silu, transcendentalsPerElement: 1,
-                                       floatAttributes: ["alpha"])
-    }
+    static let table: [ActivationRow] = [
+        simple("Relu", 1), simple("LeakyRelu", 1, ["alpha"]), simple("ThresholdedRelu", 10, ["alpha"]), simple("Shrink", 9, ["bias", "lambd"]),
+        ActivationRow(type: "Sigmoid", since: 1, flopsPerElement: Conventions.sigmoid, transcendentalsPerElement: 1),
+        ActivationRow(type: "HardSigmoid", since: 1, flopsPerElement: Conventions.hardSigmoid, transcendentalsPerElement: 0, floatAttributes: ["alpha", "beta"]),
+        ActivationRow(type: "HardSwish", since: 14, flopsPerElement: Conventions.hardSigmoid + Conventions.arithmetic, transcendentalsPerElement: 0),
+        ActivationRow(type: "Tanh", since: 1, flopsPerElement: Conventions.transcendental, transcendentalsPerElement: 1),
+        ActivationRow(type: "Softplus", since: 1, flopsPerElement: Conventions.softplus, transcendentalsPerElement: 2),
+        ActivationRow(type: "Softsign", since: 1, flopsPerElement: Conventions.softsign, transcendentalsPerElement: 0),
+        ActivationRow(type: "Elu", since: 1, flopsPerElement: Conventions.elu, transcendentalsPerElement: 1, floatAttributes: ["alpha"]),
+        ActivationRow(type: "Selu", since: 1, flopsPerElement: Conventions.elu, transcendentalsPerElement: 1, floatAttributes: ["alpha", "gamma"]),
+        ActivationRow(type: "Celu", since: 12, flopsPerElement: Conventions.elu, transcendentalsPerElement: 1, floatAttributes: ["alpha"]),
+        ActivationRow(type: "Mish", since: 18, flopsPerElement: Conventions.mish, transcendentalsPerElement: 3),
+        ActivationRow(type: "Swish", since: 24, flopsPerElement: Conventions.silu, transcendentalsPerElement: 1, floatAttributes: ["alpha"], traits: []),
+    ]
 }
-
-typealias ReluOp = ActivationOp<ActivationKinds.Relu>
-typealias LeakyReluOp = ActivationOp<ActivationKinds.LeakyRelu>
-typealias ThresholdedReluOp = ActivationOp<ActivationKinds.ThresholdedRelu>
-typealias ShrinkOp = ActivationOp<ActivationKinds.Shrink>
-typealias SigmoidOp = ActivationOp<ActivationKinds.Sigmoid>
-typealias HardSigmoidOp = ActivationOp<ActivationKinds.HardSigmoid>
-typealias HardSwishOp = ActivationOp<ActivationKinds.HardSwish>
-typealias TanhOp = ActivationOp<ActivationKinds.Tanh>
-typealias SoftplusOp = ActivationOp<ActivationKinds.Softplus>
-typealias SoftsignOp = ActivationOp<ActivationKinds.Softsign>
-typealias EluOp = ActivationOp<ActivationKinds.Elu>
-typealias SeluOp = ActivationOp<ActivationKinds.Selu>
-typealias CeluOp = ActivationOp<ActivationKinds.Celu>
-typealias MishOp = ActivationOp<ActivationKinds.Mish>
-typealias SwishOp = ActivationOp<ActivationKinds.Swish>
 
 // MARK: - Gelu
 
 /// Gaussian error linear unit, `approximate` = "none" (erf form) or "tanh".
 /// Spec: https://onnx.ai/onnx/operators/onnx__Gelu.html · opset 20.
-/// Cost per element: "none" `Conventions.gelu` (5) + 1 transcendental (erf); "tanh"
-/// `Conventions.geluTanh` (9) + 1 transcendental (tanh).
 struct GeluOp: Operator {
-    static let schema = OpSchema(type: "Gelu", since: 20, inputs: 1...1, outputs: 1...1)
+    static let schema = OpSchema(type: "Gelu", since: 20, inputs: 1...1, outputs: 1...1, traits: .epilogue)
 
     let tanhApproximation: Bool
 
@@ -149,6 +107,7 @@ struct GeluOp: Operator {
         [.tensor(try ctx.tensor(0))]
     }
 
+    static let formula = "Cost per element: \"none\" `Conventions.gelu` (5) + 1 transcendental (erf); \"tanh\" `Conventions.geluTanh` (9) + 1 transcendental (tanh)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: tanhApproximation ? Conventions.geluTanh : Conventions.gelu,
                      transcendentalsPerElement: 1)
@@ -160,9 +119,8 @@ struct GeluOp: Operator {
 /// Leaky ReLU with a learned slope: `slope` is unidirectionally broadcast to X (opset ≥ 7);
 /// the output has X's shape and type.
 /// Spec: https://onnx.ai/onnx/operators/onnx__PRelu.html · opsets 1–16.
-/// Cost: 1 FLOP (`Conventions.simpleActivation`) per element.
 struct PReluOp: Operator {
-    static let schema = OpSchema(type: "PRelu", since: 1, inputs: 2...2, outputs: 1...1)
+    static let schema = OpSchema(type: "PRelu", since: 1, inputs: 2...2, outputs: 1...1, traits: .epilogue)
 
     let checksBroadcast: Bool
 
@@ -185,6 +143,7 @@ struct PReluOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "1 FLOP (`Conventions.simpleActivation` = \(Conventions.simpleActivation)) per element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.simpleActivation)
     }
@@ -195,9 +154,8 @@ struct PReluOp: Operator {
 /// Clamps every element to [min, max]: `min`/`max` are attributes before opset 11 and optional
 /// scalar inputs from opset 11. Output has the input's shape and type.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Clip.html · opsets 1–13.
-/// Cost: 1 FLOP (`Conventions.simpleActivation`) per element.
 struct ClipOp: Operator {
-    static let schema = OpSchema(type: "Clip", since: 1, inputs: 1...3, outputs: 1...1)
+    static let schema = OpSchema(type: "Clip", since: 1, inputs: 1...3, outputs: 1...1, traits: .epilogue)
 
     init(node: Node, opset: Int) throws(ShapeError) {
         if opset < 11 {
@@ -217,6 +175,7 @@ struct ClipOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "1 FLOP (`Conventions.simpleActivation` = \(Conventions.simpleActivation)) per element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.simpleActivation)
     }
@@ -233,9 +192,13 @@ struct SoftmaxRow: Sendable {
     var logPerRow: Bool
 }
 
-/// A tag type naming one row of the softmax table.
-protocol SoftmaxKind: Sendable {
-    static var row: SoftmaxRow { get }
+extension SoftmaxRow: OperatorRow {
+    var schema: OpSchema { OpSchema(type: type, since: 1, inputs: 1...1, outputs: 1...1) }
+    var formula: String {
+        ElementwiseSupport.perElement(flopsPerElement, transcendentals: transcendentalsPerElement)
+            + (logPerRow ? " + 1 log per normalized row (\(Conventions.transcendental) FLOP + 1 transcendental)." : "")
+    }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { try SoftmaxFamilyOp(row: self, node: node, opset: opset) }
 }
 
 /// Softmax, LogSoftmax or Hardmax along `axis`; the output has the input's shape and type.
@@ -246,16 +209,16 @@ protocol SoftmaxKind: Sendable {
 /// Cost per element: Softmax/LogSoftmax `Conventions.softmax` (5: max, sub, exp, sum, div/sub)
 /// + 1 transcendental (exp); LogSoftmax adds 1 log per normalized row (1 FLOP + 1 transcendental);
 /// Hardmax 1 comparison (`Conventions.reduceStep`) per element (an argmax per row).
-struct SoftmaxFamilyOp<Kind: SoftmaxKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.row.type, since: 1, inputs: 1...1, outputs: 1...1) }
-
+struct SoftmaxFamilyOp: OperatorRule {
+    let row: SoftmaxRow
     let axis: Int
     /// Before opset 13: normalize over the flattened trailing dims from `axis`.
     let coercesTo2D: Bool
     /// Before opset 11 `axis == rank` was accepted (one row holding everything).
     let acceptsAxisEqualToRank: Bool
 
-    init(node: Node, opset: Int) throws(ShapeError) {
+    init(row: SoftmaxRow, node: Node, opset: Int) throws(ShapeError) {
+        self.row = row
         coercesTo2D = opset < 13
         acceptsAxisEqualToRank = opset < 11
         axis = try node.int("axis", default: coercesTo2D ? 1 : -1)
@@ -276,9 +239,9 @@ struct SoftmaxFamilyOp<Kind: SoftmaxKind>: Operator {
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let shape = try ctx.inputShape(0)
         let elements = shape.product
-        var cost = OpCost.elementwise(elements, flopsPerElement: Kind.row.flopsPerElement,
-                                      transcendentalsPerElement: Kind.row.transcendentalsPerElement)
-        if Kind.row.logPerRow {
+        var cost = OpCost.elementwise(elements, flopsPerElement: row.flopsPerElement,
+                                      transcendentalsPerElement: row.transcendentalsPerElement)
+        if row.logPerRow {
             guard let axis = try? normalizedAxis(rank: shape.count) else { throw .unknownShape("axis out of range") }
             let rows = coercesTo2D
                 ? Array(shape[..<axis]).product
@@ -291,31 +254,43 @@ struct SoftmaxFamilyOp<Kind: SoftmaxKind>: Operator {
 }
 
 /// The rows of the softmax table.
-enum SoftmaxKinds {
-    enum Softmax: SoftmaxKind {
-        static let row = SoftmaxRow(type: "Softmax", flopsPerElement: Conventions.softmax, transcendentalsPerElement: 1, logPerRow: false)
-    }
-    enum LogSoftmax: SoftmaxKind {
-        static let row = SoftmaxRow(type: "LogSoftmax", flopsPerElement: Conventions.softmax, transcendentalsPerElement: 1, logPerRow: true)
-    }
-    enum Hardmax: SoftmaxKind {
-        static let row = SoftmaxRow(type: "Hardmax", flopsPerElement: Conventions.reduceStep, transcendentalsPerElement: 0, logPerRow: false)
-    }
+extension SoftmaxRow {
+    static let table: [SoftmaxRow] = [
+        SoftmaxRow(type: "Softmax", flopsPerElement: Conventions.softmax, transcendentalsPerElement: 1, logPerRow: false),
+        SoftmaxRow(type: "LogSoftmax", flopsPerElement: Conventions.softmax, transcendentalsPerElement: 1, logPerRow: true),
+        SoftmaxRow(type: "Hardmax", flopsPerElement: Conventions.reduceStep, transcendentalsPerElement: 0, logPerRow: false),
+    ]
 }
 
-typealias SoftmaxOp = SoftmaxFamilyOp<SoftmaxKinds.Softmax>
-typealias LogSoftmaxOp = SoftmaxFamilyOp<SoftmaxKinds.LogSoftmax>
-typealias HardmaxOp = SoftmaxFamilyOp<SoftmaxKinds.Hardmax>
+// MARK: - SwiGLU
+
+/// `Y = Swish_alpha(A) · B`, A and B of identical shapes (no broadcasting).
+/// Spec: https://onnx.ai/onnx/operators/onnx__SwiGLU.html · opset 28.
+struct SwiGLUOp: Operator {
+    static let schema = OpSchema(type: "SwiGLU", since: 28, inputs: 2...2, outputs: 1...1)
+
+    init(node: Node, opset: Int) throws(ShapeError) { _ = try node.float("alpha", default: 1) }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let a = try ctx.tensor(0), b = try ctx.tensor(1)
+        guard let sa = a.shape, let sb = b.shape else { return [ValueKit.tensor(a.dtype, a.shape ?? b.shape)] }
+        guard sa.count == sb.count else { throw .rankMismatch("A has rank \(sa.count), B rank \(sb.count)") }
+        var shape: [Dim] = []
+        for (x, y) in zip(sa, sb) { shape.append(try ValueKit.unify(x, y, what: "SwiGLU A and B")) }
+        return [ValueKit.tensor(a.dtype, shape)]
+    }
+
+    static let formula = "per element `Conventions.silu` (5) + 1 multiply = 6 FLOPs, 1 transcendental (the exp)."
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.silu + Conventions.arithmetic, transcendentalsPerElement: 1)
+    }
+}
 
 // MARK: - Family
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum ActivationFamily {
-    public static let operators: [any Operator.Type] = [
-        ReluOp.self, LeakyReluOp.self, PReluOp.self, ThresholdedReluOp.self, ShrinkOp.self,
-        SigmoidOp.self, HardSigmoidOp.self, HardSwishOp.self, TanhOp.self,
-        SoftplusOp.self, SoftsignOp.self, EluOp.self, SeluOp.self, CeluOp.self, MishOp.self, SwishOp.self,
-        GeluOp.self, ClipOp.self,
-        SoftmaxOp.self, LogSoftmaxOp.self, HardmaxOp.self,
-    ]
+    public static let entries: [OperatorEntry] = ActivationRow.table.entries
+        + [OperatorEntry(PReluOp.self), OperatorEntry(GeluOp.self), OperatorEntry(ClipOp.self), OperatorEntry(SwiGLUOp.self)]
+        + SoftmaxRow.table.entries
 }

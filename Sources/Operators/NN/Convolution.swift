@@ -70,8 +70,6 @@ private func convCost(_ ctx: CostContext, weightInput: Int, biasInput: Int?, ext
 
 /// N-D convolution (1-D, 2-D, 3-D…), grouped and depthwise, with dilations; `kernel_shape` defaults
 /// to W's spatial dims. Spec: https://onnx.ai/onnx/operators/onnx__Conv.html · opsets 1, 11, 22.
-/// Cost: MACs = `N·Cout·∏(out spatial)·(Cin/group)·∏kernel`; FLOPs = 2·MACs + (bias B present ?
-/// `N·Cout·∏out` bias adds : 0).
 struct ConvOp: Operator {
     static let schema = OpSchema(type: "Conv", since: 1, inputs: 2...3, outputs: 1...1)
 
@@ -89,6 +87,7 @@ struct ConvOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: try geometry.outputShape(x: xs, w: ws)))]
     }
 
+    static let formula = "MACs = `N·Cout·∏(out spatial)·(Cin/group)·∏kernel`; FLOPs = 2·MACs + (bias B present ? `N·Cout·∏out` bias adds : 0)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try convCost(ctx, weightInput: 1, biasInput: 2)
     }
@@ -100,8 +99,6 @@ struct ConvOp: Operator {
 /// `s·(in−1) + output_padding + (k−1)·d + 1 − pads`, or `output_shape` when given, or `in·s` (+
 /// output_padding) with SAME auto_pad. Spec: https://onnx.ai/onnx/operators/onnx__ConvTranspose.html
 /// · opsets 1, 11, 22.
-/// Cost: MACs = `N·Cin·∏(in spatial)·(Cout/group)·∏kernel` (every input element scatters into a
-/// kernel window); FLOPs = 2·MACs + (bias present ? output elements : 0).
 struct ConvTransposeOp: Operator {
     static let schema = OpSchema(type: "ConvTranspose", since: 1, inputs: 2...3, outputs: 1...1)
 
@@ -176,6 +173,7 @@ struct ConvTransposeOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: [xs[0], channels] + spatial))]
     }
 
+    static let formula = "MACs = `N·Cin·∏(in spatial)·(Cout/group)·∏kernel` (every input element scatters into a kernel window); FLOPs = 2·MACs + (bias present ? output elements : 0)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let x = try ctx.inputShape(0)
         let w = try ctx.inputShape(1)
@@ -190,9 +188,8 @@ struct ConvTransposeOp: Operator {
 
 /// Integer convolution of (u)int8 inputs with optional zero points, int32 output.
 /// Spec: https://onnx.ai/onnx/operators/onnx__ConvInteger.html · opset 10.
-/// Cost: MACs as Conv, FLOPs = 2·MACs, `computeType` = X's type (int8/uint8).
 struct ConvIntegerOp: Operator {
-    static let schema = OpSchema(type: "ConvInteger", since: 10, inputs: 2...4, outputs: 1...1)
+    static let schema = OpSchema(type: "ConvInteger", since: 10, inputs: 2...4, outputs: 1...1, traits: .quantizedInputs)
 
     private let geometry: ConvGeometry
 
@@ -207,6 +204,7 @@ struct ConvIntegerOp: Operator {
         return [.tensor(TensorType(dtype: .int32, shape: try geometry.outputShape(x: xs, w: ws)))]
     }
 
+    static let formula = "MACs as Conv, FLOPs = 2·MACs, `computeType` = X's type (int8/uint8)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try convCost(ctx, weightInput: 1, biasInput: nil, computeType: ctx.inputType(0))
     }
@@ -217,9 +215,8 @@ struct ConvIntegerOp: Operator {
 /// Quantized convolution: x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
 /// y_zero_point, optional int32 bias B; the output type is y_zero_point's.
 /// Spec: https://onnx.ai/onnx/operators/onnx__QLinearConv.html · opset 10.
-/// Cost: MACs as Conv, FLOPs = 2·MACs + (B present ? output elements : 0), `computeType` = x's type.
 struct QLinearConvOp: Operator {
-    static let schema = OpSchema(type: "QLinearConv", since: 10, inputs: 8...9, outputs: 1...1)
+    static let schema = OpSchema(type: "QLinearConv", since: 10, inputs: 8...9, outputs: 1...1, traits: .quantizedInputs)
 
     private let geometry: ConvGeometry
 
@@ -236,6 +233,7 @@ struct QLinearConvOp: Operator {
         return [.tensor(TensorType(dtype: dtype, shape: try geometry.outputShape(x: xs, w: ws)))]
     }
 
+    static let formula = "MACs as Conv, FLOPs = 2·MACs + (B present ? output elements : 0), `computeType` = x's type."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try convCost(ctx, weightInput: 3, biasInput: 8, computeType: ctx.inputType(0))
     }
@@ -245,9 +243,6 @@ struct QLinearConvOp: Operator {
 
 /// Deformable convolution: X, W, offset, optional B, optional mask; output as Conv.
 /// Spec: https://onnx.ai/onnx/operators/onnx__DeformConv.html · opsets 19, 22.
-/// Cost: MACs as Conv; FLOPs = 2·MACs + bias adds + sampling: each of the
-/// `N·Cin·∏(out spatial)·∏kernel` sampled inputs is an n-linear interpolation of
-/// `(2^n − 1)·Conventions.lerp` FLOPs for n spatial axes, plus one multiply when `mask` is given.
 struct DeformConvOp: Operator {
     static let schema = OpSchema(type: "DeformConv", since: 19, inputs: 3...5, outputs: 1...1)
 
@@ -270,6 +265,7 @@ struct DeformConvOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: try geometry.outputShape(x: xs, w: ws)))]
     }
 
+    static let formula = "MACs as Conv; FLOPs = 2·MACs + bias adds + sampling: each of the `N·Cin·∏(out spatial)·∏kernel` sampled inputs is an n-linear interpolation of `(2^n − 1)·Conventions.lerp` FLOPs for n spatial axes, plus one multiply when `mask` is given."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let x = try ctx.inputShape(0), y = try ctx.outputShape(0), w = try ctx.inputShape(1)
         guard x.count >= 2, y.count == x.count, w.count == x.count else { throw .unknownShape("input 0") }
@@ -282,9 +278,50 @@ struct DeformConvOp: Operator {
     }
 }
 
+// MARK: - CausalConvWithState
+
+/// Stateful causal depthwise 1-D convolution: input `[B, C, L]`, weight `[C, 1, k]`; output = input's
+/// shape, present_state `[B, C, k−1]`.
+/// Spec: https://onnx.ai/onnx/operators/onnx__CausalConvWithState.html · opset 27.
+struct CausalConvWithStateOp: Operator {
+    static let schema = OpSchema(type: "CausalConvWithState", since: 27, inputs: 2...4, outputs: 1...2)
+
+    let activated: Bool
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        let activation = try node.string("activation", default: "none")
+        guard ["none", "silu", "swish"].contains(activation) else {
+            throw .invalidAttribute(name: "activation", reason: "unknown activation '\(activation)'")
+        }
+        activated = activation != "none"
+    }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let input = try ctx.tensor(0), weight = try ctx.tensor(1)
+        if let r = input.rank, r != 3 { throw .rankMismatch("input must be [batch, channels, length], got rank \(r)") }
+        if let r = weight.rank, r != 3 { throw .rankMismatch("weight must be [channels, 1, k], got rank \(r)") }
+        let shape = input.shape
+        let k = weight.shape?[2] ?? .unknown
+        let state: [Dim] = [shape?[0] ?? .unknown, shape?[1] ?? .unknown, k - 1]
+        return Array([.tensor(input), ValueKit.tensor(input.dtype, state)].prefix(ctx.node.outputs.count))
+    }
+
+    static let formula = "MACs = B·C·L·k (one tap per kernel element per output); + B·C·L bias adds with a bias; + `Conventions.silu` = \(Conventions.silu) FLOPs and 1 transcendental per output element with `silu`/`swish`."
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let outputs = try ctx.outputElements()
+        let k = try ctx.inputShape(1).last ?? .unknown
+        var extra: Dim = 0
+        if ctx.hasInput(2) { extra = extra + outputs * .value(Conventions.arithmetic) }
+        if activated { extra = extra + outputs * .value(Conventions.silu) }
+        var cost = OpCost.macs(outputs * k, extraFLOPs: extra)
+        if activated { cost.transcendentals = outputs }
+        return cost
+    }
+}
+
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum ConvolutionFamily {
-    public static let operators: [any Operator.Type] = [
-        ConvOp.self, ConvTransposeOp.self, ConvIntegerOp.self, QLinearConvOp.self, DeformConvOp.self,
-    ]
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
+        ConvOp.self, ConvTransposeOp.self, ConvIntegerOp.self, QLinearConvOp.self, DeformConvOp.self, CausalConvWithStateOp.self,
+    ])
 }

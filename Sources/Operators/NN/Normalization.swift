@@ -43,10 +43,8 @@ private func stashType(_ node: Node) throws(ShapeError) -> DataType {
 /// 1–7 `spatial`; up to 9 the optional outputs are mean, var, saved_mean, saved_var; from 14 the
 /// `training_mode` attribute gives outputs running_mean and running_var (`[C]`, typed as input mean/var).
 /// Spec: https://onnx.ai/onnx/operators/onnx__BatchNormalization.html · opsets 1, 6, 7, 9, 14, 15.
-/// Cost: `Conventions.batchNorm` (4) FLOPs per element of X; in training mode also
-/// `Conventions.batchNormStatistics` (4) per element and one rsqrt (transcendental) per channel.
 struct BatchNormalizationOp: Operator {
-    static let schema = OpSchema(type: "BatchNormalization", since: 1, inputs: 5...5, outputs: 1...5)
+    static let schema = OpSchema(type: "BatchNormalization", since: 1, inputs: 5...5, outputs: 1...5, traits: .epilogue)
 
     private let training: Bool
 
@@ -84,6 +82,7 @@ struct BatchNormalizationOp: Operator {
         return types
     }
 
+    static let formula = "`Conventions.batchNorm` (4) FLOPs per element of X; in training mode also `Conventions.batchNormStatistics` (4) per element and one rsqrt (transcendental) per channel."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let elements = try ctx.inputElements(0)
         guard training else { return .elementwise(elements, flopsPerElement: Conventions.batchNorm) }
@@ -99,7 +98,6 @@ struct BatchNormalizationOp: Operator {
 
 /// Normalizes each (sample, channel) over its spatial dims, then scale and bias per channel.
 /// Spec: https://onnx.ai/onnx/operators/onnx__InstanceNormalization.html · opsets 1, 6, 22.
-/// Cost: `Conventions.layerNorm` (7) FLOPs per element + 1 rsqrt (transcendental) per (N, C) group.
 struct InstanceNormalizationOp: Operator {
     static let schema = OpSchema(type: "InstanceNormalization", since: 1, inputs: 3...3, outputs: 1...1)
 
@@ -111,6 +109,7 @@ struct InstanceNormalizationOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "`Conventions.layerNorm` (7) FLOPs per element + 1 rsqrt (transcendental) per (N, C) group."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let x = try ctx.inputShape(0)
         let groups = Array(x.prefix(2)).product
@@ -124,8 +123,6 @@ struct InstanceNormalizationOp: Operator {
 /// Normalizes over the dims from `axis` (default −1) on; optional outputs Mean and InvStdDev have
 /// shape `X.shape[:axis] + [1]·(rank − axis)` and element type `stash_type` (default float).
 /// Spec: https://onnx.ai/onnx/operators/onnx__LayerNormalization.html · opset 17.
-/// Cost: `Conventions.layerNorm` (7) FLOPs per element + 1 rsqrt (transcendental) per normalized
-/// row (`∏ X.shape[:axis]`).
 struct LayerNormalizationOp: Operator {
     static let schema = OpSchema(type: "LayerNormalization", since: 17, inputs: 2...3, outputs: 1...3)
 
@@ -149,30 +146,10 @@ struct LayerNormalizationOp: Operator {
         }
     }
 
+    static let formula = "`Conventions.layerNorm` (7) FLOPs per element + 1 rsqrt (transcendental) per normalized row (`∏ X.shape[:axis]`)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try rowNormalizationCost(ctx, axis: axis, flopsPerElement: Conventions.layerNorm)
     }
-}
-
-/// Normalization over the trailing axes from `axis` (LayerNormalization, RMSNormalization):
-/// `flopsPerElement` per element, plus one rsqrt (a transcendental, also one FLOP) per row.
-func rowNormalizationCost(_ ctx: CostContext, axis: Int, flopsPerElement: Int) throws(CostError) -> OpCost {
-    try rowNormalizationCost(shape: try ctx.inputShape(0), axis: axis, flopsPerElement: flopsPerElement)
-}
-
-/// The one row-normalization cost, shared by the ai.onnx ops and the com.microsoft fusions
-/// (SkipLayerNormalization, SkipSimplifiedLayerNormalization, SimplifiedLayerNormalization, ...):
-/// `shape` normalized over its dims from `axis` (negative counts from the end; a scalar is one row).
-func rowNormalizationCost(shape: [Dim], axis: Int, flopsPerElement: Int) throws(CostError) -> OpCost {
-    let a: Int
-    if shape.isEmpty {
-        a = 0
-    } else {
-        do { a = try Axes.normalize(axis, rank: shape.count) } catch { throw .shape(error) }
-    }
-    let rows = Array(shape.prefix(a)).product
-    return OpCost(flops: shape.product * .value(flopsPerElement) + rows * .value(Conventions.transcendental),
-                  transcendentals: rows)
 }
 
 // MARK: - GroupNormalization
@@ -180,7 +157,6 @@ func rowNormalizationCost(shape: [Dim], axis: Int, flopsPerElement: Int) throws(
 /// Normalizes each sample's channels in `num_groups` groups; scale and bias are per group in
 /// opset 18 and per channel from 21 (`stash_type` added). Spec:
 /// https://onnx.ai/onnx/operators/onnx__GroupNormalization.html · opsets 18, 21.
-/// Cost: `Conventions.layerNorm` (7) FLOPs per element + 1 rsqrt (transcendental) per (N, group).
 struct GroupNormalizationOp: Operator {
     static let schema = OpSchema(type: "GroupNormalization", since: 18, inputs: 3...3, outputs: 1...1)
 
@@ -204,6 +180,7 @@ struct GroupNormalizationOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "`Conventions.layerNorm` (7) FLOPs per element + 1 rsqrt (transcendental) per (N, group)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let x = try ctx.inputShape(0)
         guard let batch = x.first else { throw .unknownShape("input 0") }
@@ -217,7 +194,6 @@ struct GroupNormalizationOp: Operator {
 
 /// Root-mean-square normalization over the dims from `axis` (default −1), times scale.
 /// Spec: https://onnx.ai/onnx/operators/onnx__RMSNormalization.html · opset 23.
-/// Cost: `Conventions.rmsNorm` (4) FLOPs per element + 1 rsqrt (transcendental) per row (`∏ X.shape[:axis]`).
 struct RMSNormalizationOp: Operator {
     static let schema = OpSchema(type: "RMSNormalization", since: 23, inputs: 2...2, outputs: 1...1)
 
@@ -234,6 +210,7 @@ struct RMSNormalizationOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "`Conventions.rmsNorm` (4) FLOPs per element + 1 rsqrt (transcendental) per row (`∏ X.shape[:axis]`)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try rowNormalizationCost(ctx, axis: axis, flopsPerElement: Conventions.rmsNorm)
     }
@@ -243,8 +220,6 @@ struct RMSNormalizationOp: Operator {
 
 /// Local response normalization across `size` neighbouring channels.
 /// Spec: https://onnx.ai/onnx/operators/onnx__LRN.html · opsets 1, 13.
-/// Cost per element: `size` squares and adds (`size·(arithmetic + reduceStep)`) +
-/// `Conventions.lrnNormalize` (4); 1 transcendental (the pow) per element.
 struct LRNOp: Operator {
     static let schema = OpSchema(type: "LRN", since: 1, inputs: 1...1, outputs: 1...1)
 
@@ -258,6 +233,7 @@ struct LRNOp: Operator {
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { [.tensor(try sameAsInput(ctx))] }
 
+    static let formula = "Cost per element: `size` squares and adds (`size·(arithmetic + reduceStep)`) + `Conventions.lrnNormalize` (4); 1 transcendental (the pow) per element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let perElement = size * (Conventions.arithmetic + Conventions.reduceStep) + Conventions.lrnNormalize
         return .elementwise(try ctx.inputElements(0), flopsPerElement: perElement, transcendentalsPerElement: 1)
@@ -268,7 +244,6 @@ struct LRNOp: Operator {
 
 /// Divides by the L1 or L2 norm along `axis` (default −1; `p` 1 or 2, default 2).
 /// Spec: https://onnx.ai/onnx/operators/onnx__LpNormalization.html · opsets 1, 22.
-/// Cost: `Conventions.lpNormalize` (3) FLOPs per element; for p = 2 one sqrt (transcendental) per row.
 struct LpNormalizationOp: Operator {
     static let schema = OpSchema(type: "LpNormalization", since: 1, inputs: 1...1, outputs: 1...1)
 
@@ -287,6 +262,7 @@ struct LpNormalizationOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "`Conventions.lpNormalize` (3) FLOPs per element; for p = 2 one sqrt (transcendental) per row."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let x = try ctx.inputShape(0)
         var rows: Dim = 0
@@ -300,8 +276,6 @@ struct LpNormalizationOp: Operator {
 
 /// `(X − E[X]) / sqrt(E[X²] − E[X]²)` over `axes` (default [0, 2, 3]).
 /// Spec: https://onnx.ai/onnx/operators/onnx__MeanVarianceNormalization.html · opsets 9, 13.
-/// Cost: `Conventions.meanVarianceNorm` (5) FLOPs per element + 1 sqrt (transcendental) per group
-/// (the product of the dims not in `axes`).
 struct MeanVarianceNormalizationOp: Operator {
     static let schema = OpSchema(type: "MeanVarianceNormalization", since: 9, inputs: 1...1, outputs: 1...1)
 
@@ -317,6 +291,7 @@ struct MeanVarianceNormalizationOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "`Conventions.meanVarianceNorm` (5) FLOPs per element + 1 sqrt (transcendental) per group (the product of the dims not in `axes`)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let x = try ctx.inputShape(0)
         guard let normalized = try? Axes.normalize(axes, rank: x.count) else { throw .unknownShape("input 0 (axes out of range)") }
@@ -328,9 +303,9 @@ struct MeanVarianceNormalizationOp: Operator {
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum NormalizationFamily {
-    public static let operators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
         BatchNormalizationOp.self, InstanceNormalizationOp.self, LayerNormalizationOp.self,
         GroupNormalizationOp.self, RMSNormalizationOp.self, LRNOp.self, LpNormalizationOp.self,
         MeanVarianceNormalizationOp.self,
-    ]
+    ])
 }

@@ -52,7 +52,6 @@ private func lpCosts(p: Int) -> (tapFLOPs: Int, tapTranscendentals: Int, rootFLO
 /// Max pooling with optional int64 `Indices` output (opset 8+), `ceil_mode` and `dilations` (10+),
 /// `storage_order` (affects only index values). Spec: https://onnx.ai/onnx/operators/onnx__MaxPool.html
 /// · opsets 1, 8, 10, 11, 12, 22.
-/// Cost: `∏kernel_shape` comparisons (`Conventions.reduceStep`) per output element.
 struct MaxPoolOp: Operator {
     static let schema = OpSchema(type: "MaxPool", since: 1, inputs: 1...1, outputs: 1...2)
 
@@ -70,6 +69,7 @@ struct MaxPoolOp: Operator {
         try poolOutputs(ctx, geometry: geometry)
     }
 
+    static let formula = "`∏kernel_shape` comparisons (`Conventions.reduceStep` = \(Conventions.reduceStep)) per output element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         OpCost(flops: try ctx.outputElements() * geometry.taps * .value(Conventions.reduceStep))
     }
@@ -80,7 +80,6 @@ struct MaxPoolOp: Operator {
 /// Average pooling; `count_include_pad` (7+) changes only the divisor, `ceil_mode` (10+),
 /// `dilations` (19+). Spec: https://onnx.ai/onnx/operators/onnx__AveragePool.html
 /// · opsets 1, 7, 10, 11, 19, 22.
-/// Cost: per output element `∏kernel_shape` adds (`Conventions.reduceStep`) + 1 divide (`Conventions.arithmetic`).
 struct AveragePoolOp: Operator {
     static let schema = OpSchema(type: "AveragePool", since: 1, inputs: 1...1, outputs: 1...1)
 
@@ -94,6 +93,7 @@ struct AveragePoolOp: Operator {
         try poolOutputs(ctx, geometry: geometry)
     }
 
+    static let formula = "per output element `∏kernel_shape` adds (`Conventions.reduceStep` = \(Conventions.reduceStep)) + 1 divide (`Conventions.arithmetic` = \(Conventions.arithmetic))."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let perOutput = geometry.taps * .value(Conventions.reduceStep) + .value(Conventions.arithmetic)
         return OpCost(flops: try ctx.outputElements() * perOutput)
@@ -105,8 +105,6 @@ struct AveragePoolOp: Operator {
 /// Lp pooling `(Σ|x|^p)^(1/p)` over windows; `p` is a FLOAT in opset 1, an INT from opset 2;
 /// `ceil_mode` and `dilations` from 18. Spec: https://onnx.ai/onnx/operators/onnx__LpPool.html
 /// · opsets 1, 2, 11, 18, 22.
-/// Cost: per output element `∏kernel` taps of (|x|^p + add) — p = 1/2 use abs/square, other p a
-/// `pow` (1 transcendental) — plus one p-th root (1 transcendental, none for p = 1).
 struct LpPoolOp: Operator {
     static let schema = OpSchema(type: "LpPool", since: 1, inputs: 1...1, outputs: 1...1)
 
@@ -126,6 +124,7 @@ struct LpPoolOp: Operator {
         try poolOutputs(ctx, geometry: geometry)
     }
 
+    static let formula = "per output element `∏kernel` taps of (|x|^p + add) — p = 1/2 use abs/square, other p a `pow` (1 transcendental) — plus one p-th root (1 transcendental, none for p = 1)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let outputs = try ctx.outputElements()
         let c = lpCosts(p: p)
@@ -146,40 +145,44 @@ private func globalPoolOutput(_ ctx: ShapeContext) throws(ShapeError) -> [ValueT
     return [.tensor(TensorType(dtype: x.dtype, shape: output))]
 }
 
-/// Mean over all spatial positions. Spec: https://onnx.ai/onnx/operators/onnx__GlobalAveragePool.html
+/// One global pool of the table: mean (GlobalAveragePool) or max (GlobalMaxPool) over all spatial
+/// positions. Spec: https://onnx.ai/onnx/operators/onnx__GlobalAveragePool.html (and GlobalMaxPool)
 /// · opsets 1, 22.
-/// Cost: 1 add (`Conventions.reduceStep`) per input element + 1 divide per output element.
-struct GlobalAveragePoolOp: Operator {
-    static let schema = OpSchema(type: "GlobalAveragePool", since: 1, inputs: 1...1, outputs: 1...1)
+struct GlobalPoolRow: OperatorRow {
+    var type: String
+    /// What each input element costs (`Conventions.reduceStep`: an add or a comparison).
+    var step: String
+    /// FLOPs per output element after the reduction (the average's divide).
+    var flopsPerOutput: Int
 
-    init(node: Node, opset: Int) throws(ShapeError) {}
-
-    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try globalPoolOutput(ctx) }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        OpCost(flops: try ctx.inputElements(0) * .value(Conventions.reduceStep)
-            + ctx.outputElements() * .value(Conventions.arithmetic))
+    var schema: OpSchema { OpSchema(type: type, since: 1, inputs: 1...1, outputs: 1...1) }
+    var formula: String {
+        "1 \(step) (`Conventions.reduceStep` = \(Conventions.reduceStep)) per input element"
+            + (flopsPerOutput > 0 ? " + \(flopsPerOutput) divide per output element." : ".")
     }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { GlobalPoolOp(row: self) }
+
+    static let table: [GlobalPoolRow] = [
+        GlobalPoolRow(type: "GlobalAveragePool", step: "add", flopsPerOutput: Conventions.arithmetic),
+        GlobalPoolRow(type: "GlobalMaxPool", step: "comparison", flopsPerOutput: 0),
+    ]
 }
 
-/// Max over all spatial positions. Spec: https://onnx.ai/onnx/operators/onnx__GlobalMaxPool.html
-/// · opsets 1, 22.
-/// Cost: 1 comparison (`Conventions.reduceStep`) per input element.
-struct GlobalMaxPoolOp: Operator {
-    static let schema = OpSchema(type: "GlobalMaxPool", since: 1, inputs: 1...1, outputs: 1...1)
-
-    init(node: Node, opset: Int) throws(ShapeError) {}
+/// A global pool: `[N, C, 1, …]`, one reduce step per input element.
+struct GlobalPoolOp: OperatorRule {
+    let row: GlobalPoolRow
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try globalPoolOutput(ctx) }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        OpCost(flops: try ctx.inputElements(0) * .value(Conventions.reduceStep))
+        var flops = try ctx.inputElements(0) * .value(Conventions.reduceStep)
+        if row.flopsPerOutput > 0 { flops += try ctx.outputElements() * .value(row.flopsPerOutput) }
+        return OpCost(flops: flops)
     }
 }
 
 /// Lp norm over all spatial positions (`p` FLOAT in opset 1, INT from 2, default 2).
 /// Spec: https://onnx.ai/onnx/operators/onnx__GlobalLpPool.html · opsets 1, 2, 22.
-/// Cost: per input element one |x|^p tap + add (as LpPool), per output element one p-th root.
 struct GlobalLpPoolOp: Operator {
     static let schema = OpSchema(type: "GlobalLpPool", since: 1, inputs: 1...1, outputs: 1...1)
 
@@ -195,6 +198,7 @@ struct GlobalLpPoolOp: Operator {
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try globalPoolOutput(ctx) }
 
+    static let formula = "per input element one |x|^p tap + add (as LpPool), per output element one p-th root."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let inputs = try ctx.inputElements(0), outputs = try ctx.outputElements()
         let c = lpCosts(p: p)
@@ -208,8 +212,6 @@ struct GlobalLpPoolOp: Operator {
 /// Max pooling over regions of interest: X `[N, C, H, W]`, rois `[num_rois, 5]` →
 /// `[num_rois, C, pooled_h, pooled_w]`. Spec: https://onnx.ai/onnx/operators/onnx__MaxRoiPool.html
 /// · opsets 1, 22.
-/// Cost: a bin's size depends on the ROI values, so each output element counts one comparison
-/// (`Conventions.reduceStep`): a lower bound.
 struct MaxRoiPoolOp: Operator {
     static let schema = OpSchema(type: "MaxRoiPool", since: 1, inputs: 2...2, outputs: 1...1)
 
@@ -233,6 +235,7 @@ struct MaxRoiPoolOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: [rois[0], xs[1]] + pooledShape.map(Dim.value)))]
     }
 
+    static let formula = "a bin's size depends on the ROI values, so each output element counts one comparison (`Conventions.reduceStep` = \(Conventions.reduceStep)): a lower bound."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         OpCost(flops: try ctx.outputElements() * .value(Conventions.reduceStep))
     }
@@ -243,9 +246,6 @@ struct MaxRoiPoolOp: Operator {
 /// ROI Align: X `[N, C, H, W]`, rois `[num_rois, 4]`, batch_indices `[num_rois]` →
 /// `[num_rois, C, output_height, output_width]`. Spec: https://onnx.ai/onnx/operators/onnx__RoiAlign.html
 /// · opsets 10, 16 (coordinate_transformation_mode), 22.
-/// Cost: per output element `S = sampling_ratio²` bilinear samples of `3·Conventions.lerp` FLOPs and
-/// one reduce step each, + 1 divide for `avg` mode. With `sampling_ratio = 0` the sample count is
-/// adaptive (data-dependent) and counted as 1 (a lower bound).
 struct RoiAlignOp: Operator {
     static let schema = OpSchema(type: "RoiAlign", since: 10, inputs: 3...3, outputs: 1...1)
 
@@ -279,6 +279,7 @@ struct RoiAlignOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: [rois[0], xs[1], .value(outputHeight), .value(outputWidth)]))]
     }
 
+    static let formula = "per output element `S = sampling_ratio²` bilinear samples of `3·Conventions.lerp` FLOPs and one reduce step each, + 1 divide for `avg` mode. With `sampling_ratio = 0` the sample count is adaptive (data-dependent) and counted as 1 (a lower bound)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let samples = max(samplingRatio, 1) * max(samplingRatio, 1)
         let perSample = 3 * Conventions.lerp + Conventions.reduceStep
@@ -292,8 +293,7 @@ struct RoiAlignOp: Operator {
 /// Inverse of MaxPool: scatters X into zeros at the Indices positions. Output spatial size
 /// `s·(in−1) + k − pads`, or the `output_shape` input's values when given.
 /// Spec: https://onnx.ai/onnx/operators/onnx__MaxUnpool.html · opsets 9, 11, 22.
-/// Cost: none (data movement; bytes are counted by the pass).
-struct MaxUnpoolOp: Operator {
+struct MaxUnpoolOp: DataMovementOperator {
     static let schema = OpSchema(type: "MaxUnpool", since: 9, inputs: 2...3, outputs: 1...1, metadataInputs: [2])
 
     private let attributes: ConvPool.Attributes
@@ -336,15 +336,13 @@ struct MaxUnpoolOp: Operator {
         }
         return [.tensor(TensorType(dtype: x.dtype, shape: shape))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum PoolingFamily {
-    public static let operators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
         MaxPoolOp.self, AveragePoolOp.self, LpPoolOp.self,
-        GlobalAveragePoolOp.self, GlobalMaxPoolOp.self, GlobalLpPoolOp.self,
+        GlobalLpPoolOp.self,
         MaxRoiPoolOp.self, RoiAlignOp.self, MaxUnpoolOp.self,
-    ]
+    ]) + GlobalPoolRow.table.entries
 }

@@ -83,9 +83,8 @@ enum QuantizationSupport {
 /// y has x's shape. Its type is `output_dtype` (opset 21) when set, else the zero point's type, else
 /// uint8.
 /// Spec: https://onnx.ai/onnx/operators/onnx__QuantizeLinear.html · opsets 10–28.
-/// Cost: `Conventions.quantizeAffine` (2: scale, shift) FLOPs per element, at x's float type.
 struct QuantizeLinearOp: Operator {
-    static let schema = OpSchema(type: "QuantizeLinear", since: 10, inputs: 2...3, outputs: 1...1)
+    static let schema = OpSchema(type: "QuantizeLinear", since: 10, inputs: 2...3, outputs: 1...1, traits: .epilogue)
 
     /// Every type `y` may have across opsets.
     static let quantizedTypes: Set<DataType> = [
@@ -123,6 +122,7 @@ struct QuantizeLinearOp: Operator {
         return [.tensor(TensorType(dtype: dtype, shape: x.shape))]
     }
 
+    static let formula = "`Conventions.quantizeAffine` (2: scale, shift) FLOPs per element, at x's float type."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.quantizeAffine)
     }
@@ -134,10 +134,8 @@ struct QuantizeLinearOp: Operator {
 /// y has x's shape. Its type is `output_dtype` (opset 23) when set, else the scale's type (float
 /// before opset 19).
 /// Spec: https://onnx.ai/onnx/operators/onnx__DequantizeLinear.html · opsets 10–28.
-/// Cost: `Conventions.quantizeAffine` (2: shift, scale) FLOPs per element, at the output's float
-/// type (not the quantized input's).
 struct DequantizeLinearOp: Operator {
-    static let schema = OpSchema(type: "DequantizeLinear", since: 10, inputs: 2...3, outputs: 1...1)
+    static let schema = OpSchema(type: "DequantizeLinear", since: 10, inputs: 2...3, outputs: 1...1, traits: [.dequantize, .quantizedInputs])
 
     let axis: Int
     let blockSize: Int
@@ -173,6 +171,7 @@ struct DequantizeLinearOp: Operator {
         return [.tensor(TensorType(dtype: dtype, shape: x.shape))]
     }
 
+    static let formula = "`Conventions.quantizeAffine` (2: shift, scale) FLOPs per element, at the output's float type (not the quantized input's)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         var cost = OpCost.elementwise(try ctx.outputElements(), flopsPerElement: Conventions.quantizeAffine)
         cost.computeType = ctx.outputs.first??.dtype
@@ -185,8 +184,6 @@ struct DequantizeLinearOp: Operator {
 /// Computes a uint8 scale and zero point from x's range, then quantizes: outputs y (uint8, x's
 /// shape), y_scale (float scalar) and y_zero_point (uint8 scalar).
 /// Spec: https://onnx.ai/onnx/operators/onnx__DynamicQuantizeLinear.html · opset 11.
-/// Cost per element: 2 `Conventions.reduceStep` (running min and max) + `Conventions.quantizeAffine`
-/// (2); the scalar scale/zero-point arithmetic is not counted.
 struct DynamicQuantizeLinearOp: Operator {
     static let schema = OpSchema(type: "DynamicQuantizeLinear", since: 11, inputs: 1...1, outputs: 3...3)
 
@@ -201,6 +198,7 @@ struct DynamicQuantizeLinearOp: Operator {
         ]
     }
 
+    static let formula = "Cost per element: 2 `Conventions.reduceStep` = \(Conventions.reduceStep) (running min and max) + `Conventions.quantizeAffine` (2); the scalar scale/zero-point arithmetic is not counted."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.inputElements(0), flopsPerElement: Conventions.reduceStep + Conventions.reduceStep + Conventions.quantizeAffine)
     }
@@ -210,7 +208,7 @@ struct DynamicQuantizeLinearOp: Operator {
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum QuantizationFamily {
-    public static let operators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
         QuantizeLinearOp.self, DequantizeLinearOp.self, DynamicQuantizeLinearOp.self,
-    ]
+    ])
 }

@@ -148,8 +148,6 @@ private struct RecurrentGeometry: Sendable {
 /// Elman RNN: `H_t = f(X_t·Wᵀ + H_{t−1}·Rᵀ + Wb + Rb)`, default f = Tanh. Inputs X, W, R, B,
 /// sequence_lens, initial_h; outputs Y, Y_h. `layout` from opset 14.
 /// Spec: https://onnx.ai/onnx/operators/onnx__RNN.html · opsets 1, 7, 14, 22.
-/// Cost: MACs = `S·D·B·H·(I + H)`; FLOPs = 2·MACs + S·D·B·H·(1 add + 2 bias adds when B + f);
-/// f = Tanh: 1 FLOP, 1 transcendental.
 struct RNNOp: Operator {
     static let schema = OpSchema(type: "RNN", since: 1, inputs: 3...6, outputs: 0...2)
 
@@ -161,6 +159,7 @@ struct RNNOp: Operator {
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try geometry.outputs(ctx) }
 
+    static let formula = "MACs = `S·D·B·H·(I + H)`; FLOPs = 2·MACs + S·D·B·H·(1 add + 2 bias adds when B + f); f = Tanh: 1 FLOP, 1 transcendental."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try geometry.cost(ctx, activationCounts: [1], perUnit: 0)
     }
@@ -170,9 +169,6 @@ struct RNNOp: Operator {
 
 /// LSTM with gates i, o, f, c; optional peepholes P (input 7), `input_forget`; outputs Y, Y_h, Y_c.
 /// `layout` from opset 14. Spec: https://onnx.ai/onnx/operators/onnx__LSTM.html · opsets 1, 7, 14, 22.
-/// Cost: MACs = `S·D·B·4H·(I + H)`; FLOPs = 2·MACs + S·D·B·H·(4 gate adds + 8 bias adds when B +
-/// 3 sigmoid (f, 4 FLOPs each) + 2 tanh (g, h) + `Conventions.lstmCellUpdate` (4) +
-/// `Conventions.lstmPeepholes` (6) when P); transcendentals 5 per unit and step.
 struct LSTMOp: Operator {
     static let schema = OpSchema(type: "LSTM", since: 1, inputs: 3...8, outputs: 0...3)
 
@@ -184,6 +180,7 @@ struct LSTMOp: Operator {
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try geometry.outputs(ctx) }
 
+    static let formula = "MACs = `S·D·B·4H·(I + H)`; FLOPs = 2·MACs + S·D·B·H·(4 gate adds + 8 bias adds when B + 3 sigmoid (f, 4 FLOPs each) + 2 tanh (g, h) + `Conventions.lstmCellUpdate` (4) + `Conventions.lstmPeepholes` (6) when P); transcendentals 5 per unit and step."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let peepholes = ctx.hasInput(7) ? Conventions.lstmPeepholes : 0
         return try geometry.cost(ctx, activationCounts: [3, 1, 1], perUnit: Conventions.lstmCellUpdate + peepholes)
@@ -195,9 +192,6 @@ struct LSTMOp: Operator {
 /// GRU with gates z, r, h; `linear_before_reset` (opset 3+) reorders the reset product but not
 /// its count; outputs Y, Y_h. `layout` from opset 14.
 /// Spec: https://onnx.ai/onnx/operators/onnx__GRU.html · opsets 1, 3, 7, 14, 22.
-/// Cost: MACs = `S·D·B·3H·(I + H)`; FLOPs = 2·MACs + S·D·B·H·(3 gate adds + 6 bias adds when B +
-/// 2 sigmoid (f, 4 FLOPs each) + 1 tanh (g) + `Conventions.gruCellUpdate` (5)); transcendentals 3
-/// per unit and step.
 struct GRUOp: Operator {
     static let schema = OpSchema(type: "GRU", since: 1, inputs: 3...6, outputs: 0...2)
 
@@ -209,6 +203,7 @@ struct GRUOp: Operator {
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try geometry.outputs(ctx) }
 
+    static let formula = "MACs = `S·D·B·3H·(I + H)`; FLOPs = 2·MACs + S·D·B·H·(3 gate adds + 6 bias adds when B + 2 sigmoid (f, 4 FLOPs each) + 1 tanh (g) + `Conventions.gruCellUpdate` (5)); transcendentals 3 per unit and step."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try geometry.cost(ctx, activationCounts: [2, 1], perUnit: Conventions.gruCellUpdate)
     }
@@ -216,5 +211,5 @@ struct GRUOp: Operator {
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum RNNFamily {
-    public static let operators: [any Operator.Type] = [RNNOp.self, LSTMOp.self, GRUOp.self]
+    public static let entries: [OperatorEntry] = OperatorEntry.of([RNNOp.self, LSTMOp.self, GRUOp.self])
 }

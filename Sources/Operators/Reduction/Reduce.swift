@@ -23,9 +23,16 @@ struct ReduceRow: Sendable {
     var fold: ReduceFold = .none
 }
 
-/// A tag type naming one row of the reduction table.
-protocol ReduceKind: Sendable {
-    static var row: ReduceRow { get }
+extension ReduceRow: OperatorRow {
+    var schema: OpSchema { OpSchema(type: type, since: 1, inputs: 1...2, outputs: 1...1, metadataInputs: [1]) }
+    var formula: String {
+        func count(_ flops: Int, _ transcendentals: Int, _ unit: String) -> String? {
+            flops == 0 && transcendentals == 0 ? nil : ElementwiseSupport.perElement(flops, transcendentals: transcendentals, of: unit).dropLast() + ""
+        }
+        let parts = [count(flopsPerInput, transcendentalsPerInput, "INPUT element"), count(flopsPerOutput, transcendentalsPerOutput, "output element")]
+        return parts.compactMap { $0 }.joined(separator: " + ") + ". A no-op (`noop_with_empty_axes`) costs 0."
+    }
+    func instantiate(node: Node, opset: Int) throws(ShapeError) -> any OperatorRule { try ReduceOp(row: self, node: node, opset: opset) }
 }
 
 /// A reduction over `axes` (all axes when empty, unless `noop_with_empty_axes`), keeping reduced
@@ -40,22 +47,20 @@ protocol ReduceKind: Sendable {
 /// Values: ReduceSum/ReduceProd/ReduceMax/ReduceMin of small integer tensors are folded (exporters
 /// compute numel so; Max/Min only where symbolic sizes are decidable), and those and ReduceMean of
 /// small float tensors (torchvision's resize-to-multiple arithmetic).
-struct ReduceOp<Kind: ReduceKind>: Operator {
-    static var schema: OpSchema {
-        OpSchema(type: Kind.row.type, since: 1, inputs: 1...2, outputs: 1...1, metadataInputs: [1])
-    }
-
+struct ReduceOp: OperatorRule {
+    let row: ReduceRow
     let keepDims: Bool
     let axesAreInput: Bool
     /// The `axes` attribute (attribute era, or a stale attribute kept as a fallback).
     let axesAttribute: [Int]?
     let noopWithEmptyAxes: Bool
 
-    init(node: Node, opset: Int) throws(ShapeError) {
+    init(row: ReduceRow, node: Node, opset: Int) throws(ShapeError) {
+        self.row = row
         let keep = try node.int("keepdims", default: 1)
         guard keep == 0 || keep == 1 else { throw .invalidAttribute(name: "keepdims", reason: "must be 0 or 1, got \(keep)") }
         keepDims = keep == 1
-        axesAreInput = opset >= Kind.row.axesInputSince
+        axesAreInput = opset >= row.axesInputSince
         axesAttribute = try node.ints("axes")
         let noop = axesAreInput ? try node.int("noop_with_empty_axes", default: 0) : 0
         guard noop == 0 || noop == 1 else {
@@ -86,7 +91,7 @@ struct ReduceOp<Kind: ReduceKind>: Operator {
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         let x = try ctx.tensor(0)
         if axesAreInput, !ctx.hasInput(1), axesAttribute != nil {
-            ctx.warnings.append("'axes' is an input since opset \(Kind.row.axesInputSince); using the attribute")
+            ctx.warnings.append("'axes' is an input since opset \(row.axesInputSince); using the attribute")
         }
         let spec = axesSpec(hasInput: ctx.hasInput(1), values: ctx.knownInts(1),
                             inputShape: ctx.hasInput(1) ? try ctx.tensor(1).shape : nil)
@@ -107,8 +112,8 @@ struct ReduceOp<Kind: ReduceKind>: Operator {
             for (index, dim) in shape.enumerated() {
                 if !reduced.contains(index) { output.append(dim) } else if keepDims { output.append(1) }
             }
-            if Kind.row.fold != .none, let dims = ElementwiseSupport.knownDims(shape) {
-                ctx.outputValues[0] = Self.foldValues(ctx, dtype: x.dtype, shape: dims, axes: reduced)
+            if row.fold != .none, let dims = ValueKit.known(shape) {
+                ctx.outputValues[0] = foldValues(ctx, dtype: x.dtype, shape: dims, axes: reduced)
             }
             return [.tensor(TensorType(dtype: x.dtype, shape: output))]
         }
@@ -116,10 +121,10 @@ struct ReduceOp<Kind: ReduceKind>: Operator {
 
     /// Folds small known values: integers (Sum, Prod, Max, Min; Max/Min only where decidable) and
     /// floats (Sum, Prod, Max, Min, Mean).
-    static func foldValues(_ ctx: ShapeContext, dtype: DataType, shape: [Int], axes: Set<Int>) -> TensorValue? {
-        let fold = Kind.row.fold
+    func foldValues(_ ctx: ShapeContext, dtype: DataType, shape: [Int], axes: Set<Int>) -> TensorValue? {
+        let fold = row.fold
         if dtype.isInteger, let values = ctx.intValues(0) {
-            let folded: [Dim]? = reduceValues(values, shape: shape, axes: axes) { a, b in
+            let folded: [Dim]? = Self.reduceValues(values, shape: shape, axes: axes) { a, b in
                 switch fold {
                 case .sum: a + b
                 case .product: a * b
@@ -133,7 +138,7 @@ struct ReduceOp<Kind: ReduceKind>: Operator {
             return folded.map(TensorValue.ints)
         }
         if dtype.isFloatingPoint, let values = ctx.doubles(0) {
-            guard var folded = reduceValues(values, shape: shape, axes: axes, combine: { a, b in
+            guard var folded = Self.reduceValues(values, shape: shape, axes: axes, combine: { a, b in
                 switch fold {
                 case .sum, .mean: a + b
                 case .product: a * b
@@ -174,13 +179,7 @@ struct ReduceOp<Kind: ReduceKind>: Operator {
             } else {
                 result[flat] = value
             }
-            var axis = shape.count - 1
-            while axis >= 0 {
-                position[axis] += 1
-                if position[axis] < shape[axis] { break }
-                position[axis] = 0
-                axis -= 1
-            }
+            ValueKit.advance(&position, in: shape)
         }
         return result.compactMap { $0 }
     }
@@ -190,7 +189,6 @@ struct ReduceOp<Kind: ReduceKind>: Operator {
         let spec = axesSpec(hasInput: ctx.hasInput(1), values: axesValues,
                             inputShape: ctx.hasInput(1) ? ctx.inputs[1]?.shape : nil)
         if isNoop(spec) { return .zero }
-        let row = Kind.row
         let inputs = try ctx.inputElements(0), outputs = try ctx.outputElements()
         return OpCost(
             flops: inputs * .value(row.flopsPerInput) + outputs * .value(row.flopsPerOutput),
@@ -199,71 +197,39 @@ struct ReduceOp<Kind: ReduceKind>: Operator {
 }
 
 /// The rows of the reduction table.
-enum ReduceKinds {
-    enum Sum: ReduceKind {
-        static let row = ReduceRow(type: "ReduceSum", axesInputSince: 13, flopsPerInput: Conventions.reduceStep, fold: .sum)
-    }
-    enum Mean: ReduceKind {
-        static let row = ReduceRow(type: "ReduceMean", axesInputSince: 18, flopsPerInput: Conventions.reduceStep,
-                                   flopsPerOutput: Conventions.arithmetic, fold: .mean)
-    }
-    enum Max: ReduceKind {
-        static let row = ReduceRow(type: "ReduceMax", axesInputSince: 18, flopsPerInput: Conventions.reduceStep, fold: .max)
-    }
-    enum Min: ReduceKind {
-        static let row = ReduceRow(type: "ReduceMin", axesInputSince: 18, flopsPerInput: Conventions.reduceStep, fold: .min)
-    }
-    enum Prod: ReduceKind {
-        static let row = ReduceRow(type: "ReduceProd", axesInputSince: 18, flopsPerInput: Conventions.reduceStep, fold: .product)
-    }
-    enum L1: ReduceKind {
-        static let row = ReduceRow(type: "ReduceL1", axesInputSince: 18,
-                                   flopsPerInput: Conventions.reduceStep + Conventions.simpleActivation)
-    }
-    enum L2: ReduceKind {
-        static let row = ReduceRow(type: "ReduceL2", axesInputSince: 18, flopsPerInput: Conventions.reduceStep + Conventions.arithmetic,
-                                   flopsPerOutput: Conventions.transcendental, transcendentalsPerOutput: 1)
-    }
-    enum SumSquare: ReduceKind {
-        static let row = ReduceRow(type: "ReduceSumSquare", axesInputSince: 18,
-                                   flopsPerInput: Conventions.reduceStep + Conventions.arithmetic)
-    }
-    enum LogSum: ReduceKind {
-        static let row = ReduceRow(type: "ReduceLogSum", axesInputSince: 18, flopsPerInput: Conventions.reduceStep,
-                                   flopsPerOutput: Conventions.transcendental, transcendentalsPerOutput: 1)
-    }
-    enum LogSumExp: ReduceKind {
-        static let row = ReduceRow(type: "ReduceLogSumExp", axesInputSince: 18,
-                                   flopsPerInput: Conventions.reduceStep + Conventions.transcendental, transcendentalsPerInput: 1,
-                                   flopsPerOutput: Conventions.transcendental, transcendentalsPerOutput: 1)
-    }
-}
+extension ReduceRow {
+    private static let step = Conventions.reduceStep
 
-typealias ReduceSumOp = ReduceOp<ReduceKinds.Sum>
-typealias ReduceMeanOp = ReduceOp<ReduceKinds.Mean>
-typealias ReduceMaxOp = ReduceOp<ReduceKinds.Max>
-typealias ReduceMinOp = ReduceOp<ReduceKinds.Min>
-typealias ReduceProdOp = ReduceOp<ReduceKinds.Prod>
-typealias ReduceL1Op = ReduceOp<ReduceKinds.L1>
-typealias ReduceL2Op = ReduceOp<ReduceKinds.L2>
-typealias ReduceSumSquareOp = ReduceOp<ReduceKinds.SumSquare>
-typealias ReduceLogSumOp = ReduceOp<ReduceKinds.LogSum>
-typealias ReduceLogSumExpOp = ReduceOp<ReduceKinds.LogSumExp>
+    static let table: [ReduceRow] = [
+        ReduceRow(type: "ReduceSum", axesInputSince: 13, flopsPerInput: step, fold: .sum),
+        ReduceRow(type: "ReduceMean", axesInputSince: 18, flopsPerInput: step, flopsPerOutput: Conventions.arithmetic, fold: .mean),
+        ReduceRow(type: "ReduceMax", axesInputSince: 18, flopsPerInput: step, fold: .max),
+        ReduceRow(type: "ReduceMin", axesInputSince: 18, flopsPerInput: step, fold: .min),
+        ReduceRow(type: "ReduceProd", axesInputSince: 18, flopsPerInput: step, fold: .product),
+        ReduceRow(type: "ReduceL1", axesInputSince: 18, flopsPerInput: step + Conventions.simpleActivation),
+        ReduceRow(type: "ReduceL2", axesInputSince: 18, flopsPerInput: step + Conventions.arithmetic, flopsPerOutput: Conventions.transcendental, transcendentalsPerOutput: 1),
+        ReduceRow(type: "ReduceSumSquare", axesInputSince: 18, flopsPerInput: step + Conventions.arithmetic),
+        ReduceRow(type: "ReduceLogSum", axesInputSince: 18, flopsPerInput: step, flopsPerOutput: Conventions.transcendental, transcendentalsPerOutput: 1),
+        ReduceRow(type: "ReduceLogSumExp", axesInputSince: 18, flopsPerInput: step + Conventions.transcendental, transcendentalsPerInput: 1,
+                  flopsPerOutput: Conventions.transcendental, transcendentalsPerOutput: 1),
+    ]
+}
 
 // MARK: - ArgMax, ArgMin
-
-/// A tag type naming ArgMax or ArgMin.
-protocol ArgReduceKind: Sendable {
-    static var type: String { get }
-}
 
 /// Index of the largest (ArgMax) or smallest (ArgMin) element along `axis` (default 0); int64
 /// output, the axis kept as 1 when `keepdims` (default 1). `select_last_index` (opset 12) does not
 /// change the shape.
 /// Spec: https://onnx.ai/onnx/operators/onnx__ArgMax.html · opsets 1–13.
 /// Cost: 1 comparison (`Conventions.reduceStep`) per input element.
-struct ArgReduceOp<Kind: ArgReduceKind>: Operator {
-    static var schema: OpSchema { OpSchema(type: Kind.type, since: 1, inputs: 1...1, outputs: 1...1) }
+struct ArgReduceOp: OperatorRule {
+    /// ArgMax and ArgMin: they differ in values only, never in shape or cost.
+    static func entry(_ type: String) -> OperatorEntry {
+        OperatorEntry(schema: OpSchema(type: type, since: 1, inputs: 1...1, outputs: 1...1),
+                      formula: "1 comparison (`Conventions.reduceStep` = \(Conventions.reduceStep)) per input element.") { node, opset throws(ShapeError) in
+            try ArgReduceOp(node: node, opset: opset)
+        }
+    }
 
     let axis: Int
     let keepDims: Bool
@@ -292,23 +258,12 @@ struct ArgReduceOp<Kind: ArgReduceKind>: Operator {
     }
 }
 
-/// ArgMax and ArgMin.
-enum ArgReduceKinds {
-    enum ArgMax: ArgReduceKind { static let type = "ArgMax" }
-    enum ArgMin: ArgReduceKind { static let type = "ArgMin" }
-}
-
-typealias ArgMaxOp = ArgReduceOp<ArgReduceKinds.ArgMax>
-typealias ArgMinOp = ArgReduceOp<ArgReduceKinds.ArgMin>
-
 // MARK: - TopK
 
 /// The k largest (or smallest) elements along `axis` (default −1): two outputs, values (X's type)
 /// and int64 indices, both X's shape with `shape[axis] = k`. `k` is an attribute before opset 10,
 /// then a 1-element int64 input; when it is not known the dim is the opaque symbol `<output>_k`.
 /// Spec: https://onnx.ai/onnx/operators/onnx__TopK.html · opsets 1–24.
-/// Cost: 1 comparison (`Conventions.reduceStep`) per input element (a selection pass along the
-/// axis; the n·log2(k) of a heap is not modelled).
 struct TopKOp: Operator {
     static let schema = OpSchema(type: "TopK", since: 1, inputs: 1...2, outputs: 2...2, metadataInputs: [1])
 
@@ -358,6 +313,7 @@ struct TopKOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: shape)), .tensor(TensorType(dtype: .int64, shape: shape))]
     }
 
+    static let formula = "1 comparison (`Conventions.reduceStep` = \(Conventions.reduceStep)) per input element (a selection pass along the axis; the n·log2(k) of a heap is not modelled)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.inputElements(0), flopsPerElement: Conventions.reduceStep)
     }
@@ -368,7 +324,6 @@ struct TopKOp: Operator {
 /// Cumulative sum along the axis given by the scalar input `axis`; `exclusive` and `reverse`
 /// (0/1) do not change the shape. The output has X's shape and type.
 /// Spec: https://onnx.ai/onnx/operators/onnx__CumSum.html · opsets 11–14.
-/// Cost: 1 add (`Conventions.arithmetic`) per element.
 struct CumSumOp: Operator {
     static let schema = OpSchema(type: "CumSum", since: 11, inputs: 2...2, outputs: 1...1, metadataInputs: [1])
 
@@ -389,6 +344,7 @@ struct CumSumOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "1 add (`Conventions.arithmetic` = \(Conventions.arithmetic)) per element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: Conventions.arithmetic)
     }
@@ -398,9 +354,6 @@ struct CumSumOp: Operator {
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum ReductionFamily {
-    public static let operators: [any Operator.Type] = [
-        ReduceSumOp.self, ReduceMeanOp.self, ReduceMaxOp.self, ReduceMinOp.self, ReduceProdOp.self,
-        ReduceL1Op.self, ReduceL2Op.self, ReduceSumSquareOp.self, ReduceLogSumOp.self, ReduceLogSumExpOp.self,
-        ArgMaxOp.self, ArgMinOp.self, TopKOp.self, CumSumOp.self,
-    ]
+    public static let entries: [OperatorEntry] = ReduceRow.table.entries
+        + [ArgReduceOp.entry("ArgMax"), ArgReduceOp.entry("ArgMin"), OperatorEntry(TopKOp.self), OperatorEntry(CumSumOp.self)]
 }

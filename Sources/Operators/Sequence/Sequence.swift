@@ -42,8 +42,8 @@ extension ValueKit {
 // MARK: - SequenceConstruct
 
 /// A sequence of the input tensors; element shapes merged.
-/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceConstruct.html · opset 11. Cost: 0 FLOPs.
-struct SequenceConstructOp: Operator {
+/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceConstruct.html · opset 11.
+struct SequenceConstructOp: DataMovementOperator {
     static let schema = OpSchema(type: "SequenceConstruct", since: 11, inputs: 1...Int.max, outputs: 1...1)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
@@ -60,15 +60,13 @@ struct SequenceConstructOp: Operator {
         ctx.outputValues[0] = .ints([.value(ctx.inputCount)])
         return [.sequence(element)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - SequenceEmpty
 
 /// An empty sequence of `dtype` tensors (default float), element shape unknown.
-/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceEmpty.html · opset 11. Cost: 0 FLOPs.
-struct SequenceEmptyOp: Operator {
+/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceEmpty.html · opset 11.
+struct SequenceEmptyOp: DataMovementOperator {
     static let schema = OpSchema(type: "SequenceEmpty", since: 11, inputs: 0...0, outputs: 1...1)
 
     let dtype: DataType
@@ -79,15 +77,13 @@ struct SequenceEmptyOp: Operator {
         ctx.outputValues[0] = .ints([0])
         return [.sequence(ValueKit.tensor(dtype, nil))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - SequenceAt
 
 /// The element at `position`: the sequence's (merged) element type.
-/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceAt.html · opset 11. Cost: 0 FLOPs.
-struct SequenceAtOp: Operator {
+/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceAt.html · opset 11.
+struct SequenceAtOp: DataMovementOperator {
     static let schema = OpSchema(type: "SequenceAt", since: 11, inputs: 2...2, outputs: 1...1, metadataInputs: [1])
 
     init(node: Node, opset: Int) throws(ShapeError) {}
@@ -95,15 +91,13 @@ struct SequenceAtOp: Operator {
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         [try ValueKit.sequenceElement(ctx, 0)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - SequenceInsert
 
 /// The sequence with a tensor inserted; element shapes merged.
-/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceInsert.html · opset 11. Cost: 0 FLOPs.
-struct SequenceInsertOp: Operator {
+/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceInsert.html · opset 11.
+struct SequenceInsertOp: DataMovementOperator {
     static let schema = OpSchema(type: "SequenceInsert", since: 11, inputs: 2...3, outputs: 1...1, metadataInputs: [2])
 
     init(node: Node, opset: Int) throws(ShapeError) {}
@@ -120,15 +114,13 @@ struct SequenceInsertOp: Operator {
         if case .tensor(let e) = element, e.shape == nil { return [.sequence(.tensor(tensor))] }
         return [.sequence(ValueKit.mergeElement(element, .tensor(tensor)))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - SequenceErase
 
 /// The sequence without one element: same type.
-/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceErase.html · opset 11. Cost: 0 FLOPs.
-struct SequenceEraseOp: Operator {
+/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceErase.html · opset 11.
+struct SequenceEraseOp: DataMovementOperator {
     static let schema = OpSchema(type: "SequenceErase", since: 11, inputs: 1...2, outputs: 1...1, metadataInputs: [1])
 
     init(node: Node, opset: Int) throws(ShapeError) {}
@@ -138,15 +130,13 @@ struct SequenceEraseOp: Operator {
         if let length = ValueKit.sequenceLength(ctx, 0), length != 0 { ctx.outputValues[0] = .ints([length - 1]) }
         return [.sequence(element)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - SequenceLength
 
 /// The number of elements, an int64 scalar.
-/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceLength.html · opset 11. Cost: 0 FLOPs.
-struct SequenceLengthOp: Operator {
+/// Spec: https://onnx.ai/onnx/operators/onnx__SequenceLength.html · opset 11.
+struct SequenceLengthOp: DataMovementOperator {
     static let schema = OpSchema(type: "SequenceLength", since: 11, inputs: 1...1, outputs: 1...1)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
@@ -156,8 +146,6 @@ struct SequenceLengthOp: Operator {
         if let length = ValueKit.sequenceLength(ctx, 0) { ctx.outputValues[0] = .ints([length]) }
         return [ValueKit.tensor(.int64, [])]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - SplitToSequence
@@ -165,8 +153,8 @@ struct SequenceLengthOp: Operator {
 /// Splits along `axis` into a sequence: by a scalar chunk size (the last chunk may be smaller, so
 /// its dim is `.unknown` unless the size divides the axis), by a list of sizes (merged), or into
 /// size-1 slices (dropped with `keepdims = 0`).
-/// Spec: https://onnx.ai/onnx/operators/onnx__SplitToSequence.html · opsets 11–24. Cost: 0 FLOPs.
-struct SplitToSequenceOp: Operator {
+/// Spec: https://onnx.ai/onnx/operators/onnx__SplitToSequence.html · opsets 11–24.
+struct SplitToSequenceOp: DataMovementOperator {
     static let schema = OpSchema(type: "SplitToSequence", since: 11, inputs: 1...2, outputs: 1...1, metadataInputs: [1])
 
     let axis: Int
@@ -206,16 +194,14 @@ struct SplitToSequenceOp: Operator {
         shape[a] = merged ?? .unknown
         return [.sequence(ValueKit.tensor(input.dtype, shape))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - ConcatFromSequence
 
 /// Concatenates a sequence's tensors along `axis` (length × the merged element dim) or stacks them
 /// on a new axis of the sequence's length (`new_axis = 1`); `.unknown` when the length is not known.
-/// Spec: https://onnx.ai/onnx/operators/onnx__ConcatFromSequence.html · opset 11. Cost: 0 FLOPs.
-struct ConcatFromSequenceOp: Operator {
+/// Spec: https://onnx.ai/onnx/operators/onnx__ConcatFromSequence.html · opset 11.
+struct ConcatFromSequenceOp: DataMovementOperator {
     static let schema = OpSchema(type: "ConcatFromSequence", since: 11, inputs: 1...1, outputs: 1...1)
 
     let axis: Int
@@ -243,8 +229,6 @@ struct ConcatFromSequenceOp: Operator {
         }
         return [ValueKit.tensor(t.dtype, shape)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - SequenceMap
@@ -252,7 +236,6 @@ struct ConcatFromSequenceOp: Operator {
 /// Applies the `body` graph to each element (extra inputs: sequences per element, tensors as is);
 /// each output is a sequence of the body's output type.
 /// Spec: https://onnx.ai/onnx/operators/onnx__SequenceMap.html · opset 17.
-/// Cost: 0 FLOPs for the node itself (the body's cost is not multiplied by the unknown length).
 struct SequenceMapOp: Operator {
     static let schema = OpSchema(type: "SequenceMap", since: 17, inputs: 1...Int.max, outputs: 1...Int.max)
 
@@ -276,14 +259,15 @@ struct SequenceMapOp: Operator {
         return (0..<ctx.node.outputs.count).map { $0 < outputs.count ? .sequence(outputs[$0]) : .unknown }
     }
 
+    static let formula = "0 FLOPs for the node itself (the body's cost is not multiplied by the unknown length)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Optional
 
 /// An optional holding the input (or, without input, an empty optional of the `type` attribute).
-/// Spec: https://onnx.ai/onnx/operators/onnx__Optional.html · opsets 15–28. Cost: 0 FLOPs.
-struct OptionalOp: Operator {
+/// Spec: https://onnx.ai/onnx/operators/onnx__Optional.html · opsets 15–28.
+struct OptionalOp: DataMovementOperator {
     static let schema = OpSchema(type: "Optional", since: 15, inputs: 0...1, outputs: 1...1)
 
     let type: ValueType?
@@ -301,16 +285,14 @@ struct OptionalOp: Operator {
         guard let type else { throw .missingAttribute("type") }
         return [.optional(type)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - OptionalHasElement
 
 /// Whether the optional holds a value: a bool scalar. From opset 18 the input may be omitted or be a
 /// plain tensor/sequence. Spec: https://onnx.ai/onnx/operators/onnx__OptionalHasElement.html ·
-/// opsets 15–28. Cost: 0 FLOPs.
-struct OptionalHasElementOp: Operator {
+/// opsets 15–28.
+struct OptionalHasElementOp: DataMovementOperator {
     static let schema = OpSchema(type: "OptionalHasElement", since: 15, inputs: 0...1, outputs: 1...1)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
@@ -319,15 +301,13 @@ struct OptionalHasElementOp: Operator {
         if ctx.opset < 18 { _ = try ValueKit.anyType(ctx, 0) }
         return [ValueKit.tensor(.bool, [])]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - OptionalGetElement
 
 /// The value inside an optional; from opset 18 a tensor or sequence input passes through.
-/// Spec: https://onnx.ai/onnx/operators/onnx__OptionalGetElement.html · opsets 15–28. Cost: 0 FLOPs.
-struct OptionalGetElementOp: Operator {
+/// Spec: https://onnx.ai/onnx/operators/onnx__OptionalGetElement.html · opsets 15–28.
+struct OptionalGetElementOp: DataMovementOperator {
     static let schema = OpSchema(type: "OptionalGetElement", since: 15, inputs: 1...1, outputs: 1...1)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
@@ -339,15 +319,13 @@ struct OptionalGetElementOp: Operator {
         ctx.outputValues[0] = ValueKit.value(ctx, 0)
         return [type]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum SequenceFamily {
-    public static let operators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
         SequenceConstructOp.self, SequenceEmptyOp.self, SequenceAtOp.self, SequenceInsertOp.self, SequenceEraseOp.self,
         SequenceLengthOp.self, SplitToSequenceOp.self, ConcatFromSequenceOp.self, SequenceMapOp.self, OptionalOp.self,
         OptionalHasElementOp.self, OptionalGetElementOp.self,
-    ]
+    ])
 }

@@ -19,9 +19,8 @@ extension ValueKit {
 /// `data.shape[..<axis] + indices.shape + data.shape[axis+1...]`; propagates values of small tensors
 /// (Gather of a Shape output picks dims).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Gather.html · opsets 1–13 (negative indices from 11).
-/// Cost: 0 FLOPs (data movement).
-struct GatherOp: Operator {
-    static let schema = OpSchema(type: "Gather", inputs: 2...2, outputs: 1...1, metadataInputs: [1])
+struct GatherOp: DataMovementOperator {
+    static let schema = OpSchema(type: "Gather", inputs: 2...2, outputs: 1...1, metadataInputs: [1], traits: .gathersRows)
 
     let axis: Int
 
@@ -57,17 +56,14 @@ struct GatherOp: Operator {
         }
         return [ValueKit.tensor(data.dtype, output)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - GatherElements
 
 /// Output has the indices' shape (same rank as data).
 /// Spec: https://onnx.ai/onnx/operators/onnx__GatherElements.html · opsets 11–13.
-/// Cost: 0 FLOPs (data movement).
-struct GatherElementsOp: Operator {
-    static let schema = OpSchema(type: "GatherElements", since: 11, inputs: 2...2, outputs: 1...1)
+struct GatherElementsOp: DataMovementOperator {
+    static let schema = OpSchema(type: "GatherElements", since: 11, inputs: 2...2, outputs: 1...1, traits: .gathersRows)
 
     let axis: Int
 
@@ -81,17 +77,14 @@ struct GatherElementsOp: Operator {
         }
         return [ValueKit.tensor(data.dtype, indices.shape)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - GatherND
 
 /// `indices.shape[..<-1] + data.shape[batch_dims + k...]` with k = indices.shape[-1] (must be known).
 /// Spec: https://onnx.ai/onnx/operators/onnx__GatherND.html · opsets 11–13 (`batch_dims` from 12).
-/// Cost: 0 FLOPs (data movement).
-struct GatherNDOp: Operator {
-    static let schema = OpSchema(type: "GatherND", since: 11, inputs: 2...2, outputs: 1...1)
+struct GatherNDOp: DataMovementOperator {
+    static let schema = OpSchema(type: "GatherND", since: 11, inputs: 2...2, outputs: 1...1, traits: .gathersRows)
 
     let batchDims: Int
 
@@ -114,8 +107,6 @@ struct GatherNDOp: Operator {
         }
         return [ValueKit.tensor(data.dtype, Array(indexShape.dropLast()) + Array(shape[(batchDims + k)...]))]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - ScatterElements, Scatter, ScatterND
@@ -125,8 +116,6 @@ struct GatherNDOp: Operator {
 /// Spec: https://onnx.ai/onnx/operators/onnx__ScatterElements.html (11–18),
 /// https://onnx.ai/onnx/operators/onnx__ScatterND.html (11–18), Scatter (9–11; `reduction` from 16
 /// for ScatterElements/ScatterND, `max`/`min` from 18).
-/// Cost: 0 FLOPs with `reduction = none`; otherwise 1 FLOP (`Conventions.arithmetic`) per element of
-/// `updates` (one add/mul/max/min each).
 struct ScatterOp: Operator {
     static let schema = OpSchema(type: "ScatterElements", since: 11, inputs: 3...3, outputs: 1...1)
 
@@ -150,6 +139,7 @@ struct ScatterOp: Operator {
         return [.tensor(data)]
     }
 
+    static let formula = "0 FLOPs with `reduction = none`; otherwise 1 FLOP (`Conventions.arithmetic` = \(Conventions.arithmetic)) per element of `updates` (one add/mul/max/min each)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         reduces ? .elementwise(try ctx.inputElements(2), flopsPerElement: Conventions.arithmetic) : .zero
     }
@@ -161,6 +151,7 @@ struct ScatterDeprecatedOp: Operator {
     let base: ScatterOp
     init(node: Node, opset: Int) throws(ShapeError) { base = try ScatterOp(node: node, opset: opset) }
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try base.inferShapes(&ctx) }
+    static let formula = "0 FLOPs with `reduction = none`; otherwise 1 FLOP (`Conventions.arithmetic` = \(Conventions.arithmetic)) per element of `updates` (one add/mul/max/min each)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { try base.cost(ctx) }
 }
 
@@ -170,6 +161,7 @@ struct ScatterNDOp: Operator {
     let base: ScatterOp
     init(node: Node, opset: Int) throws(ShapeError) { base = try ScatterOp(node: node, opset: opset) }
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try base.inferShapes(&ctx) }
+    static let formula = "0 FLOPs with `reduction = none`; otherwise 1 FLOP (`Conventions.arithmetic` = \(Conventions.arithmetic)) per element of `updates` (one add/mul/max/min each)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { try base.cost(ctx) }
 }
 
@@ -177,8 +169,7 @@ struct ScatterNDOp: Operator {
 
 /// KV-cache update: writes `update` into `past_cache` along `axis`; output = past_cache's type.
 /// Spec: https://onnx.ai/onnx/operators/onnx__TensorScatter.html · opset 24.
-/// Cost: 0 FLOPs (data movement).
-struct TensorScatterOp: Operator {
+struct TensorScatterOp: DataMovementOperator {
     static let schema = OpSchema(type: "TensorScatter", since: 24, inputs: 2...3, outputs: 1...1, metadataInputs: [2])
 
     let axis: Int
@@ -197,15 +188,12 @@ struct TensorScatterOp: Operator {
         }
         return [.tensor(past)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - OneHot
 
 /// Inserts a `depth` axis at `axis` (depth from the second input's value; unknown when not constant).
 /// Spec: https://onnx.ai/onnx/operators/onnx__OneHot.html · opsets 9–11 (negative axis from 11).
-/// Cost: 0 FLOPs (data generation).
 struct OneHotOp: Operator {
     static let schema = OpSchema(type: "OneHot", since: 9, inputs: 3...3, outputs: 1...1, metadataInputs: [1])
 
@@ -227,6 +215,7 @@ struct OneHotOp: Operator {
         return [ValueKit.tensor(values.dtype, output)]
     }
 
+    static let formula = "0 FLOPs (data generation)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -235,8 +224,7 @@ struct OneHotOp: Operator {
 /// Selects slices where `condition` is true: the selected count is known when the condition is a
 /// constant, else an opaque symbol (`<output>_len`). Without `axis` the input is flattened first.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Compress.html · opsets 9–11 (negative axis from 11).
-/// Cost: 0 FLOPs (data movement).
-struct CompressOp: Operator {
+struct CompressOp: DataMovementOperator {
     static let schema = OpSchema(type: "Compress", since: 9, inputs: 2...2, outputs: 1...1)
 
     let axis: Int?
@@ -254,8 +242,6 @@ struct CompressOp: Operator {
         shape[a] = count
         return [ValueKit.tensor(input.dtype, shape)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - NonZero
@@ -263,7 +249,6 @@ struct CompressOp: Operator {
 /// Indices of non-zero elements, `[rank, n]` int64: n is counted (and the indices propagated) when
 /// the input's values are known, else an opaque symbol (`<output>_len`).
 /// Spec: https://onnx.ai/onnx/operators/onnx__NonZero.html · opsets 9–13.
-/// Cost: 0 FLOPs (data-dependent selection).
 struct NonZeroOp: Operator {
     static let schema = OpSchema(type: "NonZero", since: 9, inputs: 1...1, outputs: 1...1)
 
@@ -285,6 +270,7 @@ struct NonZeroOp: Operator {
         return [ValueKit.tensor(.int64, [rank, ValueKit.opaque(ctx)])]
     }
 
+    static let formula = "0 FLOPs (data-dependent selection)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -293,7 +279,6 @@ struct NonZeroOp: Operator {
 /// Unique elements (or slices along `axis`): Y, indices, inverse_indices, counts; the unique count is
 /// an opaque symbol (`<Y>_unique`).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Unique.html · opsets 11–28.
-/// Cost: 0 FLOPs (sorting/hashing is not counted as arithmetic).
 struct UniqueOp: Operator {
     static let schema = OpSchema(type: "Unique", since: 11, inputs: 1...1, outputs: 1...4)
 
@@ -327,6 +312,7 @@ struct UniqueOp: Operator {
         return Array(all.prefix(ctx.node.outputs.count))
     }
 
+    static let formula = "0 FLOPs (sorting/hashing is not counted as arithmetic)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -335,7 +321,6 @@ struct UniqueOp: Operator {
 /// Ops whose output is the first input's type unchanged: Trilu (opset 14; zeroes a triangle) and
 /// ReverseSequence (opsets 10–28; reverses prefixes of each batch row).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Trilu.html, https://onnx.ai/onnx/operators/onnx__ReverseSequence.html.
-/// Cost: 0 FLOPs (data movement / masking).
 struct TriluOp: Operator {
     static let schema = OpSchema(type: "Trilu", since: 14, inputs: 1...2, outputs: 1...1, metadataInputs: [1])
 
@@ -347,6 +332,7 @@ struct TriluOp: Operator {
         return [.tensor(input)]
     }
 
+    static let formula = "0 FLOPs (data movement / masking)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -371,6 +357,7 @@ struct ReverseSequenceOp: Operator {
         return [.tensor(input)]
     }
 
+    static let formula = "0 FLOPs (data movement / masking)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -378,7 +365,6 @@ struct ReverseSequenceOp: Operator {
 
 /// Selected boxes `[num_selected, 3]` int64; num_selected is an opaque symbol (`<output>_len`).
 /// Spec: https://onnx.ai/onnx/operators/onnx__NonMaxSuppression.html · opsets 10–11.
-/// Cost: 0 FLOPs (IoU work depends on the data and is not counted).
 struct NonMaxSuppressionOp: Operator {
     static let schema = OpSchema(type: "NonMaxSuppression", since: 10, inputs: 2...5, outputs: 1...1, metadataInputs: [2, 3, 4])
 
@@ -393,6 +379,7 @@ struct NonMaxSuppressionOp: Operator {
         return [ValueKit.tensor(.int64, [ValueKit.opaque(ctx), 3])]
     }
 
+    static let formula = "0 FLOPs (IoU work depends on the data and is not counted)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -400,8 +387,7 @@ struct NonMaxSuppressionOp: Operator {
 
 /// Crops or pads the given `axes` (default all) to the sizes in the `shape` input's values.
 /// Spec: https://onnx.ai/onnx/operators/onnx__CenterCropPad.html · opset 18.
-/// Cost: 0 FLOPs (data movement).
-struct CenterCropPadOp: Operator {
+struct CenterCropPadOp: DataMovementOperator {
     static let schema = OpSchema(type: "CenterCropPad", since: 18, inputs: 2...2, outputs: 1...1, metadataInputs: [1])
 
     let axes: [Int]?
@@ -422,15 +408,13 @@ struct CenterCropPadOp: Operator {
         for (a, size) in zip(target, sizes) { shape[a] = size }
         return [ValueKit.tensor(input.dtype, shape)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum IndexingFamily {
-    public static let operators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
         GatherOp.self, GatherElementsOp.self, GatherNDOp.self, ScatterOp.self, ScatterDeprecatedOp.self,
         ScatterNDOp.self, TensorScatterOp.self, OneHotOp.self, CompressOp.self, NonZeroOp.self, UniqueOp.self,
         TriluOp.self, ReverseSequenceOp.self, NonMaxSuppressionOp.self, CenterCropPadOp.self,
-    ]
+    ])
 }

@@ -75,9 +75,6 @@ private func resampleCost(_ ctx: CostContext, interpolation: Interpolation) thro
 /// `keep_aspect_ratio_policy` (not_larger/not_smaller: one scale min/max(sizes/in), output
 /// round(scale·in)), `antialias`; 19: `half_pixel_symmetric`.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Resize.html · opsets 10, 11, 13, 18, 19.
-/// Cost: nearest 0; linear `Conventions.lerp·(2^k − 1)` FLOPs per output element for k axes whose
-/// size changes; cubic `(4^k − 1)/3` 1-D cubic interpolations of `cubicTaps·cubicTapFLOPs` each
-/// (antialias filters counted as without antialias).
 struct ResizeOp: Operator {
     static let schema = OpSchema(type: "Resize", since: 10, inputs: 1...4, outputs: 1...1, metadataInputs: [1, 2, 3])
 
@@ -159,6 +156,7 @@ struct ResizeOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: output))]
     }
 
+    static let formula = "nearest 0; linear `Conventions.lerp·(2^k − 1)` FLOPs per output element for k axes whose size changes; cubic `(4^k − 1)/3` 1-D cubic interpolations of `cubicTaps·cubicTapFLOPs` each (antialias filters counted as without antialias)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try resampleCost(ctx, interpolation: interpolation)
     }
@@ -169,7 +167,6 @@ struct ResizeOp: Operator {
 /// Upsampling by scales (output = floor(input·scale)): opset 1 `height_scale`/`width_scale` on the
 /// last two axes of a 4-D input (modes nearest/bilinear), 7 `scales` attribute, 9–10 `scales` input.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Upsample.html · opsets 1, 7, 9, 10 (deprecated).
-/// Cost: as Resize (nearest 0, linear `Conventions.lerp·(2^k − 1)` per output element).
 struct UpsampleOp: Operator {
     static let schema = OpSchema(type: "Upsample", since: 1, inputs: 1...2, outputs: 1...1, metadataInputs: [1])
 
@@ -213,6 +210,7 @@ struct UpsampleOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: output))]
     }
 
+    static let formula = "as Resize (nearest 0, linear `Conventions.lerp·(2^k − 1)` per output element)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try resampleCost(ctx, interpolation: interpolation)
     }
@@ -223,8 +221,6 @@ struct UpsampleOp: Operator {
 /// Samples X `[N, C, D1…Dr]` at grid `[N, O1…Or, r]` → `[N, C, O1…Or]` (opset 16: 4-D only,
 /// modes bilinear/nearest/bicubic; 20: N-D, modes linear/nearest/cubic).
 /// Spec: https://onnx.ai/onnx/operators/onnx__GridSample.html · opsets 16, 20, 22.
-/// Cost: per output element `Conventions.lerp·(2^r − 1)` (linear), `(4^r − 1)/3` 1-D cubic
-/// interpolations (cubic) or 0 (nearest); coordinate unnormalization is not counted.
 struct GridSampleOp: Operator {
     static let schema = OpSchema(type: "GridSample", since: 16, inputs: 2...2, outputs: 1...1)
 
@@ -252,6 +248,7 @@ struct GridSampleOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: [batch, xs[1]] + grid.dropFirst().dropLast()))]
     }
 
+    static let formula = "per output element `Conventions.lerp·(2^r − 1)` (linear), `(4^r − 1)/3` 1-D cubic interpolations (cubic) or 0 (nearest); coordinate unnormalization is not counted."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let y = try ctx.outputShape(0)
         return .elementwise(y.product, flopsPerElement: interpolation.flopsPerOutput(axes: y.count - 2))
@@ -263,7 +260,6 @@ struct GridSampleOp: Operator {
 /// Generates a sampling grid from affine matrices theta `[N, 2, 3]` (2-D) or `[N, 3, 4]` (3-D) and
 /// size `[N, C, H, W]` / `[N, C, D, H, W]` → `[N, H, W, 2]` / `[N, D, H, W, 3]`.
 /// Spec: https://onnx.ai/onnx/operators/onnx__AffineGrid.html · opset 20.
-/// Cost: each of the `N·∏spatial` points is a `[r+1] · thetaᵀ` product: MACs = `N·∏spatial·r·(r+1)`.
 struct AffineGridOp: Operator {
     static let schema = OpSchema(type: "AffineGrid", since: 20, inputs: 2...2, outputs: 1...1, metadataInputs: [1])
 
@@ -286,6 +282,7 @@ struct AffineGridOp: Operator {
         return [.tensor(TensorType(dtype: theta.dtype, shape: [batch] + Array(repeating: Dim.unknown, count: r) + [.value(r)]))]
     }
 
+    static let formula = "each of the `N·∏spatial` points is a `[r+1] · thetaᵀ` product: MACs = `N·∏spatial·r·(r+1)`."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let y = try ctx.outputShape(0)
         guard let r = y.last else { throw .unknownShape("output 0") }
@@ -297,7 +294,6 @@ struct AffineGridOp: Operator {
 
 /// Rearranges column blocks `[N, C·∏block, L]` into an image `[N, C, image_shape…]`, summing
 /// overlaps. Spec: https://onnx.ai/onnx/operators/onnx__Col2Im.html · opset 18.
-/// Cost: 1 add (`Conventions.arithmetic`) per input element.
 struct Col2ImOp: Operator {
     static let schema = OpSchema(type: "Col2Im", since: 18, inputs: 3...3, outputs: 1...1, metadataInputs: [1, 2])
 
@@ -328,6 +324,7 @@ struct Col2ImOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: [xs[0], channels] + Array(repeating: Dim.unknown, count: count)))]
     }
 
+    static let formula = "1 add (`Conventions.arithmetic` = \(Conventions.arithmetic)) per input element."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.inputElements(0), flopsPerElement: Conventions.arithmetic)
     }
@@ -335,20 +332,24 @@ struct Col2ImOp: Operator {
 
 // MARK: - DepthToSpace
 
+/// The required `blocksize` of DepthToSpace and SpaceToDepth: in 1..<2^31.
+private func blocksizeAttribute(_ node: Node) throws(ShapeError) -> Int {
+    guard let blocksize = try node.optionalInt("blocksize") else { throw .missingAttribute("blocksize") }
+    guard blocksize >= 1, blocksize < 1 << 31 else {
+        throw .invalidAttribute(name: "blocksize", reason: "must be ≥ 1, got \(blocksize)")
+    }
+    return blocksize
+}
+
 /// `[N, C, H, W]` → `[N, C/b², H·b, W·b]` (modes DCR/CRD from opset 11).
 /// Spec: https://onnx.ai/onnx/operators/onnx__DepthToSpace.html · opsets 1, 11, 13, 28.
-/// Cost: none (a permutation; bytes are counted by the pass).
 struct DepthToSpaceOp: Operator {
     static let schema = OpSchema(type: "DepthToSpace", since: 1, inputs: 1...1, outputs: 1...1)
 
     private let blocksize: Int
 
     init(node: Node, opset: Int) throws(ShapeError) {
-        guard let blocksize = try node.optionalInt("blocksize") else { throw .missingAttribute("blocksize") }
-        guard blocksize >= 1, blocksize < 1 << 31 else {
-            throw .invalidAttribute(name: "blocksize", reason: "must be ≥ 1, got \(blocksize)")
-        }
-        self.blocksize = blocksize
+        blocksize = try blocksizeAttribute(node)
         let mode = try node.string("mode", default: "DCR")
         guard mode == "DCR" || mode == "CRD" else { throw .invalidAttribute(name: "mode", reason: "unknown mode '\(mode)'") }
     }
@@ -364,6 +365,7 @@ struct DepthToSpaceOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: [s[0], s[1].floorDivided(by: b * b), s[2] * b, s[3] * b]))]
     }
 
+    static let formula = "none (a permutation; bytes are counted by the pass)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
@@ -371,18 +373,13 @@ struct DepthToSpaceOp: Operator {
 
 /// `[N, C, H, W]` → `[N, C·b², H/b, W/b]` (mode DCR/CRD from opset 28).
 /// Spec: https://onnx.ai/onnx/operators/onnx__SpaceToDepth.html · opsets 1, 13, 28.
-/// Cost: none (a permutation; bytes are counted by the pass).
 struct SpaceToDepthOp: Operator {
     static let schema = OpSchema(type: "SpaceToDepth", since: 1, inputs: 1...1, outputs: 1...1)
 
     private let blocksize: Int
 
     init(node: Node, opset: Int) throws(ShapeError) {
-        guard let blocksize = try node.optionalInt("blocksize") else { throw .missingAttribute("blocksize") }
-        guard blocksize >= 1, blocksize < 1 << 31 else {
-            throw .invalidAttribute(name: "blocksize", reason: "must be ≥ 1, got \(blocksize)")
-        }
-        self.blocksize = blocksize
+        blocksize = try blocksizeAttribute(node)
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
@@ -398,13 +395,14 @@ struct SpaceToDepthOp: Operator {
         return [.tensor(TensorType(dtype: x.dtype, shape: [s[0], s[1] * b * b, s[2].floorDivided(by: b), s[3].floorDivided(by: b)]))]
     }
 
+    static let formula = "none (a permutation; bytes are counted by the pass)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum ResizeFamily {
-    public static let operators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
         ResizeOp.self, UpsampleOp.self, GridSampleOp.self, AffineGridOp.self, Col2ImOp.self,
         DepthToSpaceOp.self, SpaceToDepthOp.self,
-    ]
+    ])
 }

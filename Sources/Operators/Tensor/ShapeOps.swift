@@ -28,9 +28,8 @@ extension ValueKit {
 
 /// The shape of a tensor as a 1-D int64 tensor; its values are the (possibly symbolic) dims.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Shape.html · opsets 1–25 (`start`/`end` from 15).
-/// Cost: 0 FLOPs; reads only metadata (0 bytes read).
 struct ShapeOp: Operator {
-    static let schema = OpSchema(type: "Shape", inputs: 1...1, outputs: 1...1)
+    static let schema = OpSchema(type: "Shape", inputs: 1...1, outputs: 1...1, traits: .metadataOnly)
 
     let start: Int
     let end: Int?
@@ -55,6 +54,7 @@ struct ShapeOp: Operator {
         return [ValueKit.tensor(.int64, [.value(dims.count)])]
     }
 
+    static let formula = "0 FLOPs; reads only metadata (0 bytes read)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { OpCost(bytesReadOverride: 0) }
 }
 
@@ -62,9 +62,8 @@ struct ShapeOp: Operator {
 
 /// The element count of a tensor as an int64 scalar; its value is the (possibly symbolic) count.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Size.html · opsets 1–25.
-/// Cost: 0 FLOPs; reads only metadata (0 bytes read).
 struct SizeOp: Operator {
-    static let schema = OpSchema(type: "Size", inputs: 1...1, outputs: 1...1)
+    static let schema = OpSchema(type: "Size", inputs: 1...1, outputs: 1...1, traits: .metadataOnly)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -73,6 +72,7 @@ struct SizeOp: Operator {
         return [ValueKit.tensor(.int64, [])]
     }
 
+    static let formula = "0 FLOPs; reads only metadata (0 bytes read)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { OpCost(bytesReadOverride: 0) }
 }
 
@@ -81,9 +81,9 @@ struct SizeOp: Operator {
 /// A new shape for the same elements: 0 copies the input dim (unless `allowzero`), −1 is inferred
 /// as numel / product(others) (exact symbolic division); target values may be symbolic dims.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Reshape.html · opsets 1–25 (`shape` attribute before 5,
-/// `allowzero` from 14). Cost: 0 FLOPs (data movement; bytes counted by the pass).
-struct ReshapeOp: Operator {
-    static let schema = OpSchema(type: "Reshape", inputs: 1...2, outputs: 1...1, metadataInputs: [1])
+/// `allowzero` from 14).
+struct ReshapeOp: DataMovementOperator {
+    static let schema = OpSchema(type: "Reshape", inputs: 1...2, outputs: 1...1, metadataInputs: [1], traits: .view)
 
     let attributeShape: [Int]?
     let allowZero: Bool
@@ -161,17 +161,14 @@ struct ReshapeOp: Operator {
         }
         return output
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Flatten
 
 /// Flattens to 2-D: `[prod(dims[..<axis]), prod(dims[axis...])]`.
 /// Spec: https://onnx.ai/onnx/operators/onnx__Flatten.html · opsets 1–25 (negative axis from 11).
-/// Cost: 0 FLOPs (data movement).
-struct FlattenOp: Operator {
-    static let schema = OpSchema(type: "Flatten", inputs: 1...1, outputs: 1...1)
+struct FlattenOp: DataMovementOperator {
+    static let schema = OpSchema(type: "Flatten", inputs: 1...1, outputs: 1...1, traits: .view)
 
     let axis: Int
 
@@ -189,17 +186,15 @@ struct FlattenOp: Operator {
         ctx.outputValues[0] = ValueKit.value(ctx, 0)
         return [ValueKit.tensor(input.dtype, [Array(shape[..<a]).product, Array(shape[a...]).product])]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Squeeze
 
 /// Removes size-1 dims (the listed `axes`, or every known 1 when none are given).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Squeeze.html · opsets 1–25 (`axes` attribute before 13,
-/// input from 13). Cost: 0 FLOPs (data movement).
-struct SqueezeOp: Operator {
-    static let schema = OpSchema(type: "Squeeze", inputs: 1...2, outputs: 1...1, metadataInputs: [1])
+/// input from 13).
+struct SqueezeOp: DataMovementOperator {
+    static let schema = OpSchema(type: "Squeeze", inputs: 1...2, outputs: 1...1, metadataInputs: [1], traits: .view)
 
     let opset: Int
     let attributeAxes: [Int]?
@@ -243,17 +238,15 @@ struct SqueezeOp: Operator {
         let output = shape.enumerated().filter { !squeezed.contains($0.offset) }.map(\.element)
         return [ValueKit.tensor(input.dtype, output)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Unsqueeze
 
 /// Inserts size-1 dims at `axes` (positions in the output).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Unsqueeze.html · opsets 1–25 (`axes` attribute before 13,
-/// input from 13; negative axes from 11). Cost: 0 FLOPs (data movement).
-struct UnsqueezeOp: Operator {
-    static let schema = OpSchema(type: "Unsqueeze", inputs: 1...2, outputs: 1...1, metadataInputs: [1])
+/// input from 13; negative axes from 11).
+struct UnsqueezeOp: DataMovementOperator {
+    static let schema = OpSchema(type: "Unsqueeze", inputs: 1...2, outputs: 1...1, metadataInputs: [1], traits: .view)
 
     let opset: Int
     let attributeAxes: [Int]?
@@ -299,17 +292,14 @@ struct UnsqueezeOp: Operator {
         ctx.outputValues[0] = ValueKit.value(ctx, 0)
         return [ValueKit.tensor(input.dtype, output)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Transpose
 
 /// Permutes dims by `perm` (default: reversed).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Transpose.html · opsets 1–25.
-/// Cost: 0 FLOPs (data movement).
-struct TransposeOp: Operator {
-    static let schema = OpSchema(type: "Transpose", inputs: 1...1, outputs: 1...1)
+struct TransposeOp: DataMovementOperator {
+    static let schema = OpSchema(type: "Transpose", inputs: 1...1, outputs: 1...1, traits: .gemmOperandLayout)
 
     let perm: [Int]?
 
@@ -339,17 +329,14 @@ struct TransposeOp: Operator {
         }
         return [ValueKit.tensor(input.dtype, output)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Identity
 
 /// The input unchanged: a tensor, a sequence or an optional (from opset 14/16).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Identity.html · opsets 1–25.
-/// Cost: 0 FLOPs (data movement).
-struct IdentityOp: Operator {
-    static let schema = OpSchema(type: "Identity", inputs: 1...1, outputs: 1...1)
+struct IdentityOp: DataMovementOperator {
+    static let schema = OpSchema(type: "Identity", inputs: 1...1, outputs: 1...1, traits: .view)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -358,17 +345,15 @@ struct IdentityOp: Operator {
         ctx.outputValues[0] = ValueKit.value(ctx, 0)
         return [type]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Dropout
 
 /// Identity at inference; the optional second output is the mask (bool from opset 10, the input's
 /// type before). Spec: https://onnx.ai/onnx/operators/onnx__Dropout.html · opsets 1–22
-/// (`ratio`/`training_mode` inputs from 12). Cost: 0 FLOPs (inference: identity).
+/// (`ratio`/`training_mode` inputs from 12).
 struct DropoutOp: Operator {
-    static let schema = OpSchema(type: "Dropout", inputs: 1...3, outputs: 1...2, metadataInputs: [1, 2])
+    static let schema = OpSchema(type: "Dropout", inputs: 1...3, outputs: 1...2, metadataInputs: [1, 2], traits: .view)
 
     let opset: Int
 
@@ -390,14 +375,15 @@ struct DropoutOp: Operator {
         return outputs
     }
 
+    static let formula = "0 FLOPs (inference: identity)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 /// The operators of this family (`ShapeOps.swift` and `Slicing.swift`), registered in `OpRegistry+Builtin.swift`.
 public enum ShapeOpsFamily {
-    public static let operators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
         ShapeOp.self, SizeOp.self, ReshapeOp.self, FlattenOp.self, SqueezeOp.self, UnsqueezeOp.self,
         TransposeOp.self, IdentityOp.self, DropoutOp.self,
         ExpandOp.self, TileOp.self, ConcatOp.self, SplitOp.self, SliceOp.self, PadOp.self,
-    ]
+    ])
 }

@@ -10,9 +10,8 @@ import CostKernels
 /// Broadcasts the input to the shape given by the second input's values (bidirectional: the
 /// output is the numpy broadcast of the two, so a 1 in the shape keeps the input dim).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Expand.html · opsets 8–13.
-/// Cost: 0 FLOPs (data movement).
-struct ExpandOp: Operator {
-    static let schema = OpSchema(type: "Expand", since: 8, inputs: 2...2, outputs: 1...1, metadataInputs: [1])
+struct ExpandOp: DataMovementOperator {
+    static let schema = OpSchema(type: "Expand", since: 8, inputs: 2...2, outputs: 1...1, metadataInputs: [1], traits: .gemmOperandLayout)
 
     init(node: Node, opset: Int) throws(ShapeError) {}
 
@@ -38,16 +37,14 @@ struct ExpandOp: Operator {
         }
         return [ValueKit.tensor(input.dtype, output)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Tile
 
 /// Repeats the input `repeats[i]` times along each axis (values may be symbolic).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Tile.html · opsets 1–13 (opset 1: scalar `tiles` and
-/// `axis` inputs; from 6: a `repeats` vector). Cost: 0 FLOPs (data movement).
-struct TileOp: Operator {
+/// `axis` inputs; from 6: a `repeats` vector).
+struct TileOp: DataMovementOperator {
     static let schema = OpSchema(type: "Tile", inputs: 2...3, outputs: 1...1, metadataInputs: [1, 2])
 
     let opset: Int
@@ -88,16 +85,14 @@ struct TileOp: Operator {
         }
         return [ValueKit.tensor(input.dtype, output)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Concat
 
 /// Joins tensors along `axis`; the other dims must agree (a known dim wins over a symbol).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Concat.html · opsets 1–13 (`axis` default 1 in opset 1,
-/// required from 4; negative from 11). Cost: 0 FLOPs (data movement).
-struct ConcatOp: Operator {
+/// required from 4; negative from 11).
+struct ConcatOp: DataMovementOperator {
     static let schema = OpSchema(type: "Concat", inputs: 1...Int.max, outputs: 1...1)
 
     let axis: Int
@@ -155,8 +150,6 @@ struct ConcatOp: Operator {
         }
         return [ValueKit.tensor(first.dtype, output)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Split
@@ -164,8 +157,8 @@ struct ConcatOp: Operator {
 /// Splits along `axis` into the given sizes, or into equal parts (from opset 18 with `num_outputs`,
 /// the last part may be smaller: ceil(d/n) each, as the reference implementation does).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Split.html · opsets 1–18 (`split` attribute 2–12, input
-/// in 1 and from 13; `num_outputs` from 18). Cost: 0 FLOPs (data movement).
-struct SplitOp: Operator {
+/// in 1 and from 13; `num_outputs` from 18).
+struct SplitOp: DataMovementOperator {
     static let schema = OpSchema(type: "Split", inputs: 1...2, outputs: 1...Int.max, metadataInputs: [1])
 
     let opset: Int
@@ -243,8 +236,6 @@ struct SplitOp: Operator {
         }
         return outputs
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Slice
@@ -255,8 +246,8 @@ struct SplitOp: Operator {
 /// difference is a constant); otherwise a known end on a symbolic dim gives `min(end, d)` (an opaque
 /// symbol, as onnxruntime's symbolic inference does). Size = ceil((end − start)/step).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Slice.html · opsets 1–13 (attributes before 10, inputs
-/// from 10, `steps` from 10). Cost: 0 FLOPs (data movement).
-struct SliceOp: Operator {
+/// from 10, `steps` from 10).
+struct SliceOp: DataMovementOperator {
     static let schema = OpSchema(type: "Slice", inputs: 1...5, outputs: 1...1, metadataInputs: [1, 2, 3, 4])
 
     /// Ends (and starts) with at least this magnitude mean "past the end" (onnxruntime's `int_max`).
@@ -384,8 +375,6 @@ struct SliceOp: Operator {
         if let k = size.intValue, k < 0 { return 0 }
         return size
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 // MARK: - Pad
@@ -393,8 +382,7 @@ struct SliceOp: Operator {
 /// Pads each axis by `pads[i]` before and `pads[i + n]` after (negative pads crop).
 /// Spec: https://onnx.ai/onnx/operators/onnx__Pad.html · opsets 1–25 (`paddings` attribute in 1,
 /// `pads` attribute 2–10, inputs from 11, `axes` input from 18, `wrap` mode from 19).
-/// Cost: 0 FLOPs (data movement).
-struct PadOp: Operator {
+struct PadOp: DataMovementOperator {
     static let schema = OpSchema(type: "Pad", inputs: 1...4, outputs: 1...1, metadataInputs: [1, 2, 3])
 
     let opset: Int
@@ -440,6 +428,4 @@ struct PadOp: Operator {
         }
         return [ValueKit.tensor(input.dtype, output)]
     }
-
-    func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }

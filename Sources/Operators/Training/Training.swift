@@ -11,7 +11,6 @@ let trainingDomain = "ai.onnx.preview.training"
 /// Optimizer steps over n tensor groups: inputs (R, T, then `groups` lists of n tensors), outputs the
 /// updated lists (`updated` of them, in input-list order starting at the first list).
 /// Spec: https://onnx.ai/onnx/operators/onnx_aionnxpreviewtraining_Adam.html (Adagrad, Momentum alike) · opset 1.
-/// Cost: per updated element, Adagrad 6 FLOPs + 1 sqrt; Adam 10 FLOPs + 1 sqrt; Momentum 4 FLOPs.
 struct OptimizerOp: Operator {
     struct Kind: Sendable {
         var type: String
@@ -49,6 +48,7 @@ struct OptimizerOp: Operator {
         return outputs
     }
 
+    static let formula = "per updated element, Adagrad 6 FLOPs + 1 sqrt; Adam 10 FLOPs + 1 sqrt; Momentum 4 FLOPs."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let n = (ctx.inputs.count - 2) / kind.lists
         var elements: SymbolicInt = 0
@@ -62,6 +62,7 @@ struct AdamOp: Operator {
     let base: OptimizerOp
     init(node: Node, opset: Int) throws(ShapeError) { base = try OptimizerOp(node: node, opset: opset) }
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try base.inferShapes(&ctx) }
+    static let formula = "per updated element, Adagrad 6 FLOPs + 1 sqrt; Adam 10 FLOPs + 1 sqrt; Momentum 4 FLOPs."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { try base.cost(ctx) }
 }
 
@@ -70,6 +71,7 @@ struct MomentumOp: Operator {
     let base: OptimizerOp
     init(node: Node, opset: Int) throws(ShapeError) { base = try OptimizerOp(node: node, opset: opset) }
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] { try base.inferShapes(&ctx) }
+    static let formula = "per updated element, Adagrad 6 FLOPs + 1 sqrt; Adam 10 FLOPs + 1 sqrt; Momentum 4 FLOPs."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { try base.cost(ctx) }
 }
 
@@ -77,7 +79,6 @@ struct MomentumOp: Operator {
 
 /// Gradients of `y` with respect to the tensors named by `xs`: one output per x, of x's type.
 /// Spec: https://onnx.ai/onnx/operators/onnx_aionnxpreviewtraining_Gradient.html · opset 1.
-/// Cost: not counted (a backward pass has no fixed formula here); 0 FLOPs, stated.
 struct GradientOp: Operator {
     static let schema = OpSchema(type: "Gradient", domain: trainingDomain, inputs: 1...Int.max, outputs: 1...Int.max)
     let xs: [String]
@@ -92,10 +93,11 @@ struct GradientOp: Operator {
         try (0..<min(xs.count, ctx.node.outputs.count)).map { index throws(ShapeError) in .tensor(try ctx.tensor(index)) }
     }
 
+    static let formula = "not counted (a backward pass has no fixed formula here); 0 FLOPs, stated."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost { .zero }
 }
 
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum TrainingFamily {
-    public static let operators: [any Operator.Type] = [OptimizerOp.self, AdamOp.self, MomentumOp.self, GradientOp.self]
+    public static let entries: [OperatorEntry] = OperatorEntry.of([OptimizerOp.self, AdamOp.self, MomentumOp.self, GradientOp.self])
 }

@@ -58,7 +58,7 @@ public struct SchemaFuzzer {
         var rng = SplitMix(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
         let (domain, type) = Self.ops[index % Self.ops.count]
         let latest = ShapePropagation.latestKnownOpsets[domain] ?? 1
-        let opType = OpRegistry.builtin.operatorType(domain: domain, type: type, opset: latest)
+        let opType = OpRegistry.builtin.entry(domain: domain, type: type, opset: latest)
         let schema = opType?.schema
         let since = schema?.since ?? 1
         let opset = [since, latest, since + rng.below(Swift.max(latest - since, 0) + 1)][rng.below(3)]
@@ -94,7 +94,7 @@ public struct SchemaFuzzer {
         case 1:
             let (nextDomain, nextType) = Self.ops[rng.below(Self.ops.count)]
             let nextKey = nextDomain.isEmpty ? nextType : "\(nextDomain)::\(nextType)"
-            let nextSchema = OpRegistry.builtin.operatorType(domain: nextDomain, type: nextType,
+            let nextSchema = OpRegistry.builtin.entry(domain: nextDomain, type: nextType,
                                                              opset: ShapePropagation.latestKnownOpsets[nextDomain] ?? 1)?.schema
             let count = Swift.min(Swift.max(nextSchema?.inputs.lowerBound ?? 1, 1) + rng.below(2), nextSchema?.inputs.upperBound ?? 1, 6)
             var nextInputs = ["out0"]

@@ -67,39 +67,6 @@ enum ContribShape {
     }
 }
 
-// MARK: - Attention cost
-
-/// The scaled-dot-product core shared by every attention op.
-///
-/// MACs: `QKᵀ = B·Nq·Sq·T·dk` plus `AV = B·Nq·Sq·T·dv` (per query head, also under grouped K/V).
-/// FLOPs: 2·MACs, plus per score element (`B·Nq·Sq·T`) 1 for the scaling, `Conventions.softmax`, and 1
-/// per additive mask term (mask input, attention-bias input, causal mask); softcap adds
-/// `Conventions.contribSoftcap`. Transcendentals: 1 exp per score element (+1 tanh with softcap).
-struct ContribAttentionCore {
-    var batch: Dim
-    var queryHeads: Dim
-    var querySequence: Dim
-    var totalSequence: Dim
-    var qkHeadSize: Dim
-    var vHeadSize: Dim
-    var maskTerms: Int
-    var softcap: Bool = false
-
-    var scores: Dim { batch * queryHeads * querySequence * totalSequence }
-
-    /// The op's cost: this core plus `projectionMACs` (input projections the op includes), `extraFLOPs`
-    /// (bias adds, rotary) and `extraTranscendentals`.
-    func cost(projectionMACs: Dim = 0, extraFLOPs: Dim = 0, extraTranscendentals: Dim = 0,
-              computeType: DataType? = nil) -> OpCost {
-        let coreMACs = scores * (qkHeadSize + vHeadSize)
-        let perScore = 1 + Conventions.softmax + maskTerms + (softcap ? Conventions.contribSoftcap : 0)
-        let macs = projectionMACs + coreMACs
-        let flops = macs * .value(Conventions.flopsPerMAC) + scores * .value(perScore) + extraFLOPs
-        let transcendentals = scores * .value(softcap ? 2 : 1) + extraTranscendentals
-        return OpCost(macs: macs, flops: flops, transcendentals: transcendentals, computeType: computeType)
-    }
-}
-
 // MARK: - Fused activations
 
 /// The activations that FusedConv / FusedGemm accept (onnxruntime's MLAS activation kinds), per element.
@@ -118,4 +85,43 @@ enum ContribActivation {
         default: throw .invalidAttribute(name: "activation", reason: "unknown fused activation '\(name)'")
         }
     }
+}
+
+// MARK: - Packed projections and head counts
+
+/// Reads the packed Q/K/V widths of ops that hold a merged projection weight `[H_in, q + k + v]`.
+struct ContribPackedQKV {
+    var q: Dim, k: Dim, v: Dim
+    var total: Dim { q + k + v }
+
+    init(sizes: [Int]?, weights: [Dim]?, bias: [Dim]?) throws(ShapeError) {
+        if let sizes {
+            q = .value(sizes[0]); k = .value(sizes[1]); v = .value(sizes[2])
+            if let width = weights?.last { try ContribShape.requireEqual(width, .value(sizes.reduce(0, +)), "weights width vs qkv_hidden_sizes") }
+            return
+        }
+        var width: Dim = weights?.last ?? .unknown
+        if width.isUnknown, let b = bias?.first { width = b }
+        let each = try ContribShape.divide(width, by: 3, what: "qkv width")
+        q = each; k = each; v = each
+    }
+
+    static func parse(_ node: Node, numHeads: Int) throws(ShapeError) -> [Int]? {
+        guard let sizes = try node.ints("qkv_hidden_sizes") else { return nil }
+        guard sizes.count == 3, sizes.allSatisfy({ $0 > 0 }), sizes[0] == sizes[1] else {
+            throw .invalidAttribute(name: "qkv_hidden_sizes", reason: "expected 3 positive sizes with q == k, got \(sizes)")
+        }
+        guard sizes[0] % numHeads == 0, sizes[2] % numHeads == 0 else {
+            throw .invalidAttribute(name: "qkv_hidden_sizes", reason: "sizes must be divisible by num_heads \(numHeads)")
+        }
+        return sizes
+    }
+}
+
+/// Parses a required positive `num_heads`-style attribute (a count or size: at most 2^31, so that
+/// the rules' small products such as `3·num_heads` or `num_heads + 2·kv_num_heads` cannot overflow).
+func contribPositiveInt(_ node: Node, _ name: String) throws(ShapeError) -> Int {
+    guard let value = try node.optionalInt(name) else { throw .missingAttribute(name) }
+    guard value > 0, value <= 1 << 31 else { throw .invalidAttribute(name: name, reason: "must be in 1...2^31, got \(value)") }
+    return value
 }

@@ -31,6 +31,18 @@ enum ValueKit {
         return result
     }
 
+    /// Steps a row-major multi-index through `shape` (the last axis fastest); past the last element
+    /// it wraps to all zeros.
+    static func advance(_ index: inout [Int], in shape: [Int]) {
+        var axis = shape.count - 1
+        while axis >= 0 {
+            index[axis] += 1
+            if index[axis] < shape[axis] { return }
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+
     /// Element count of a known shape when it is small enough for values (≤ `limit`), else `nil`.
     static func smallCount(_ shape: [Int]) -> Int? {
         var count = 1
@@ -64,13 +76,7 @@ enum ValueKit {
         for _ in 0..<count {
             guard let s = source(index) else { return nil }
             result.append(s)
-            var axis = outputShape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < outputShape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            advance(&index, in: outputShape)
         }
         return result
     }

@@ -1,4 +1,5 @@
 import ONNXGraph
+import ShapeInference
 
 /// Output-size arithmetic shared by convolutions and pools, modelled on ONNX's
 /// `convPoolShapeInference` (onnx/defs/nn/defs.cc): `auto_pad` NOTSET / SAME_UPPER / SAME_LOWER /

@@ -20,9 +20,10 @@ enum ElementwiseSupport {
         var axis: Int?
     }
 
-    /// Reads the legacy attributes when `opset < before`; `nil` means numpy broadcasting.
-    static func legacyBroadcast(_ node: Node, opset: Int, before: Int = 7) throws(ShapeError) -> LegacyBroadcast? {
-        guard opset < before else { return nil }
+    /// Reads the legacy attributes when `opset < before`; `nil` means numpy broadcasting (always so
+    /// for an op that never had the legacy rule, `before == nil`).
+    static func legacyBroadcast(_ node: Node, opset: Int, before: Int? = 7) throws(ShapeError) -> LegacyBroadcast? {
+        guard let before, opset < before else { return nil }
         let flag = try node.int("broadcast", default: 0)
         guard flag == 0 || flag == 1 else {
             throw .invalidAttribute(name: "broadcast", reason: "must be 0 or 1, got \(flag)")
@@ -70,6 +71,15 @@ enum ElementwiseSupport {
             output[offset + index] = dim
         }
         return (output, [a, alignedB])
+    }
+
+    /// The shapes of a binary op's inputs 0 and 1 broadcast (`binaryShapes`), with the numpy rule's
+    /// assumptions added to the node's warnings; `nil` when either rank is unknown.
+    static func binaryShapes(_ ctx: inout ShapeContext, legacy: LegacyBroadcast?) throws(ShapeError) -> (output: [Dim], inputs: [[Dim]])? {
+        guard let sa = try ctx.tensor(0).shape, let sb = try ctx.tensor(1).shape else { return nil }
+        let shapes = try binaryShapes(sa, sb, legacy: legacy)
+        if legacy == nil { ctx.warnings += Broadcast.assumptions([sa, sb]) }
+        return shapes
     }
 
     // MARK: Numpy broadcasting
@@ -146,16 +156,6 @@ enum ElementwiseSupport {
 
     // MARK: Value expansion
 
-    /// The known sizes of a shape, `nil` when any dim is symbolic or unknown.
-    static func knownDims(_ shape: [Dim]) -> [Int]? {
-        var result: [Int] = []
-        for dim in shape {
-            guard let value = dim.intValue, value >= 0 else { return nil }
-            result.append(value)
-        }
-        return result
-    }
-
     /// Element count of known sizes, `nil` on overflow.
     static func count(_ dims: [Int]) -> Int? {
         var total = 1
@@ -187,13 +187,7 @@ enum ElementwiseSupport {
             var flat = 0
             for axis in 0..<rank { flat += position[axis] * strides[axis] }
             result.append(values[flat])
-            var axis = rank - 1
-            while axis >= 0 {
-                position[axis] += 1
-                if position[axis] < output[axis] { break }
-                position[axis] = 0
-                axis -= 1
-            }
+            ValueKit.advance(&position, in: output)
         }
         return result
     }
@@ -203,10 +197,10 @@ enum ElementwiseSupport {
     /// value at all).
     static func foldInts(_ ctx: ShapeContext, shapes: [[Dim]], output: [Dim],
                          _ combine: ([Dim]) -> Dim?) -> TensorValue? {
-        guard let out = knownDims(output), let outCount = count(out), outCount <= valueLimit else { return nil }
+        guard let out = ValueKit.known(output), let outCount = count(out), outCount <= valueLimit else { return nil }
         var columns: [[Dim]] = []
         for (index, shape) in shapes.enumerated() {
-            guard let dims = knownDims(shape), let values = ctx.intValues(index),
+            guard let dims = ValueKit.known(shape), let values = ctx.intValues(index),
                   let expanded = expand(values, shape: dims, to: out) else { return nil }
             columns.append(expanded)
         }
@@ -222,10 +216,10 @@ enum ElementwiseSupport {
     /// Folds floating values elementwise (see `foldInts`).
     static func foldDoubles(_ ctx: ShapeContext, shapes: [[Dim]], output: [Dim],
                             _ combine: ([Double]) -> Double?) -> TensorValue? {
-        guard let out = knownDims(output), let outCount = count(out), outCount <= valueLimit else { return nil }
+        guard let out = ValueKit.known(output), let outCount = count(out), outCount <= valueLimit else { return nil }
         var columns: [[Double]] = []
         for (index, shape) in shapes.enumerated() {
-            guard let dims = knownDims(shape), let values = ctx.doubles(index),
+            guard let dims = ValueKit.known(shape), let values = ctx.doubles(index),
                   let expanded = expand(values, shape: dims, to: out) else { return nil }
             columns.append(expanded)
         }
@@ -323,5 +317,14 @@ enum ElementwiseSupport {
                 throw .invalidInput(index: index, reason: "expected \(expected), got \(dtype)")
             }
         }
+    }
+}
+
+extension ElementwiseSupport {
+    /// The cost formula of a per-element table row: "4 FLOPs + 1 transcendental per element."
+    static func perElement(_ flops: Int, transcendentals: Int, of unit: String = "element") -> String {
+        "\(flops) FLOP\(flops == 1 ? "" : "s")"
+            + (transcendentals > 0 ? " + \(transcendentals) transcendental\(transcendentals == 1 ? "" : "s")" : "")
+            + " per \(unit)."
     }
 }

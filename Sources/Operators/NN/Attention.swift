@@ -2,7 +2,8 @@ import ONNXGraph
 import ShapeInference
 import CostKernels
 
-// Attention in the default domain (opset 23 Attention, RotaryEmbedding).
+// Attention in the default domain: Attention and RotaryEmbedding (opset 23), LinearAttention. The
+// scaled-dot-product and rotary geometry they share with the com.microsoft ops is in Support/AttentionCore.swift.
 
 // MARK: - Attention
 
@@ -13,9 +14,6 @@ import CostKernels
 /// (3-D inputs need `q_num_heads`/`kv_num_heads`); past_key/value `[B,Nkv,P,·]`. Outputs Y
 /// `[B,Nq,Sq,dv]` (3-D: `[B,Sq,Nq·dv]`), present_key/value `[B,Nkv,P+L,·]`, qk_matmul_output
 /// `[B,Nq,Sq,P+L]`.
-/// Cost (`ContribAttentionCore`): QKᵀ `B·Nq·Sq·T·dk` + AV `B·Nq·Sq·T·dv` MACs with T = P+L, per query
-/// head; per score element 1 (scale) + `Conventions.softmax` + 1 per mask term (attn_mask,
-/// is_causal, nonpad_kv_seqlen) + `Conventions.contribSoftcap` when softcap > 0; 1 exp (+1 tanh).
 struct AttentionOp: Operator {
     static let schema = OpSchema(type: "Attention", since: 23, inputs: 3...7, outputs: 1...4, metadataInputs: [6])
     let qNumHeads: Int?
@@ -79,13 +77,14 @@ struct AttentionOp: Operator {
         ], to: ctx.node)
     }
 
+    static let formula = "Cost (`AttentionCore`): QKᵀ `B·Nq·Sq·T·dk` + AV `B·Nq·Sq·T·dv` MACs with T = P+L, per query head; per score element 1 (scale) + `Conventions.softmax` = \(Conventions.softmax) + 1 per mask term (attn_mask, is_causal, nonpad_kv_seqlen) + `Conventions.contribSoftcap` = \(Conventions.contribSoftcap) when softcap > 0; 1 exp (+1 tanh)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let g: Geometry
         do {
             g = try geometry(q: try ctx.inputShape(0), k: try ctx.inputShape(1), v: try ctx.inputShape(2),
                              past: ctx.hasInput(4) ? try ctx.inputShape(4) : nil)
         } catch { throw .unknownShape("attention geometry: \(error)") }
-        let core = ContribAttentionCore(batch: g.b, queryHeads: g.nq, querySequence: g.sq, totalSequence: g.total,
+        let core = AttentionCore(batch: g.b, queryHeads: g.nq, querySequence: g.sq, totalSequence: g.total,
                                         qkHeadSize: g.dk, vHeadSize: g.dv,
                                         maskTerms: (ctx.hasInput(3) ? 1 : 0) + (isCausal ? 1 : 0) + (ctx.hasInput(6) ? 1 : 0),
                                         softcap: softcap)
@@ -99,8 +98,6 @@ struct AttentionOp: Operator {
 /// Spec: https://onnx.ai/onnx/operators/onnx__RotaryEmbedding.html · opset 23.
 /// X `[B,N,S,h]` or `[B,S,N·h]` (3-D needs `num_heads`), cos/sin caches `[max_pos, r/2]` (with
 /// position_ids) or `[B,S,r/2]`; Y has X's shape.
-/// Cost: `Conventions.contribRotary` (= 3: x·cos + rotate(x)·sin) per rotated output element
-/// (`elements·r/h` under partial rotation, r = `rotary_embedding_dim`).
 struct RotaryEmbeddingOp: Operator {
     static let schema = OpSchema(type: "RotaryEmbedding", since: 23, inputs: 3...4, outputs: 1...1, metadataInputs: [3])
     let numHeads: Int?
@@ -127,17 +124,95 @@ struct RotaryEmbeddingOp: Operator {
         return [.tensor(x)]
     }
 
+    static let formula = "`Conventions.contribRotary` (= 3: x·cos + rotate(x)·sin) per rotated output element (`elements·r/h` under partial rotation, r = `rotary_embedding_dim`)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        let rotated = ContribRotary.rotatedElements(shape: try ctx.outputShape(), numHeads: numHeads ?? 0, rotaryDim: rotaryDim,
+        let rotated = Rotary.rotatedElements(shape: try ctx.outputShape(), numHeads: numHeads ?? 0, rotaryDim: rotaryDim,
                                                     cacheWidth: ctx.hasInput(1) ? try ctx.inputShape(1).last : nil)
         return .elementwise(rotated, flopsPerElement: Conventions.contribRotary)
     }
 }
 
+// MARK: - LinearAttention
+
+/// Linear-attention recurrence (linear, gated, delta, gated_delta) over packed `[B, T, H·d]` inputs:
+/// output `[B, T, Hq·dv]`, present_state `[B, Hkv, dk, dv]` with dk = query.last/Hq,
+/// dv = value.last/Hkv.
+/// Spec: https://onnx.ai/onnx/operators/onnx__LinearAttention.html · opset 27.
+struct LinearAttentionOp: Operator {
+    static let schema = OpSchema(type: "LinearAttention", since: 27, inputs: 3...6, outputs: 1...2)
+
+    let qHeads: Int
+    let kvHeads: Int
+    let gated: Bool
+    let delta: Bool
+
+    init(node: Node, opset: Int) throws(ShapeError) {
+        guard let q = try node.optionalInt("q_num_heads") else { throw .missingAttribute("q_num_heads") }
+        guard let kv = try node.optionalInt("kv_num_heads") else { throw .missingAttribute("kv_num_heads") }
+        guard q >= 1, kv >= 1, q % kv == 0 else {
+            throw .invalidAttribute(name: "q_num_heads", reason: "\(q) must be a positive multiple of kv_num_heads \(kv)")
+        }
+        let rule = try node.string("update_rule", default: "gated_delta")
+        guard ["linear", "gated", "delta", "gated_delta"].contains(rule) else {
+            throw .invalidAttribute(name: "update_rule", reason: "unknown rule '\(rule)'")
+        }
+        qHeads = q
+        kvHeads = kv
+        gated = rule.hasPrefix("gated")
+        delta = rule.hasSuffix("delta")
+    }
+
+    /// (dk, dv) from the packed query and value shapes.
+    func headDims(query: [Dim]?, value: [Dim]?) -> (Dim, Dim) {
+        let dk = (query?.last ?? .unknown).floorDivided(by: .value(qHeads))
+        let dv = (value?.last ?? .unknown).floorDivided(by: .value(kvHeads))
+        return (dk, dv)
+    }
+
+    func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        let query = try ctx.tensor(0)
+        _ = try ctx.tensor(1)
+        let value = try ctx.tensor(2)
+        for (index, t) in [(0, query), (2, value)] {
+            if let r = t.rank, r != 3 { throw .invalidInput(index: index, reason: "must be 3-D [B, T, H·d], got rank \(r)") }
+        }
+        let (dk, dv) = headDims(query: query.shape, value: value.shape)
+        let b = query.shape?[0] ?? .unknown, t = query.shape?[1] ?? .unknown
+        let output = ValueKit.tensor(query.dtype, [b, t, dv * .value(qHeads)])
+        let state = ValueKit.tensor(query.dtype, [b, .value(kvHeads), dk, dv])
+        return Array([output, state].prefix(ctx.node.outputs.count))
+    }
+
+    static let formula = "Cost per token (× B·T): MACs = Hkv·dk·dv (state update k⊗v) + Hq·dk·dv (readout qᵀS) + Hkv·dk·dv for delta rules (Sᵀk); extra FLOPs = Hq·dv (scale) + for gated rules Hkv·dk·dv (decay multiply) + one exp per decay element, + for delta rules Hkv·dv (v − Sᵀk) + Hkv·dk (β·k). Transcendentals: one exp per decay element (gated rules)."
+    func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        let query = try ctx.inputShape(0), value = try ctx.inputShape(2)
+        let (dk, dv) = headDims(query: query, value: value)
+        let tokens = query[0] * query[1]
+        let q = Dim.value(qHeads), kv = Dim.value(kvHeads)
+        let stateSize = kv * dk * dv
+        var macs = stateSize + q * dk * dv
+        var extra = q * dv
+        var transcendentals: Dim = 0
+        if gated {
+            let decayPerToken = ctx.hasInput(4) ? (try ctx.inputShape(4).last ?? .unknown) : kv
+            extra = extra + stateSize + decayPerToken * .value(Conventions.transcendental)
+            transcendentals = decayPerToken
+        }
+        if delta {
+            macs = macs + stateSize
+            extra = extra + kv * dv + kv * dk
+        }
+        var cost = OpCost.macs(tokens * macs, extraFLOPs: tokens * extra)
+        cost.transcendentals = tokens * transcendentals
+        return cost
+    }
+}
+
 /// The operators of this file, registered in `OpRegistry+Builtin.swift`.
 public enum AttentionFamily {
-    public static let operators: [any Operator.Type] = [
+    public static let entries: [OperatorEntry] = OperatorEntry.of([
         AttentionOp.self,
         RotaryEmbeddingOp.self,
-    ]
+        LinearAttentionOp.self,
+    ])
 }
