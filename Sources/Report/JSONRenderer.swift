@@ -9,14 +9,14 @@ public enum JSONRenderer {
         let model = report.model
         var members: [(String, JSON)] = []
         members.append(("model", .object([
-            ("path", .string(report.loaded.path)),
+            ("path", .string(report.file.path)),
             ("ir_version", .int(model.irVersion)),
             ("producer", .string(model.producerName)),
             ("producer_version", .string(model.producerVersion)),
             ("opsets", .object(model.opsetImports.map { ($0.domain.isEmpty ? "ai.onnx" : $0.domain, .int($0.version)) })),
-            ("file_bytes", .int(report.loaded.fileByteCount)),
+            ("file_bytes", .int(report.file.byteCount)),
             ("weights_external", .bool(report.weightsAreExternal)),
-            ("external_data", .array(report.loaded.externalDataFiles.sorted { $0.key < $1.key }.map {
+            ("external_data", .array(report.file.externalDataFiles.sorted { $0.key < $1.key }.map {
                 .object([("file", .string($0.key)), ("present", .bool($0.value))])
             })),
             ("node_count", .int(model.graph.nodes.count)),
