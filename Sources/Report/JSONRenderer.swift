@@ -1,7 +1,6 @@
 import CostKernels
 import DeviceDB
 import ONNXGraph
-import ShapeInference
 
 /// The `--format json` object of DESIGN.md's output contract (snake_case keys, stable order).
 public enum JSONRenderer {

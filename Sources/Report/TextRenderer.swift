@@ -1,7 +1,6 @@
 import CostKernels
 import DeviceDB
 import ONNXGraph
-import ShapeInference
 
 /// The human report: the model, totals, a per-op-type table, the heaviest nodes, coverage, roofline,
 /// and the counting convention in a footer.
