@@ -26,19 +26,18 @@ public struct PeakCandidate: Sendable, Equatable {
         case .polynomial(let d): difference = d
         case .unknown: return false
         }
-        if difference.terms.allSatisfy({ $0.coefficient >= 0 }) { return true }
-        let symbols = difference.symbols
-        if symbols.contains(where: { $0.contains("(") }) { return false }
+        let terms = difference.terms
+        if terms.allSatisfy({ $0.coefficient >= 0 }) { return true }
+        if terms.contains(where: { $0.monomial.factors.contains { $0.symbol.contains("(") } }) { return false }
         // Quick rejection: negative with every symbol at 1.
-        guard let atOne = difference.substituting(Dictionary(uniqueKeysWithValues: symbols.map { ($0, 1) }))?.constantValue,
-              atOne >= 0 else { return false }
+        guard let atOne = difference.valueWithEverySymbol(at: 1), atOne >= 0 else { return false }
         // Every non-constant term is increasing in each symbol ≥ 1: then d ≥ d(1, …, 1) ≥ 0.
-        if difference.terms.allSatisfy({ $0.coefficient >= 0 || $0.monomial.factors.isEmpty }) { return true }
+        if terms.allSatisfy({ $0.coefficient >= 0 || $0.monomial.factors.isEmpty }) { return true }
         // The shift expands (1 + t)^p: kept to small polynomials (real exports have degree ≤ 3 and
         // a handful of terms), so a pathological one costs a comparison, not minutes.
-        guard difference.terms.count <= 32, difference.terms.allSatisfy({ $0.monomial.degree <= 6 }) else { return false }
+        guard terms.count <= 32, terms.allSatisfy({ $0.monomial.degree <= 6 }) else { return false }
         var shifted: SymbolicInt = 0
-        for term in difference.terms {
+        for term in terms {
             var product = SymbolicInt.value(term.coefficient)
             for factor in term.monomial.factors {
                 for _ in 0..<factor.power { product = product * (.symbol(factor.symbol) + 1) }
@@ -60,55 +59,83 @@ extension CostPass.State {
     mutating func activationMemory(_ graph: GraphInference, inputs: [String])
         -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?, candidates: [PeakCandidate]) {
         let steps = graph.nodes.count
-        var lastUse: [String: Int] = [:]
+        // Every tensor name gets an integer id the first time it is seen, so each occurrence is
+        // hashed once; the sweep below then indexes arrays.
+        var names = TensorIDs()
+        var lastUse: [Int?] = []
+        func use(_ name: String, at step: Int) {
+            let id = names.id(name)
+            if id >= lastUse.count { lastUse.append(contentsOf: repeatElement(nil, count: id - lastUse.count + 1)) }
+            lastUse[id] = step
+        }
         for (step, node) in graph.nodes.enumerated() {
-            for name in node.node.inputs where !name.isEmpty { lastUse[name] = step }
-            for (_, sub) in node.node.subgraphs { for name in sub.outerScopeReferences { lastUse[name] = step } }
+            for name in node.node.inputs where !name.isEmpty { use(name, at: step) }
+            for (_, sub) in node.node.subgraphs { for name in sub.outerScopeReferences { use(name, at: step) } }
         }
-        for output in graph.outputNames { lastUse[output] = steps }
-        // A DequantizeLinear of a weight is folded by every runtime: its float output never exists.
-        var folded = graph.constants
-        for node in graph.nodes where node.node.opType == "DequantizeLinear" {
-            if let source = node.node.inputs.first, folded.contains(source) { folded.formUnion(node.node.outputs) }
-        }
-        var sizes: [String: SymbolicInt] = [:]
-        for name in inputs { sizes[name] = bytes(graph.valueTypes[name]?.tensor) }
-        var sum: SymbolicInt = 0
-        for name in inputs { sum += sizes[name] ?? 0 }
+        for output in graph.outputNames { use(output, at: steps) }
+        let inputIDs = inputs.map { names.id($0) }
+        // Output ids of every node, in order (one flat list; `outputStart[step]` is where a step's begin).
+        var outputIDs: [Int] = []
+        var outputStart: [Int] = []
+        outputStart.reserveCapacity(steps + 1)
         for node in graph.nodes {
-            for (index, name) in node.node.outputs.enumerated() where !name.isEmpty && !folded.contains(name) {
-                let size = bytes(node.outputTypes[index].tensor)
-                sizes[name] = size
+            outputStart.append(outputIDs.count)
+            for name in node.node.outputs { outputIDs.append(name.isEmpty ? -1 : names.id(name)) }
+        }
+        outputStart.append(outputIDs.count)
+        let count = names.count
+        if lastUse.count < count { lastUse.append(contentsOf: repeatElement(nil, count: count - lastUse.count)) }
+        // A DequantizeLinear of a weight is folded by every runtime: its float output never exists.
+        var folded = [Bool](repeating: false, count: count)
+        for name in graph.constants { if let id = names.existingID(name) { folded[id] = true } }
+        for (step, node) in graph.nodes.enumerated() where node.node.opType == "DequantizeLinear" {
+            if let source = node.node.inputs.first, let id = names.existingID(source), folded[id] {
+                for slot in outputStart[step]..<outputStart[step + 1] where outputIDs[slot] >= 0 { folded[outputIDs[slot]] = true }
+            }
+        }
+        var sizes = [SymbolicInt?](repeating: nil, count: count)
+        for (name, id) in zip(inputs, inputIDs) { sizes[id] = bytes(graph.valueTypes[name]?.tensor) }
+        var sum: SymbolicInt = 0
+        for id in inputIDs { sum += sizes[id] ?? 0 }
+        for (step, node) in graph.nodes.enumerated() {
+            for slot in outputStart[step]..<outputStart[step + 1] {
+                let id = outputIDs[slot]
+                guard id >= 0, !folded[id] else { continue }
+                let size = bytes(node.outputTypes[slot - outputStart[step]].tensor)
+                sizes[id] = size
                 sum += size
             }
         }
         // Sweep: live = inputs at start; at step s add outputs of s, record, free what dies at s.
         // Sizes are compared through their representative values (computed once per tensor), so
         // the sweep does no polynomial evaluation per step.
-        var representativeSize: [String: Double] = [:]
-        for (name, size) in sizes { representativeSize[name] = representative(size) }
+        let representativeSize = sizes.map { $0.map(representative) }
         var live: SymbolicInt = 0
         var liveRepresentative = 0.0
-        var freeAt: [Int: [String]] = [:]
-        for name in inputs {
-            live += sizes[name] ?? 0
-            liveRepresentative += representativeSize[name] ?? 0
-            freeAt[lastUse[name] ?? 0, default: []].append(name)
+        // What dies at each step, in the order the tensors were added (a tensor whose last use is
+        // before the step that made it is never freed, as before).
+        var freeAt = FreeList(steps: steps)
+        for id in inputIDs {
+            live += sizes[id] ?? 0
+            liveRepresentative += representativeSize[id] ?? 0
+            freeAt.add(id, at: lastUse[id] ?? 0)
         }
         var peak: SymbolicInt = live
         var peakRepresentative = liveRepresentative
         var peakNode: NodeRef?
         // Non-dominated live sets (see `PeakCandidate`); only needed when sizes are symbolic.
-        let trackCandidates = sizes.values.contains { if case .polynomial = $0 { true } else { false } }
+        let trackCandidates = sizes.contains { if case .some(.polynomial) = $0 { true } else { false } }
         var candidates: [PeakCandidate] = []
         var candidateValues: [Double] = []
+        var candidateExact: [Int?] = []
         var droppedCandidate = false
         for (step, node) in graph.nodes.enumerated() {
-            for name in node.node.outputs where !name.isEmpty {
-                guard let size = sizes[name] else { continue }
+            for slot in outputStart[step]..<outputStart[step + 1] {
+                let id = outputIDs[slot]
+                guard id >= 0, let size = sizes[id] else { continue }
                 live += size
-                liveRepresentative += representativeSize[name] ?? 0
-                freeAt[lastUse[name] ?? step, default: []].append(name)
+                liveRepresentative += representativeSize[id] ?? 0
+                freeAt.add(id, at: lastUse[id] ?? step)
             }
             // A subgraph's own activations live only while its node runs.
             var innerPeak: SymbolicInt = 0
@@ -125,18 +152,19 @@ extension CostPass.State {
             }
             // A step after which nothing is freed is dominated by the next one (which holds all it
             // holds, and more): only steps that free something, run a subgraph or end the graph count.
-            let mayPeak = !(freeAt[step]?.isEmpty ?? true) || !node.subgraphs.isEmpty || step == graph.nodes.count - 1
+            let dying = freeAt.take(step)
+            let mayPeak = !dying.isEmpty || !node.subgraphs.isEmpty || step == graph.nodes.count - 1
             if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: node.ref), to: &candidates,
-                                                  representative: liveRepresentative + innerRepresentative, values: &candidateValues),
+                                                  representative: liveRepresentative + innerRepresentative, values: &candidateValues,
+                                                  exact: &candidateExact),
                !droppedCandidate {
                 droppedCandidate = true
                 diagnostics.append(Diagnostic(.warning, node: node.ref, CostFinding.peakCandidateLimit(Self.peakCandidateLimit)))
             }
-            for name in freeAt[step] ?? [] {
-                live = live - (sizes[name] ?? 0)
-                liveRepresentative -= representativeSize[name] ?? 0
+            for id in dying {
+                live = live - (sizes[id] ?? 0)
+                liveRepresentative -= representativeSize[id] ?? 0
             }
-            freeAt[step] = nil
         }
         if !trackCandidates || candidates.isEmpty || peak == .unknown {
             candidates = [PeakCandidate(bytes: peak, node: peakNode)]
@@ -149,25 +177,102 @@ extension CostPass.State {
 
     /// Adds `candidate` unless another is ≥ it at every binding; drops those it is ≥ of.
     @discardableResult
+    /// `exact` holds each candidate's value with every symbol at the representative value (`nil`
+    /// on overflow): `a` can be dominated by `b` only if `a`'s is ≤ `b`'s, so a pair whose values say
+    /// otherwise skips the polynomial test (which would answer no).
     static func addCandidate(_ candidate: PeakCandidate, to candidates: inout [PeakCandidate],
-                             representative: Double, values: inout [Double]) -> Bool {
+                             representative: Double, values: inout [Double], exact: inout [Int?]) -> Bool {
         if candidate.bytes == .unknown { return false }
-        if candidates.contains(where: { PeakCandidate.isDominated(candidate.bytes, by: $0.bytes) }) { return false }
+        let polynomial = candidate.bytes.asPolynomial
+        let value = polynomial?.valueWithEverySymbol(at: CostPass.representativeSymbolValue)
+        /// Whether the test must run: when the difference could outgrow the budget (an opaque
+        /// symbol, which the test reads as non-negative), or a value overflowed, it always does.
+        func mayBeDominated(_ a: Int?, by b: Int?, other: SymbolicInt) -> Bool {
+            guard let a, let b, let p = polynomial, let q = other.asPolynomial, p.sumStaysWithinBudget(q) else { return true }
+            return a <= b
+        }
+        if candidates.indices.contains(where: {
+            mayBeDominated(value, by: exact[$0], other: candidates[$0].bytes)
+                && PeakCandidate.isDominated(candidate.bytes, by: candidates[$0].bytes)
+        }) { return false }
         var index = candidates.count - 1
         while index >= 0 {
-            if PeakCandidate.isDominated(candidates[index].bytes, by: candidate.bytes) {
+            if mayBeDominated(exact[index], by: value, other: candidates[index].bytes),
+               PeakCandidate.isDominated(candidates[index].bytes, by: candidate.bytes) {
                 candidates.remove(at: index)
                 values.remove(at: index)
+                exact.remove(at: index)
             }
             index -= 1
         }
         candidates.append(candidate)
         values.append(representative)
+        exact.append(value)
         if candidates.count > peakCandidateLimit, let smallest = values.indices.min(by: { values[$0] < values[$1] }) {
             candidates.remove(at: smallest)
             values.remove(at: smallest)
+            exact.remove(at: smallest)
             return true
         }
         return false
+    }
+}
+
+/// Tensor names interned to dense integer ids (0, 1, 2...) in the order first seen: each lookup
+/// hashes the name once, and everything after indexes arrays.
+struct TensorIDs {
+    private var table: [String: Int] = [:]
+
+    var count: Int { table.count }
+
+    /// The id of `name`, given a new one when it is first seen.
+    mutating func id(_ name: String) -> Int {
+        // One lookup: the defaulting subscript's accessor inserts `next` when the name is new.
+        let next = table.count
+        return Self.read(&table[name, default: next])
+    }
+
+    private static func read(_ value: inout Int) -> Int { value }
+
+    /// The id of `name` when it has one.
+    func existingID(_ name: String) -> Int? { table[name] }
+}
+
+/// Tensors to free at each step of a sweep, kept in the order they were added. A tensor added for
+/// a step the sweep has already passed is never freed (it is dropped), as a dictionary of lists
+/// consumed step by step behaved.
+struct FreeList {
+    private var heads: [Int]
+    private var next: [Int] = []
+    private var ids: [Int] = []
+    private var tails: [Int]
+    private var current = -1
+
+    init(steps: Int) {
+        heads = Array(repeating: -1, count: steps + 1)
+        tails = heads
+    }
+
+    /// Frees `id` after `step` (steps past the last one, the graph's outputs, are never freed).
+    mutating func add(_ id: Int, at step: Int) {
+        guard step > current, step < heads.count else { return }
+        let entry = ids.count
+        ids.append(id)
+        next.append(-1)
+        if tails[step] >= 0 { next[tails[step]] = entry } else { heads[step] = entry }
+        tails[step] = entry
+    }
+
+    /// The ids to free after `step`, in the order added; later adds for `step` or before are dropped.
+    mutating func take(_ step: Int) -> [Int] {
+        current = step
+        guard step >= 0, step < heads.count else { return [] }
+        var result: [Int] = []
+        var entry = heads[step]
+        while entry >= 0 {
+            result.append(ids[entry])
+            entry = next[entry]
+        }
+        return result
     }
 }

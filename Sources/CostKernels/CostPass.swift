@@ -393,9 +393,7 @@ public struct CostPass {
             case .value(let v): return Double(v)
             case .unknown: return -1
             case .polynomial(let p):
-                var bindings: [String: Int] = [:]
-                for symbol in p.symbols { bindings[symbol] = CostPass.representativeSymbolValue }
-                return Double(p.substituting(bindings)?.constantValue ?? Int.max)
+                return Double(p.valueWithEverySymbol(at: CostPass.representativeSymbolValue) ?? Int.max)
             }
         }
     }

@@ -75,8 +75,64 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         public var monomial: Monomial
     }
 
+    /// How the terms are held. Nearly every symbolic size of a real graph is a constant or one
+    /// `c·s^p` (`4096*batch`): those two forms live inline, with no array, so that the sizes and
+    /// costs of 100,000 nodes do not cost two heap blocks each. Canonical: a polynomial of zero or
+    /// one constant term is `.constant`, of one single-factor term `.single`, otherwise `.general`,
+    /// so the synthesized equality and hash still compare values.
+    enum Storage: Hashable, Sendable {
+        case constant(Int)
+        case single(coefficient: Int, symbol: String, power: Int)
+        case general([Term])
+    }
+
+    var storage: Storage
+
     /// Non-zero terms, sorted by monomial (highest degree first).
-    public private(set) var terms: [Term]
+    public private(set) var terms: [Term] {
+        get {
+            switch storage {
+            case .constant(let c): c == 0 ? [] : [Term(coefficient: c, monomial: .one)]
+            case .single(let c, let symbol, let power): [Term(coefficient: c, monomial: Monomial(factors: [.init(symbol: symbol, power: power)]))]
+            case .general(let terms): terms
+            }
+        }
+        set { storage = Self.storage(newValue) }
+    }
+
+    /// The canonical storage of sorted, merged, non-zero `terms`.
+    static func storage(_ terms: [Term]) -> Storage {
+        if terms.isEmpty { return .constant(0) }
+        if terms.count == 1 {
+            let factors = terms[0].monomial.factors
+            if factors.isEmpty { return .constant(terms[0].coefficient) }
+            if factors.count == 1 { return .single(coefficient: terms[0].coefficient, symbol: factors[0].symbol, power: factors[0].power) }
+        }
+        return .general(terms)
+    }
+
+    /// Whether `self ± other` is certain to stay within `Budget` (so it is a true polynomial, never
+    /// an opaque `expr_…` symbol): the terms, and the symbols written out, fit side by side.
+    public func sumStaysWithinBudget(_ other: Polynomial) -> Bool {
+        guard termCount + other.termCount <= Budget.maxTerms, isWithinBudget, other.isWithinBudget else { return false }
+        func factors(_ p: Polynomial) -> Int {
+            switch p.storage {
+            case .constant: 0
+            case .single: 1
+            case .general(let terms): terms.reduce(0) { $0 + $1.monomial.factors.count }
+            }
+        }
+        return factors(self) + factors(other) <= Budget.maxSymbols
+    }
+
+    /// Number of terms, without building them.
+    var termCount: Int {
+        switch storage {
+        case .constant(let c): c == 0 ? 0 : 1
+        case .single: 1
+        case .general(let terms): terms.count
+        }
+    }
 
     // MARK: Budget
 
@@ -99,6 +155,11 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether the polynomial is within `Budget`.
     var isWithinBudget: Bool {
+        switch storage {
+        case .constant: return true
+        case .single(_, _, let power): return power <= Budget.maxDegree
+        case .general: break
+        }
         guard terms.count <= Budget.maxTerms else { return false }
         var factorCount = 0
         for term in terms {
@@ -141,18 +202,21 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether any symbol stands for an expression past the budget.
     public var hasOpaqueExpression: Bool {
-        terms.contains { $0.monomial.factors.contains { $0.symbol.hasPrefix(Budget.opaquePrefix) } }
+        if case .constant = storage { return false }
+        if case .single(_, let symbol, _) = storage { return symbol.hasPrefix(Budget.opaquePrefix) }
+        return terms.contains { $0.monomial.factors.contains { $0.symbol.hasPrefix(Budget.opaquePrefix) } }
     }
 
     public init(constant: Int) {
-        terms = constant == 0 ? [] : [Term(coefficient: constant, monomial: .one)]
+        storage = .constant(constant)
     }
 
     public init(symbol: String) {
-        terms = [Term(coefficient: 1, monomial: Monomial(factors: [.init(symbol: symbol, power: 1)]))]
+        storage = .single(coefficient: 1, symbol: symbol, power: 1)
     }
 
     init(normalizing raw: [Term]) {
+        storage = .constant(0)
         let sorted = raw.sorted { $0.monomial < $1.monomial }
         var merged: [Term] = []
         merged.reserveCapacity(sorted.count)
@@ -168,6 +232,11 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// The value when the polynomial has no symbols.
     public var constantValue: Int? {
+        switch storage {
+        case .constant(let c): return c
+        case .single: return nil
+        case .general: break
+        }
         if terms.isEmpty { return 0 }
         if terms.count == 1, terms[0].monomial.factors.isEmpty { return terms[0].coefficient }
         return nil
@@ -175,12 +244,26 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// Every symbol that appears.
     public var symbols: Set<String> {
-        Set(terms.flatMap { $0.monomial.factors.map(\.symbol) })
+        if case .constant = storage { return [] }
+        if case .single(_, let symbol, _) = storage { return [symbol] }
+        return Set(terms.flatMap { $0.monomial.factors.map(\.symbol) })
     }
 
     public func adding(_ other: Polynomial) -> Polynomial? {
-        if other.terms.isEmpty { return self }
-        if terms.isEmpty { return other }
+        switch (storage, other.storage) {
+        case (_, .constant(0)): return self
+        case (.constant(0), _): return other
+        case (.constant(let a), .constant(let b)):
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? nil : Polynomial(constant: sum)
+        case (.single(let a, let s, let p), .single(let b, let t, let q)) where s == t && p == q:
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            if overflow { return nil }
+            var result = self
+            result.storage = sum == 0 ? .constant(0) : .single(coefficient: sum, symbol: s, power: p)
+            return result.isWithinBudget ? result : Self.opaque(self, "+", other)
+        default: break
+        }
         // Both term lists are sorted: merge them in one pass.
         var merged: [Term] = []
         merged.reserveCapacity(terms.count + other.terms.count)
@@ -203,15 +286,55 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     }
 
     public func negated() -> Polynomial? {
-        var result = self
-        for index in result.terms.indices {
-            guard result.terms[index].coefficient != Int.min else { return nil }
-            result.terms[index].coefficient = -result.terms[index].coefficient
+        scaled(by: -1)
+    }
+
+    /// `k · self`, without expanding a product: every coefficient times `k` (the order of the terms,
+    /// by monomial, is unchanged); `nil` on overflow.
+    public func scaled(by k: Int) -> Polynomial? {
+        switch storage {
+        case .constant(let c):
+            let (product, overflow) = c.multipliedReportingOverflow(by: k)
+            return overflow ? nil : Polynomial(constant: product)
+        case .single(let c, let symbol, let power):
+            if k == 0 { return Polynomial(constant: 0) }
+            let (product, overflow) = c.multipliedReportingOverflow(by: k)
+            if overflow { return nil }
+            var result = self
+            result.storage = .single(coefficient: product, symbol: symbol, power: power)
+            return result
+        case .general:
+            if k == 0 { return Polynomial(constant: 0) }
         }
+        var result = self
+        var terms = result.terms
+        for index in terms.indices {
+            let (product, overflow) = terms[index].coefficient.multipliedReportingOverflow(by: k)
+            if overflow { return nil }
+            terms[index].coefficient = product
+        }
+        result.terms = terms
         return result
     }
 
     public func multiplied(by other: Polynomial) -> Polynomial? {
+        // A constant factor scales the coefficients: no product to expand, no terms to sort.
+        if case .constant(let k) = other.storage {
+            guard let result = scaled(by: k) else { return nil }
+            return result.isWithinBudget ? result : Self.opaque(self, "*", other)
+        }
+        if case .constant(let k) = storage {
+            guard let result = other.scaled(by: k) else { return nil }
+            return result.isWithinBudget ? result : Self.opaque(self, "*", other)
+        }
+        if case .single(let a, let s, let p) = storage, case .single(let b, let t, let q) = other.storage, s == t {
+            let (product, overflow) = a.multipliedReportingOverflow(by: b)
+            let (power, powerOverflow) = p.addingReportingOverflow(q)
+            if overflow || powerOverflow { return nil }
+            var result = self
+            result.storage = .single(coefficient: product, symbol: s, power: power)
+            return result.isWithinBudget ? result : Self.opaque(self, "*", other)
+        }
         if terms.isEmpty || other.terms.isEmpty { return Polynomial(constant: 0) }
         // Expanding more than this many products is past the budget whatever merges afterwards.
         if terms.count * other.terms.count > 4 * Budget.maxTerms { return Self.opaque(self, "*", other) }
@@ -274,6 +397,15 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// Replaces bound symbols by their values; `nil` on overflow.
     public func substituting(_ bindings: [String: Int]) -> Polynomial? {
+        switch storage {
+        case .constant: return self
+        case .single(let c, let symbol, let power):
+            guard let value = bindings[symbol] else { return self }
+            guard let raised = Self.power(value, power) else { return nil }
+            let (product, overflow) = c.multipliedReportingOverflow(by: raised)
+            return overflow ? nil : Polynomial(constant: product)
+        case .general: break
+        }
         var raw: [Term] = []
         raw.reserveCapacity(terms.count)
         for term in terms {
@@ -289,6 +421,34 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
             raw.append(Term(coefficient: coefficient, monomial: Monomial(factors: kept)))
         }
         return Self.merging(raw)
+    }
+
+    /// The value with every symbol at `value`, or `nil` on overflow: `substituting` every symbol
+    /// by `value`, without building the bindings for the common inline forms.
+    public func valueWithEverySymbol(at value: Int) -> Int? {
+        switch storage {
+        case .constant(let c): return c
+        case .single(let c, _, let power):
+            guard let raised = Self.power(value, power) else { return nil }
+            let (product, overflow) = c.multipliedReportingOverflow(by: raised)
+            return overflow ? nil : product
+        case .general(let terms):
+            // The products and the sum `substituting` + `merging` compute, in the same order.
+            var total = 0
+            for term in terms {
+                var coefficient = term.coefficient
+                for factor in term.monomial.factors {
+                    guard let raised = Self.power(value, factor.power) else { return nil }
+                    let (product, overflow) = coefficient.multipliedReportingOverflow(by: raised)
+                    if overflow { return nil }
+                    coefficient = product
+                }
+                let (sum, overflow) = total.addingReportingOverflow(coefficient)
+                if overflow { return nil }
+                total = sum
+            }
+            return total
+        }
     }
 
     /// `base^exponent` by squaring; `nil` on overflow.

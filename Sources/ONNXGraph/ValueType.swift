@@ -1,17 +1,28 @@
 /// The type of a tensor: element type and shape. `shape == nil` means the rank is unknown.
 public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     public var dtype: DataType
-    public var shape: [Dim]?
+    public var shape: [Dim]? {
+        didSet { elementCount = shape?.product ?? .unknown }
+    }
+    /// Number of elements (`shape.product`); `.unknown` when the rank is unknown. Computed once per
+    /// shape: the passes ask for it several times per tensor (bytes read, written, live, fused).
+    public private(set) var elementCount: Dim
 
     public init(dtype: DataType, shape: [Dim]?) {
         self.dtype = dtype
         self.shape = shape
+        elementCount = shape?.product ?? .unknown
     }
 
     public var rank: Int? { shape?.count }
 
-    /// Number of elements (`shape.product`); `.unknown` when the rank is unknown.
-    public var elementCount: Dim { shape?.product ?? .unknown }
+    /// Equal element type and shape (the cached count follows from the shape).
+    public static func == (lhs: TensorType, rhs: TensorType) -> Bool { lhs.dtype == rhs.dtype && lhs.shape == rhs.shape }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(dtype)
+        hasher.combine(shape)
+    }
 
     /// Bytes of the tensor at its own element type (sub-byte types packed); `.unknown` when not computable.
     public var byteCount: Dim { Self.bytes(elements: elementCount, dtype: dtype) }
@@ -31,12 +42,14 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The type of any ONNX value: a tensor, a sparse tensor, a sequence, a map or an optional.
-public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
+/// Only the nested cases are boxed: a tensor type (nearly every value) is stored inline, not in a
+/// heap box of its own.
+public enum ValueType: Hashable, Sendable, CustomStringConvertible {
     case tensor(TensorType)
     case sparseTensor(TensorType)
-    case sequence(ValueType)
-    case map(key: DataType, value: ValueType)
-    case optional(ValueType)
+    indirect case sequence(ValueType)
+    indirect case map(key: DataType, value: ValueType)
+    indirect case optional(ValueType)
     /// Nothing is known (an op without a rule, an untyped declaration).
     case unknown
 
