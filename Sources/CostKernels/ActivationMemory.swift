@@ -20,6 +20,16 @@ public struct PeakCandidate: Sendable, Equatable {
     /// coefficient, or has none once every plain symbol `s` is written `1 + t` (t ≥ 0). A sufficient
     /// test: a pair it cannot order stays two candidates, never a wrong peak.
     static func isDominated(_ a: SymbolicInt, by b: SymbolicInt) -> Bool {
+        // The two common answers without building `b − a`, where `b − a` is sure to be a true
+        // polynomial (past the budget it would be an opaque symbol, read below as non-negative).
+        if let p = a.asPolynomial, let q = b.asPolynomial, q.sumStaysWithinBudget(p) {
+            guard let nonNegative = q.differenceHasNoNegativeCoefficient(minus: p) else { return false }
+            if nonNegative { return true }
+            if let atOneA = p.valueWithEverySymbol(at: 1), let atOneB = q.valueWithEverySymbol(at: 1) {
+                let (d, overflow) = atOneB.subtractingReportingOverflow(atOneA)
+                if !overflow && d < 0 { return false }
+            }
+        }
         let difference: Polynomial
         switch b - a {
         case .value(let d): return d >= 0
@@ -222,15 +232,21 @@ extension CostPass.State {
 /// hashes the name once, and everything after indexes arrays.
 struct TensorIDs {
     private var table: [String: Int] = [:]
+    private var names: [String] = []
 
-    var count: Int { table.count }
+    var count: Int { names.count }
 
     /// The id of `name`, given a new one when it is first seen.
     mutating func id(_ name: String) -> Int {
         // One lookup: the defaulting subscript's accessor inserts `next` when the name is new.
-        let next = table.count
-        return Self.read(&table[name, default: next])
+        let next = names.count
+        let id = Self.read(&table[name, default: next])
+        if id == next { names.append(name) }
+        return id
     }
+
+    /// The name of `id`.
+    func name(_ id: Int) -> String { names[id] }
 
     private static func read(_ value: inout Int) -> Int { value }
 

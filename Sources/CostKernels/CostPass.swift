@@ -15,13 +15,13 @@ public struct NodeCost: Sendable {
         case costed
         /// No cost rule (an unsupported op): its compute is not counted, and `coverage` says so.
         case noRule
-        /// Shapes it needs are unknown, or a count overflowed.
-        case failed(CostError)
+        /// Shapes it needs are unknown, or a count overflowed. Boxed: rare, and larger than the rest.
+        indirect case failed(CostError)
     }
 
     public var ref: NodeRef
-    public var outputShapes: [[Dim]?]
-    public var outputTypes: [DataType?]
+    /// The node's output types as inferred (`nil` where not a tensor or unknown).
+    public var outputs: [TensorType?]
     public var macs: SymbolicInt
     public var flops: SymbolicInt
     public var transcendentals: SymbolicInt
@@ -32,6 +32,9 @@ public struct NodeCost: Sendable {
     /// The precision the MACs and FLOPs run at.
     public var computeType: DataType
     public var status: Status
+
+    public var outputShapes: [[Dim]?] { outputs.map { $0?.shape } }
+    public var outputTypes: [DataType?] { outputs.map { $0?.dtype } }
 }
 
 /// Totals over the model.
@@ -207,7 +210,7 @@ public struct CostPass {
             let params = countParameters(inference, inputTensors: inputTensors, constants: constants)
             totals.params += params
             let bytes = bytesMoved(inference, inputTensors: inputTensors, outputTensors: outputTensors, producers: producers)
-            var cost = NodeCost(ref: inference.ref, outputShapes: outputTensors.map { $0?.shape }, outputTypes: outputTensors.map { $0?.dtype },
+            var cost = NodeCost(ref: inference.ref, outputs: outputTensors,
                                 macs: 0, flops: 0, transcendentals: 0, params: params, bytesRead: bytes.read,
                                 bytesWritten: bytes.written, computeType: costedType(inputTensors.first??.dtype ?? .float), status: .costed)
             let context = CostContext(node: inference.node, opset: inference.opset, inputs: inputTensors, outputs: outputTensors,

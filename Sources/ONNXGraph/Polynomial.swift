@@ -125,6 +125,34 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         return factors(self) + factors(other) <= Budget.maxSymbols
     }
 
+    /// Whether every coefficient of `self − other` is ≥ 0, found by walking both term lists without
+    /// building the difference; `nil` when a coefficient of the difference overflows.
+    public func differenceHasNoNegativeCoefficient(minus other: Polynomial) -> Bool? {
+        let lhs = terms, rhs = other.terms
+        var i = 0, j = 0
+        var result = true
+        while i < lhs.count || j < rhs.count {
+            let coefficient: Int
+            if j == rhs.count || (i < lhs.count && lhs[i].monomial < rhs[j].monomial) {
+                coefficient = lhs[i].coefficient
+                i += 1
+            } else if i == lhs.count || rhs[j].monomial < lhs[i].monomial {
+                guard rhs[j].coefficient != Int.min else { return nil }
+                coefficient = -rhs[j].coefficient
+                j += 1
+            } else {
+                // As `self + (−other)`: negating Int.min overflows even where the sum would not.
+                let (difference, overflow) = lhs[i].coefficient.subtractingReportingOverflow(rhs[j].coefficient)
+                if overflow || rhs[j].coefficient == Int.min { return nil }
+                coefficient = difference
+                i += 1
+                j += 1
+            }
+            if coefficient < 0 { result = false }
+        }
+        return result
+    }
+
     /// Number of terms, without building them.
     var termCount: Int {
         switch storage {
@@ -266,17 +294,19 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         }
         // Both term lists are sorted: merge them in one pass.
         var merged: [Term] = []
-        merged.reserveCapacity(terms.count + other.terms.count)
+        // `terms` is built from the storage on each access: read both lists once.
+        let lhs = terms, rhs = other.terms
+        merged.reserveCapacity(lhs.count + rhs.count)
         var i = 0, j = 0
-        while i < terms.count || j < other.terms.count {
-            if j == other.terms.count || (i < terms.count && terms[i].monomial < other.terms[j].monomial) {
-                merged.append(terms[i]); i += 1
-            } else if i == terms.count || other.terms[j].monomial < terms[i].monomial {
-                merged.append(other.terms[j]); j += 1
+        while i < lhs.count || j < rhs.count {
+            if j == rhs.count || (i < lhs.count && lhs[i].monomial < rhs[j].monomial) {
+                merged.append(lhs[i]); i += 1
+            } else if i == lhs.count || rhs[j].monomial < lhs[i].monomial {
+                merged.append(rhs[j]); j += 1
             } else {
-                let (sum, overflow) = terms[i].coefficient.addingReportingOverflow(other.terms[j].coefficient)
+                let (sum, overflow) = lhs[i].coefficient.addingReportingOverflow(rhs[j].coefficient)
                 if overflow { return nil }
-                if sum != 0 { merged.append(Term(coefficient: sum, monomial: terms[i].monomial)) }
+                if sum != 0 { merged.append(Term(coefficient: sum, monomial: lhs[i].monomial)) }
                 i += 1; j += 1
             }
         }
@@ -335,13 +365,14 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
             result.storage = .single(coefficient: product, symbol: s, power: power)
             return result.isWithinBudget ? result : Self.opaque(self, "*", other)
         }
-        if terms.isEmpty || other.terms.isEmpty { return Polynomial(constant: 0) }
+        let lhs = terms, rhs = other.terms
+        if lhs.isEmpty || rhs.isEmpty { return Polynomial(constant: 0) }
         // Expanding more than this many products is past the budget whatever merges afterwards.
-        if terms.count * other.terms.count > 4 * Budget.maxTerms { return Self.opaque(self, "*", other) }
+        if lhs.count * rhs.count > 4 * Budget.maxTerms { return Self.opaque(self, "*", other) }
         var raw: [Term] = []
-        raw.reserveCapacity(terms.count * other.terms.count)
-        for a in terms {
-            for b in other.terms {
+        raw.reserveCapacity(lhs.count * rhs.count)
+        for a in lhs {
+            for b in rhs {
                 let (product, overflow) = a.coefficient.multipliedReportingOverflow(by: b.coefficient)
                 if overflow { return nil }
                 guard let monomial = a.monomial.multiplied(by: b.monomial) else { return nil }
@@ -375,8 +406,9 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     /// `self / divisor` when the division is exact term by term (a single-term divisor that divides
     /// every term, or a divisor equal to `self` times a constant); `nil` otherwise.
     public func dividedExactly(by divisor: Polynomial) -> Polynomial? {
-        if divisor.terms.count == 1 {
-            let d = divisor.terms[0]
+        let divisorTerms = divisor.terms
+        if divisorTerms.count == 1 {
+            let d = divisorTerms[0]
             var result: [Term] = []
             for term in terms {
                 guard d.coefficient != 0, term.coefficient % d.coefficient == 0,
@@ -387,7 +419,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
             return Polynomial(normalizing: result)
         }
         // A multi-term divisor: exact only when self == k·divisor for an integer k.
-        guard let lead = divisor.terms.first, let selfLead = terms.first,
+        guard let lead = divisorTerms.first, let selfLead = terms.first,
               lead.monomial == selfLead.monomial, lead.coefficient != 0,
               selfLead.coefficient % lead.coefficient == 0 else { return nil }
         let k = selfLead.coefficient / lead.coefficient

@@ -1,28 +1,19 @@
 /// The type of a tensor: element type and shape. `shape == nil` means the rank is unknown.
 public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     public var dtype: DataType
-    public var shape: [Dim]? {
-        didSet { elementCount = shape?.product ?? .unknown }
-    }
-    /// Number of elements (`shape.product`); `.unknown` when the rank is unknown. Computed once per
-    /// shape: the passes ask for it several times per tensor (bytes read, written, live, fused).
-    public private(set) var elementCount: Dim
+    public var shape: [Dim]?
 
     public init(dtype: DataType, shape: [Dim]?) {
         self.dtype = dtype
         self.shape = shape
-        elementCount = shape?.product ?? .unknown
     }
 
     public var rank: Int? { shape?.count }
 
-    /// Equal element type and shape (the cached count follows from the shape).
-    public static func == (lhs: TensorType, rhs: TensorType) -> Bool { lhs.dtype == rhs.dtype && lhs.shape == rhs.shape }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(dtype)
-        hasher.combine(shape)
-    }
+    /// Number of elements (`shape.product`); `.unknown` when the rank is unknown. Not stored here
+    /// (it would triple the size of every type in every table); the cost pass keeps one byte count
+    /// per tensor instead.
+    public var elementCount: Dim { shape?.product ?? .unknown }
 
     /// Bytes of the tensor at its own element type (sub-byte types packed); `.unknown` when not computable.
     public var byteCount: Dim { Self.bytes(elements: elementCount, dtype: dtype) }

@@ -5,6 +5,8 @@ final class Engine {
     let model: Model
     let resolver: any ShapeRuleResolver
     var diagnostics: [Diagnostic] = []
+    /// Schemas by op, shared by every node of the op (`schema(for:opset:)`).
+    var schemas: [SchemaKey: SchemaBox?] = [:]
     var unsupported: [String: Int] = [:]
     let functions: [String: Function]
     let modelOpsets: [String: Int]
@@ -33,6 +35,16 @@ final class Engine {
         var opsets: [String: Int] = [:]
         for opset in model.opsetImports { opsets[opset.domain] = opset.version }
         modelOpsets = opsets
+    }
+
+    /// The schema of `node`'s op at `opset`, looked up once per (domain, op, opset) of the run: a
+    /// resolver's schema depends on nothing else.
+    func schema(for node: Node, opset: Int) -> SchemaBox? {
+        let key = SchemaKey(domain: node.domain, opType: node.opType, opset: opset)
+        if let cached = schemas[key] { return cached }
+        let box = resolver.schema(for: node, opset: opset).map(SchemaBox.init)
+        schemas[key] = .some(box)
+        return box
     }
 
     /// The version of `domain` the graph imports; 1 when it imports none (every domain's first opset).
@@ -116,9 +128,9 @@ final class Engine {
             }
             inputValues.append(scope.value(name))
         }
-        var inference = NodeInference(ref: ref, node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues,
-                                      outputTypes: node.outputs.map { _ in .unknown }, status: .inferred, rule: nil,
-                                      schema: nil, subgraphs: [])
+        var inference = NodeInference(index: ref.index, graphPath: ref.graphPath, node: node, opset: opset, inputTypes: inputTypes,
+                                      inputValues: inputValues, outputTypes: node.outputs.map { _ in .unknown }, status: .inferred,
+                                      rule: nil, schemaBox: nil, subgraphs: [])
 
         if let function = functions[node.domain + "::" + node.opType], resolver.schema(for: node, opset: opset) == nil {
             expandFunction(function, call: node, inference: &inference, scope: scope)
@@ -143,7 +155,7 @@ final class Engine {
             return inference
         }
         inference.rule = rule
-        inference.schema = resolver.schema(for: node, opset: opset)
+        inference.schemaBox = schema(for: node, opset: opset)
         if let schema = inference.schema {
             let given = node.inputs.count
             let trailingEmpty = node.inputs.reversed().prefix { $0.isEmpty }.count
@@ -265,4 +277,11 @@ final class Engine {
         case .unknown: return true
         }
     }
+}
+
+/// An op at an opset: what a schema is looked up by.
+struct SchemaKey: Hashable {
+    var domain: String
+    var opType: String
+    var opset: Int
 }

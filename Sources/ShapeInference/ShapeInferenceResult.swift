@@ -5,15 +5,20 @@ public enum NodeStatus: Sendable, Equatable {
     case inferred
     /// No rule exists for this op: outputs are unknown, and the op is listed as unsupported.
     case unsupported
-    /// The rule rejected the node (invalid attributes, incompatible shapes).
-    case failed(ShapeError)
+    /// The rule rejected the node (invalid attributes, incompatible shapes). Boxed: rare, and
+    /// larger than every other case.
+    indirect case failed(ShapeError)
     /// An input's type was unknown, so this node could not be inferred (not its fault).
     case upstreamUnknown
 }
 
-/// The inference of one node.
+/// The inference of one node. Kept small (a graph holds one per node): the node's reference is
+/// derived from the node, and the schema is shared by every node of the op.
 public struct NodeInference: Sendable {
-    public var ref: NodeRef
+    /// The node's position in its graph.
+    public var index: Int
+    /// `""` for the main graph (see `NodeRef.graphPath`).
+    public var graphPath: String
     public var node: Node
     public var opset: Int
     public var inputTypes: [ValueType?]
@@ -22,9 +27,24 @@ public struct NodeInference: Sendable {
     public var status: NodeStatus
     /// The operator instance (also its cost rule); `nil` when unsupported or failed to parse.
     public var rule: (any ShapeRule)?
-    public var schema: OpSchema?
+    /// The op's schema, one instance per (domain, op, opset) of the run.
+    var schemaBox: SchemaBox?
     /// If branches, Loop/Scan bodies, the expanded body of a model-local function.
     public var subgraphs: [SubgraphInference]
+
+    /// Names the node in messages.
+    public var ref: NodeRef { NodeRef(node, index: index, graphPath: graphPath) }
+
+    public var schema: OpSchema? {
+        get { schemaBox?.schema }
+        set { schemaBox = newValue.map(SchemaBox.init) }
+    }
+}
+
+/// One op's schema, shared by the inferences of all its nodes.
+final class SchemaBox: Sendable {
+    let schema: OpSchema
+    init(_ schema: OpSchema) { self.schema = schema }
 }
 
 /// An inferred subgraph and the attribute that holds it.
