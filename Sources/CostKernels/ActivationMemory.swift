@@ -71,16 +71,21 @@ extension CostPass.State {
         let steps = graph.nodes.count
         // Every tensor name gets an integer id the first time it is seen, so each occurrence is
         // hashed once; the sweep below then indexes arrays.
-        var names = TensorIDs()
+        var names = TensorIDs(capacity: graph.nodes.count + graph.inputNames.count)
         var lastUse: [Int?] = []
         func use(_ name: String, at step: Int) {
             let id = names.id(name)
             if id >= lastUse.count { lastUse.append(contentsOf: repeatElement(nil, count: id - lastUse.count + 1)) }
             lastUse[id] = step
         }
-        for (step, node) in graph.nodes.enumerated() {
-            for name in node.node.inputs where !name.isEmpty { use(name, at: step) }
-            for (_, sub) in node.node.subgraphs { for name in sub.outerScopeReferences { use(name, at: step) } }
+        // Loops index the nodes and read only the fields they need: binding a whole NodeInference
+        // copies (retains) every field of it.
+        let nodes = graph.nodes
+        for step in nodes.indices {
+            for name in nodes[step].node.inputs where !name.isEmpty { use(name, at: step) }
+            if !nodes[step].node.attributes.isEmpty {
+                for (_, sub) in nodes[step].node.subgraphs { for name in sub.outerScopeReferences { use(name, at: step) } }
+            }
         }
         for output in graph.outputNames { use(output, at: steps) }
         let inputIDs = inputs.map { names.id($0) }
@@ -88,9 +93,9 @@ extension CostPass.State {
         var outputIDs: [Int] = []
         var outputStart: [Int] = []
         outputStart.reserveCapacity(steps + 1)
-        for node in graph.nodes {
+        for step in nodes.indices {
             outputStart.append(outputIDs.count)
-            for name in node.node.outputs { outputIDs.append(name.isEmpty ? -1 : names.id(name)) }
+            for name in nodes[step].node.outputs { outputIDs.append(name.isEmpty ? -1 : names.id(name)) }
         }
         outputStart.append(outputIDs.count)
         let count = names.count
@@ -98,8 +103,8 @@ extension CostPass.State {
         // A DequantizeLinear of a weight is folded by every runtime: its float output never exists.
         var folded = [Bool](repeating: false, count: count)
         for name in graph.constants { if let id = names.existingID(name) { folded[id] = true } }
-        for (step, node) in graph.nodes.enumerated() where node.node.opType == "DequantizeLinear" {
-            if let source = node.node.inputs.first, let id = names.existingID(source), folded[id] {
+        for step in nodes.indices where nodes[step].node.opType == "DequantizeLinear" {
+            if let source = nodes[step].node.inputs.first, let id = names.existingID(source), folded[id] {
                 for slot in outputStart[step]..<outputStart[step + 1] where outputIDs[slot] >= 0 { folded[outputIDs[slot]] = true }
             }
         }
@@ -107,11 +112,11 @@ extension CostPass.State {
         for (name, id) in zip(inputs, inputIDs) { sizes[id] = bytes(graph.valueTypes[name]?.tensor) }
         var sum: SymbolicInt = 0
         for id in inputIDs { sum += sizes[id] ?? 0 }
-        for (step, node) in graph.nodes.enumerated() {
+        for step in nodes.indices {
             for slot in outputStart[step]..<outputStart[step + 1] {
                 let id = outputIDs[slot]
                 guard id >= 0, !folded[id] else { continue }
-                let size = bytes(node.outputTypes[slot - outputStart[step]].tensor)
+                let size = bytes(nodes[step].outputTypes[slot - outputStart[step]].tensor)
                 sizes[id] = size
                 sum += size
             }
@@ -139,7 +144,7 @@ extension CostPass.State {
         var candidateValues: [Double] = []
         var candidateExact: [Int?] = []
         var droppedCandidate = false
-        for (step, node) in graph.nodes.enumerated() {
+        for step in nodes.indices {
             for slot in outputStart[step]..<outputStart[step + 1] {
                 let id = outputIDs[slot]
                 guard id >= 0, let size = sizes[id] else { continue }
@@ -150,7 +155,7 @@ extension CostPass.State {
             // A subgraph's own activations live only while its node runs.
             var innerPeak: SymbolicInt = 0
             var innerRepresentative = 0.0
-            for sub in node.subgraphs {
+            for sub in nodes[step].subgraphs {
                 let inner = activationMemory(sub.graph, inputs: sub.graph.inputNames)
                 let value = representative(inner.peak)
                 if value > innerRepresentative { innerPeak = inner.peak; innerRepresentative = value }
@@ -158,18 +163,18 @@ extension CostPass.State {
             if peakNode == nil || liveRepresentative + innerRepresentative > peakRepresentative {
                 peak = live + innerPeak
                 peakRepresentative = liveRepresentative + innerRepresentative
-                peakNode = node.ref
+                peakNode = nodes[step].ref
             }
             // A step after which nothing is freed is dominated by the next one (which holds all it
             // holds, and more): only steps that free something, run a subgraph or end the graph count.
             let dying = freeAt.take(step)
-            let mayPeak = !dying.isEmpty || !node.subgraphs.isEmpty || step == graph.nodes.count - 1
-            if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: node.ref), to: &candidates,
+            let mayPeak = !dying.isEmpty || !nodes[step].subgraphs.isEmpty || step == graph.nodes.count - 1
+            if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: nodes[step].ref), to: &candidates,
                                                   representative: liveRepresentative + innerRepresentative, values: &candidateValues,
                                                   exact: &candidateExact),
                !droppedCandidate {
                 droppedCandidate = true
-                diagnostics.append(Diagnostic(.warning, node: node.ref, CostFinding.peakCandidateLimit(Self.peakCandidateLimit)))
+                diagnostics.append(Diagnostic(.warning, node: nodes[step].ref, CostFinding.peakCandidateLimit(Self.peakCandidateLimit)))
             }
             for id in dying {
                 live = live - (sizes[id] ?? 0)
@@ -235,6 +240,12 @@ struct TensorIDs {
     private var names: [String] = []
 
     var count: Int { names.count }
+
+    /// Room for about `capacity` names without rehashing.
+    init(capacity: Int = 0) {
+        table.reserveCapacity(capacity)
+        names.reserveCapacity(capacity)
+    }
 
     /// The id of `name`, given a new one when it is first seen.
     mutating func id(_ name: String) -> Int {

@@ -20,8 +20,8 @@ public struct NodeCost: Sendable {
     }
 
     public var ref: NodeRef
-    /// The node's output types as inferred (`nil` where not a tensor or unknown).
-    public var outputs: [TensorType?]
+    /// The node's output types as inferred (the shape pass's own array, shared, not copied).
+    public var outputs: [ValueType]
     public var macs: SymbolicInt
     public var flops: SymbolicInt
     public var transcendentals: SymbolicInt
@@ -33,8 +33,8 @@ public struct NodeCost: Sendable {
     public var computeType: DataType
     public var status: Status
 
-    public var outputShapes: [[Dim]?] { outputs.map { $0?.shape } }
-    public var outputTypes: [DataType?] { outputs.map { $0?.dtype } }
+    public var outputShapes: [[Dim]?] { outputs.map { $0.tensor?.shape } }
+    public var outputTypes: [DataType?] { outputs.map { $0.tensor?.dtype } }
 }
 
 /// Totals over the model.
@@ -196,8 +196,8 @@ public struct CostPass {
             // Only DequantizeLinear producers matter (QDQ recognition); keeping just those keeps the
             // map small on 100,000-node graphs.
             var producers: [String: NodeInference] = [:]
-            for node in graph.nodes where node.node.opType == "DequantizeLinear" {
-                for output in node.node.outputs where !output.isEmpty { producers[output] = node }
+            for index in graph.nodes.indices where graph.nodes[index].node.opType == "DequantizeLinear" {
+                for output in graph.nodes[index].node.outputs where !output.isEmpty { producers[output] = graph.nodes[index] }
             }
             return graph.nodes.map { costNode($0, constants: constants, producers: producers) }
         }
@@ -210,7 +210,7 @@ public struct CostPass {
             let params = countParameters(inference, inputTensors: inputTensors, constants: constants)
             totals.params += params
             let bytes = bytesMoved(inference, inputTensors: inputTensors, outputTensors: outputTensors, producers: producers)
-            var cost = NodeCost(ref: inference.ref, outputs: outputTensors,
+            var cost = NodeCost(ref: inference.ref, outputs: inference.outputTypes,
                                 macs: 0, flops: 0, transcendentals: 0, params: params, bytesRead: bytes.read,
                                 bytesWritten: bytes.written, computeType: costedType(inputTensors.first??.dtype ?? .float), status: .costed)
             let context = CostContext(node: inference.node, opset: inference.opset, inputs: inputTensors, outputs: outputTensors,

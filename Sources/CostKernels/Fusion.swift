@@ -101,7 +101,7 @@ extension CostPass.State {
     func fusionPlan(_ graph: GraphInference, nodes: [NodeCost]) -> FusionPlan {
         let count = graph.nodes.count
         // Tensor names as dense ids, each name hashed once here; every table below is an array.
-        var names = TensorIDs()
+        var names = TensorIDs(capacity: count + graph.inputNames.count)
         var inputIDs: [Int] = [], inputStart: [Int] = []
         var outputIDs: [Int] = [], outputStart: [Int] = []
         inputStart.reserveCapacity(count + 1)

@@ -82,7 +82,9 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     /// so the synthesized equality and hash still compare values.
     enum Storage: Hashable, Sendable {
         case constant(Int)
-        case single(coefficient: Int, symbol: String, power: Int)
+        /// The power is stored in 32 bits (a polynomial of larger degree is past the budget and kept general),
+        /// so a `SymbolicInt` is 32 bytes.
+        case single(coefficient: Int, symbol: String, power: Int32)
         case general([Term])
     }
 
@@ -93,7 +95,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         get {
             switch storage {
             case .constant(let c): c == 0 ? [] : [Term(coefficient: c, monomial: .one)]
-            case .single(let c, let symbol, let power): [Term(coefficient: c, monomial: Monomial(factors: [.init(symbol: symbol, power: power)]))]
+            case .single(let c, let symbol, let power): [Term(coefficient: c, monomial: Monomial(factors: [.init(symbol: symbol, power: Int(power))]))]
             case .general(let terms): terms
             }
         }
@@ -106,7 +108,9 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         if terms.count == 1 {
             let factors = terms[0].monomial.factors
             if factors.isEmpty { return .constant(terms[0].coefficient) }
-            if factors.count == 1 { return .single(coefficient: terms[0].coefficient, symbol: factors[0].symbol, power: factors[0].power) }
+            if factors.count == 1, let power = Int32(exactly: factors[0].power) {
+                return .single(coefficient: terms[0].coefficient, symbol: factors[0].symbol, power: power)
+            }
         }
         return .general(terms)
     }
@@ -185,7 +189,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     var isWithinBudget: Bool {
         switch storage {
         case .constant: return true
-        case .single(_, _, let power): return power <= Budget.maxDegree
+        case .single(_, _, let power): return Int(power) <= Budget.maxDegree
         case .general: break
         }
         guard terms.count <= Budget.maxTerms else { return false }
@@ -359,10 +363,14 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         }
         if case .single(let a, let s, let p) = storage, case .single(let b, let t, let q) = other.storage, s == t {
             let (product, overflow) = a.multipliedReportingOverflow(by: b)
-            let (power, powerOverflow) = p.addingReportingOverflow(q)
+            let (power, powerOverflow) = Int(p).addingReportingOverflow(Int(q))
             if overflow || powerOverflow { return nil }
             var result = self
-            result.storage = .single(coefficient: product, symbol: s, power: power)
+            if let narrow = Int32(exactly: power) {
+                result.storage = .single(coefficient: product, symbol: s, power: narrow)
+            } else {
+                result.terms = [Term(coefficient: product, monomial: Monomial(factors: [.init(symbol: s, power: power)]))]
+            }
             return result.isWithinBudget ? result : Self.opaque(self, "*", other)
         }
         let lhs = terms, rhs = other.terms
@@ -433,7 +441,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         case .constant: return self
         case .single(let c, let symbol, let power):
             guard let value = bindings[symbol] else { return self }
-            guard let raised = Self.power(value, power) else { return nil }
+            guard let raised = Self.power(value, Int(power)) else { return nil }
             let (product, overflow) = c.multipliedReportingOverflow(by: raised)
             return overflow ? nil : Polynomial(constant: product)
         case .general: break
@@ -461,7 +469,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         switch storage {
         case .constant(let c): return c
         case .single(let c, _, let power):
-            guard let raised = Self.power(value, power) else { return nil }
+            guard let raised = Self.power(value, Int(power)) else { return nil }
             let (product, overflow) = c.multipliedReportingOverflow(by: raised)
             return overflow ? nil : product
         case .general(let terms):

@@ -60,6 +60,9 @@ final class Engine {
         defer { graphDepth -= 1 }
         if functionDepth > 0 { inlinedNodes += graph.nodes.count }
         var constants = Set<String>()
+        // Room for every value the graph defines, so the table is not rehashed as it grows.
+        scope.types.reserveCapacity(scope.types.count + formalNames.count + graph.initializers.count
+                                    + graph.nodes.reduce(0) { $0 + $1.outputs.count })
         for (name, type) in zip(formalNames, formalInputs) where !name.isEmpty {
             scope.types[name] = type
         }
@@ -129,7 +132,8 @@ final class Engine {
             inputValues.append(scope.value(name))
         }
         var inference = NodeInference(index: ref.index, graphPath: ref.graphPath, node: node, opset: opset, inputTypes: inputTypes,
-                                      inputValues: inputValues, outputTypes: node.outputs.map { _ in .unknown }, status: .inferred,
+                                      inputValues: inputValues.contains { $0 != nil } ? inputValues : [],
+                                      outputTypes: node.outputs.map { _ in .unknown }, status: .inferred,
                                       rule: nil, schemaBox: nil, subgraphs: [])
 
         if let function = functions[node.domain + "::" + node.opType], resolver.schema(for: node, opset: opset) == nil {

@@ -11,10 +11,11 @@ final class Scope {
 
     init(parent: Scope?) { self.parent = parent }
 
+    // Empty tables are skipped without hashing the name (most graphs carry no values and lose no dims).
     func type(_ name: String) -> ValueType? { types[name] ?? parent?.type(name) }
-    func value(_ name: String) -> TensorValue? { values[name] ?? parent?.value(name) }
+    func value(_ name: String) -> TensorValue? { (values.isEmpty ? nil : values[name]) ?? parent?.value(name) }
     func isConstant(_ name: String) -> Bool { constants.contains(name) || (types[name] == nil && parent?.isConstant(name) == true) }
-    func origin(_ name: String) -> NodeRef? { unknownOrigin[name] ?? parent?.origin(name) }
+    func origin(_ name: String) -> NodeRef? { (unknownOrigin.isEmpty ? nil : unknownOrigin[name]) ?? parent?.origin(name) }
     func isDefined(_ name: String) -> Bool { types[name] != nil || parent?.isDefined(name) == true }
 }
 

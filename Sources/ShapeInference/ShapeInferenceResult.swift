@@ -22,6 +22,8 @@ public struct NodeInference: Sendable {
     public var node: Node
     public var opset: Int
     public var inputTypes: [ValueType?]
+    /// Values of the inputs that carry one; empty when none does (most nodes), so index it only
+    /// below its `count`.
     public var inputValues: [TensorValue?]
     public var outputTypes: [ValueType]
     public var status: NodeStatus
