@@ -285,10 +285,12 @@ struct Fit {
         let mx = points.map(\.x).reduce(0, +) / n, my = points.map(\.y).reduce(0, +) / n
         let sxy = points.map { ($0.x - mx) * ($0.y - my) }.reduce(0, +)
         let sxx = points.map { ($0.x - mx) * ($0.x - mx) }.reduce(0, +)
-        slope = sxx == 0 ? 0 : sxy / sxx
-        intercept = my - slope * mx
+        let b = sxx == 0 ? 0 : sxy / sxx
+        let a = my - b * mx
         let total = points.map { ($0.y - my) * ($0.y - my) }.reduce(0, +)
-        let residual = points.map { p in (p.y - (intercept + slope * p.x)) * (p.y - (intercept + slope * p.x)) }.reduce(0, +)
+        let residual = points.map { p in (p.y - (a + b * p.x)) * (p.y - (a + b * p.x)) }.reduce(0, +)
+        slope = b
+        intercept = a
         r2 = total == 0 ? 1 : 1 - residual / total
     }
 }
