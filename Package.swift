@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "DeviceDB", dependencies: ["ONNXGraph", "CostKernels"], swiftSettings: swiftSettings),
         .target(
             name: "Report",
-            dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "CostKernels", "DeviceDB"],
+            dependencies: ["ONNXGraph", "ShapeInference", "CostKernels", "DeviceDB"],
             swiftSettings: swiftSettings
         ),
         /// The library facade: `import ONNXCost` gives load → shapes → costs → roofline → report.
@@ -49,8 +49,13 @@ let package = Package(
         ),
         /// The thin executable: `OnnxCost.main()`.
         .executableTarget(name: "onnxcost", dependencies: ["OnnxCostCLI"], swiftSettings: swiftSettings),
-        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXCost"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "ShapeInferenceTests", dependencies: ["ONNXCost"], swiftSettings: swiftSettings),
+        /// The loader alone: the graph model it builds from files.
+        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXGraph", "ONNXLoader"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        /// Shape propagation below the facade: the loader reads fixtures, the registry supplies the rules.
+        .testTarget(
+            name: "ShapeInferenceTests", dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "Operators"],
+            swiftSettings: swiftSettings
+        ),
         /// The operators layer: each family's shape and cost rules, the registry, the generated doc table (no facade).
         .testTarget(
             name: "OperatorsTests", dependencies: ["ONNXGraph", "ShapeInference", "CostKernels", "Operators"], exclude: ["Fixtures"],

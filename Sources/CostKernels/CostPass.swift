@@ -15,13 +15,13 @@ public struct NodeCost: Sendable {
         case costed
         /// No cost rule (an unsupported op): its compute is not counted, and `coverage` says so.
         case noRule
-        /// Shapes it needs are unknown, or a count overflowed.
-        case failed(String)
+        /// Shapes it needs are unknown, or a count overflowed. Boxed: rare, and larger than the rest.
+        indirect case failed(CostError)
     }
 
     public var ref: NodeRef
-    public var outputShapes: [[Dim]?]
-    public var outputTypes: [DataType?]
+    /// The node's output types as inferred (the shape pass's own array, shared, not copied).
+    public var outputs: [ValueType]
     public var macs: SymbolicInt
     public var flops: SymbolicInt
     public var transcendentals: SymbolicInt
@@ -32,6 +32,9 @@ public struct NodeCost: Sendable {
     /// The precision the MACs and FLOPs run at.
     public var computeType: DataType
     public var status: Status
+
+    public var outputShapes: [[Dim]?] { outputs.map { $0.tensor?.shape } }
+    public var outputTypes: [DataType?] { outputs.map { $0.tensor?.dtype } }
 }
 
 /// Totals over the model.
@@ -57,58 +60,6 @@ public struct CostTotals: Sendable {
     /// Parameter elements and stored bytes by stored element type.
     public var paramsByType: [DataType: Int] = [:]
     public var weightBytesByType: [DataType: Int] = [:]
-}
-
-/// One candidate for the activation peak: live bytes while `node` runs.
-public struct PeakCandidate: Sendable, Equatable {
-    public var bytes: SymbolicInt
-    public var node: NodeRef?
-
-    /// The peak at `bindings`: the largest candidate there (`nil` when one does not evaluate).
-    public static func peak(_ candidates: [PeakCandidate], at bindings: [String: Int]) -> Int? {
-        var best: Int?
-        for candidate in candidates {
-            guard let value = candidate.bytes.evaluated(bindings) else { return nil }
-            best = max(best ?? value, value)
-        }
-        return best
-    }
-
-    /// Whether `a ≤ b` at every binding of the symbols (dims are ≥ 1): `b − a` has no negative
-    /// coefficient, or has none once every plain symbol `s` is written `1 + t` (t ≥ 0). A sufficient
-    /// test: a pair it cannot order stays two candidates, never a wrong peak.
-    static func isDominated(_ a: SymbolicInt, by b: SymbolicInt) -> Bool {
-        let difference: Polynomial
-        switch b - a {
-        case .value(let d): return d >= 0
-        case .polynomial(let d): difference = d
-        case .unknown: return false
-        }
-        if difference.terms.allSatisfy({ $0.coefficient >= 0 }) { return true }
-        let symbols = difference.symbols
-        if symbols.contains(where: { $0.contains("(") }) { return false }
-        // Quick rejection: negative with every symbol at 1.
-        guard let atOne = difference.substituting(Dictionary(uniqueKeysWithValues: symbols.map { ($0, 1) }))?.constantValue,
-              atOne >= 0 else { return false }
-        // Every non-constant term is increasing in each symbol ≥ 1: then d ≥ d(1, …, 1) ≥ 0.
-        if difference.terms.allSatisfy({ $0.coefficient >= 0 || $0.monomial.factors.isEmpty }) { return true }
-        // The shift expands (1 + t)^p: kept to small polynomials (real exports have degree ≤ 3 and
-        // a handful of terms), so a pathological one costs a comparison, not minutes.
-        guard difference.terms.count <= 32, difference.terms.allSatisfy({ $0.monomial.degree <= 6 }) else { return false }
-        var shifted: SymbolicInt = 0
-        for term in difference.terms {
-            var product = SymbolicInt.value(term.coefficient)
-            for factor in term.monomial.factors {
-                for _ in 0..<factor.power { product = product * (.symbol(factor.symbol) + 1) }
-            }
-            shifted = shifted + product
-        }
-        switch shifted {
-        case .value(let d): return d >= 0
-        case .polynomial(let p): return p.terms.allSatisfy { $0.coefficient >= 0 }
-        case .unknown: return false
-        }
-    }
 }
 
 /// Ops whose compute is not counted, so no zero is silent.
@@ -169,7 +120,7 @@ public struct CostPass {
         var weightBytes: SymbolicInt = state.weightBytesUnknown ? .unknown : 0
         for bytes in totals.weightBytesByType.values { weightBytes += .value(bytes) }
         totals.weightBytes = weightBytes
-        let memory = state.activationMemory(shapes.main, inputs: shapes.inputs.map(\.name))
+        let memory = state.activationMemory(shapes.main, inputs: shapes.inputs.map(\.name), recordSeries: true)
         totals.activationBytes = memory.sum
         totals.peakActivationBytes = memory.peak
         totals.peakCandidates = memory.candidates
@@ -250,19 +201,38 @@ public struct CostPass {
             // Only DequantizeLinear producers matter (QDQ recognition); keeping just those keeps the
             // map small on 100,000-node graphs.
             var producers: [String: NodeInference] = [:]
-            for node in graph.nodes where node.schema?.traits.contains(.dequantize) == true {
-                for output in node.node.outputs where !output.isEmpty { producers[output] = node }
+            for index in graph.nodes.indices where graph.nodes[index].schema?.traits.contains(.dequantize) == true {
+                for output in graph.nodes[index].node.outputs where !output.isEmpty { producers[output] = graph.nodes[index] }
             }
             return graph.nodes.map { costNode($0, constants: constants, producers: producers) }
         }
 
+        /// One node's cost: parameters, bytes, its rule's compute, and its subgraphs' compute.
         mutating func costNode(_ inference: NodeInference, constants: Set<String>, producers: [String: NodeInference]) -> NodeCost {
-            let node = inference.node
             let inputTensors = inference.inputTypes.map { $0?.tensor }
             let outputTensors = inference.outputTypes.map(\.tensor)
             coverage.totalNodes += 1
+            let params = countParameters(inference, inputTensors: inputTensors, constants: constants)
+            totals.params += params
+            let bytes = bytesMoved(inference, inputTensors: inputTensors, outputTensors: outputTensors, producers: producers)
+            var cost = NodeCost(ref: inference.ref, outputs: inference.outputTypes,
+                                macs: 0, flops: 0, transcendentals: 0, params: params, bytesRead: bytes.read,
+                                bytesWritten: bytes.written, computeType: costedType(inputTensors.first??.dtype ?? .float), status: .costed)
+            let context = CostContext(node: inference.node, opset: inference.opset, inputs: inputTensors, outputs: outputTensors,
+                                      inputValues: inference.inputValues)
+            applyRule(inference, context: context, producers: producers, to: &cost)
+            // Subgraphs (If branches, Loop/Scan bodies, expanded functions) fold into this node.
+            if !inference.subgraphs.isEmpty && (cost.status == .costed || inference.rule == nil) {
+                foldSubgraphs(inference, context: context, constants: constants, into: &cost)
+            }
+            addToTotals(cost, node: inference.node)
+            return cost
+        }
 
-            // Parameters: constants this node is the first to consume.
+        /// Parameters: elements of the constants this node is the first to consume (added to the
+        /// per-type totals here).
+        mutating func countParameters(_ inference: NodeInference, inputTensors: [TensorType?], constants: Set<String>) -> SymbolicInt {
+            let node = inference.node
             var params: SymbolicInt = 0
             for (index, name) in node.inputs.enumerated() where !name.isEmpty && constants.contains(name) {
                 guard !countedParams.contains(name) else { continue }
@@ -282,7 +252,7 @@ public struct CostPass {
                 guard let count = tensor.elementCount else {
                     params += .unknown
                     weightBytesUnknown = true
-                    diagnostics.append(Diagnostic(.warning, node: inference.ref, "cost: the element count of parameter '\(name)' overflows 64 bits"))
+                    diagnostics.append(Diagnostic(.warning, node: inference.ref, CostFinding.parameterCountOverflow(name)))
                     continue
                 }
                 params += .value(count)
@@ -297,26 +267,30 @@ public struct CostPass {
                 }
                 if !bytesFit { weightBytesUnknown = true }
                 if !countFits || !bytesFit {
-                    diagnostics.append(Diagnostic(.warning, node: inference.ref, "cost: parameter totals overflow 64 bits at '\(name)'"))
+                    diagnostics.append(Diagnostic(.warning, node: inference.ref, CostFinding.parameterTotalsOverflow(name)))
                 }
             }
-            totals.params += params
+            return params
+        }
 
-            var bytesRead: SymbolicInt = 0
-            for (index, type) in inputTensors.enumerated() where index < node.inputs.count && !node.inputs[index].isEmpty {
-                bytesRead += quantizedInputBytes(node.inputs[index], producers: producers) ?? bytes(type)
+        /// Bytes read (every present input; the quantized tensor behind a folded DequantizeLinear) and
+        /// written (every output); unknown when a type is.
+        func bytesMoved(_ inference: NodeInference, inputTensors: [TensorType?], outputTensors: [TensorType?],
+                        producers: [String: NodeInference]) -> (read: SymbolicInt, written: SymbolicInt) {
+            let inputs = inference.node.inputs
+            var read: SymbolicInt = 0
+            for (index, type) in inputTensors.enumerated() where index < inputs.count && !inputs[index].isEmpty {
+                read += quantizedInputBytes(inputs[index], producers: producers) ?? bytes(type)
             }
-            if inference.inputTypes.contains(where: { $0 == .unknown }) { bytesRead = .unknown }
-            var bytesWritten: SymbolicInt = 0
-            for type in outputTensors { bytesWritten += bytes(type) }
-            if inference.outputTypes.contains(.unknown) { bytesWritten = .unknown }
+            if inference.inputTypes.contains(where: { $0 == .unknown }) { read = .unknown }
+            var written: SymbolicInt = 0
+            for type in outputTensors { written += bytes(type) }
+            if inference.outputTypes.contains(.unknown) { written = .unknown }
+            return (read, written)
+        }
 
-            var cost = NodeCost(ref: inference.ref, outputShapes: outputTensors.map { $0?.shape }, outputTypes: outputTensors.map { $0?.dtype },
-                                macs: 0, flops: 0, transcendentals: 0, params: params, bytesRead: bytesRead,
-                                bytesWritten: bytesWritten, computeType: costedType(inputTensors.first??.dtype ?? .float), status: .costed)
-
-            let context = CostContext(node: node, opset: inference.opset, inputs: inputTensors, outputs: outputTensors,
-                                      inputValues: inference.inputValues)
+        /// The compute the node's cost rule states, or why there is none.
+        mutating func applyRule(_ inference: NodeInference, context: CostContext, producers: [String: NodeInference], to cost: inout NodeCost) {
             if let shapeRule = inference.rule, let rule = rules.costRule(for: shapeRule), inference.status == .inferred {
                 do {
                     let opCost = try rule.cost(context)
@@ -326,68 +300,69 @@ public struct CostPass {
                     if let override = opCost.bytesReadOverride { cost.bytesRead = override }
                     if let computeType = opCost.computeType {
                         cost.computeType = computeType
-                    } else if opCost.macs != 0, let quantized = qdqComputeType(node, producers: producers) {
+                    } else if opCost.macs != 0, let quantized = qdqComputeType(inference.node, producers: producers) {
                         cost.computeType = quantized
                     }
                 } catch {
-                    cost.status = .failed(error.description)
-                    diagnostics.append(Diagnostic(.warning, node: inference.ref, "cost: \(error.description)"))
+                    cost.status = .failed(error)
+                    diagnostics.append(Diagnostic(.warning, node: inference.ref, CostFinding.rule(error)))
                 }
             } else if inference.subgraphs.isEmpty || inference.rule != nil {
                 cost.status = inference.status == .inferred || inference.status == .unsupported ? .noRule
-                    : .failed("shapes could not be inferred")
+                    : .failed(.shapesNotInferred)
             }
+        }
 
-            // Subgraphs (If branches, Loop/Scan bodies, expanded functions) fold into this node.
-            if !inference.subgraphs.isEmpty && cost.status == .costed || (inference.rule == nil && !inference.subgraphs.isEmpty) {
-                let policy = inference.rule.flatMap(rules.subgraphCostRule(for:))?.subgraphPolicy(context) ?? .repeated(1)
-                var branchCosts: [(macs: SymbolicInt, flops: SymbolicInt, transcendentals: SymbolicInt)] = []
-                for subgraph in inference.subgraphs {
-                    let saved = coverage
-                    let inner = costGraph(subgraph.graph, enclosingConstants: constants)
-                    _ = saved
-                    var sum = (macs: SymbolicInt(0), flops: SymbolicInt(0), transcendentals: SymbolicInt(0))
-                    for n in inner where n.status == .costed {
-                        sum.macs += n.macs
-                        sum.flops += n.flops
-                        sum.transcendentals += n.transcendentals
-                        cost.params += n.params
-                    }
-                    branchCosts.append(sum)
+        /// Adds the compute of the node's subgraphs (If branches, Loop/Scan bodies, expanded
+        /// functions) as its rule's policy says: repeated, or the costlier branch.
+        mutating func foldSubgraphs(_ inference: NodeInference, context: CostContext, constants: Set<String>, into cost: inout NodeCost) {
+            let policy = inference.rule.flatMap(rules.subgraphCostRule(for:))?.subgraphPolicy(context) ?? .repeated(1)
+            var branchCosts: [(macs: SymbolicInt, flops: SymbolicInt, transcendentals: SymbolicInt)] = []
+            for subgraph in inference.subgraphs {
+                let inner = costGraph(subgraph.graph, enclosingConstants: constants)
+                var sum = (macs: SymbolicInt(0), flops: SymbolicInt(0), transcendentals: SymbolicInt(0))
+                for n in inner where n.status == .costed {
+                    sum.macs += n.macs
+                    sum.flops += n.flops
+                    sum.transcendentals += n.transcendentals
+                    cost.params += n.params
                 }
-                switch policy {
-                case .repeated(let times):
-                    for branch in branchCosts {
-                        cost.macs += branch.macs * times
-                        cost.flops += branch.flops * times
-                        cost.transcendentals += branch.transcendentals * times
-                    }
-                case .costlierBranch:
-                    let costliest = branchCosts.max { representative($0.flops) < representative($1.flops) }
-                    if let costliest {
-                        cost.macs += costliest.macs
-                        cost.flops += costliest.flops
-                        cost.transcendentals += costliest.transcendentals
-                    }
-                }
-                if inference.rule == nil { cost.status = .costed }
+                branchCosts.append(sum)
             }
+            switch policy {
+            case .repeated(let times):
+                for branch in branchCosts {
+                    cost.macs += branch.macs * times
+                    cost.flops += branch.flops * times
+                    cost.transcendentals += branch.transcendentals * times
+                }
+            case .costlierBranch:
+                let costliest = branchCosts.max { representative($0.flops) < representative($1.flops) }
+                if let costliest {
+                    cost.macs += costliest.macs
+                    cost.flops += costliest.flops
+                    cost.transcendentals += costliest.transcendentals
+                }
+            }
+            if inference.rule == nil { cost.status = .costed }
+        }
 
-            if cost.status != .costed {
+        /// Adds a costed node to the totals, or an uncosted one to the coverage.
+        mutating func addToTotals(_ cost: NodeCost, node: Node) {
+            guard cost.status == .costed else {
                 coverage.uncostedNodes += 1
                 let key = node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)"
                 coverage.uncostedOps[key, default: 0] += 1
-            } else {
-                if cost.macs.isUnknown || cost.flops.isUnknown {
-                    diagnostics.append(Diagnostic(.warning, node: inference.ref, "cost: a count overflowed or a dim is unknown"))
-                }
-                totals.macs += cost.macs
-                totals.flops += cost.flops
-                totals.transcendentals += cost.transcendentals
-                if cost.macs != 0 { totals.macsByType[cost.computeType, default: 0] += cost.macs }
-                if cost.flops != 0 { totals.flopsByType[cost.computeType, default: 0] += cost.flops }
+                return
             }
-            return cost
+            if cost.macs.isUnknown || cost.flops.isUnknown {
+                diagnostics.append(Diagnostic(.warning, node: cost.ref, CostFinding.unknownCount))
+            }
+            totals.macs += cost.macs
+            totals.flops += cost.flops
+            totals.transcendentals += cost.transcendentals
+            if cost.macs != 0 { totals.macsByType[cost.computeType, default: 0] += cost.macs }
+            if cost.flops != 0 { totals.flopsByType[cost.computeType, default: 0] += cost.flops }
         }
 
         /// Adds `amount` to `table[key]`, saturating at `Int.max`; `false` when it saturated.
@@ -426,132 +401,8 @@ public struct CostPass {
             case .value(let v): return Double(v)
             case .unknown: return -1
             case .polynomial(let p):
-                var bindings: [String: Int] = [:]
-                for symbol in p.symbols { bindings[symbol] = CostPass.representativeSymbolValue }
-                return Double(p.substituting(bindings)?.constantValue ?? Int.max)
+                return Double(p.valueWithEverySymbol(at: CostPass.representativeSymbolValue) ?? Int.max)
             }
-        }
-
-        /// Sum of intermediate tensors' bytes, and the peak of live bytes over the inference order:
-        /// a tensor lives from its producer to its last consumer; graph inputs from the start, graph
-        /// outputs to the end. Constants are weights, not activations.
-        mutating func activationMemory(_ graph: GraphInference, inputs: [String])
-            -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?, candidates: [PeakCandidate], live: [SymbolicInt]) {
-            let steps = graph.nodes.count
-            var lastUse: [String: Int] = [:]
-            for (step, node) in graph.nodes.enumerated() {
-                for name in node.node.inputs where !name.isEmpty { lastUse[name] = step }
-                for (_, sub) in node.node.subgraphs { for name in sub.outerScopeReferences { lastUse[name] = step } }
-            }
-            for output in graph.outputNames { lastUse[output] = steps }
-            // A DequantizeLinear of a weight is folded by every runtime: its float output never exists.
-            var folded = graph.constants
-            for node in graph.nodes where node.schema?.traits.contains(.dequantize) == true {
-                if let source = node.node.inputs.first, folded.contains(source) { folded.formUnion(node.node.outputs) }
-            }
-            var sizes: [String: SymbolicInt] = [:]
-            for name in inputs { sizes[name] = bytes(graph.valueTypes[name]?.tensor) }
-            var sum: SymbolicInt = 0
-            for name in inputs { sum += sizes[name] ?? 0 }
-            for node in graph.nodes {
-                for (index, name) in node.node.outputs.enumerated() where !name.isEmpty && !folded.contains(name) {
-                    let size = bytes(node.outputTypes[index].tensor)
-                    sizes[name] = size
-                    sum += size
-                }
-            }
-            // Sweep: live = inputs at start; at step s add outputs of s, record, free what dies at s.
-            // Sizes are compared through their representative values (computed once per tensor), so
-            // the sweep does no polynomial evaluation per step.
-            var representativeSize: [String: Double] = [:]
-            for (name, size) in sizes { representativeSize[name] = representative(size) }
-            var live: SymbolicInt = 0
-            var liveRepresentative = 0.0
-            var freeAt: [Int: [String]] = [:]
-            for name in inputs {
-                live += sizes[name] ?? 0
-                liveRepresentative += representativeSize[name] ?? 0
-                freeAt[lastUse[name] ?? 0, default: []].append(name)
-            }
-            var peak: SymbolicInt = live
-            var peakRepresentative = liveRepresentative
-            var peakNode: NodeRef?
-            // Non-dominated live sets (see `PeakCandidate`); only needed when sizes are symbolic.
-            let trackCandidates = sizes.values.contains { if case .polynomial = $0 { true } else { false } }
-            var candidates: [PeakCandidate] = []
-            var candidateValues: [Double] = []
-            var droppedCandidate = false
-            var series: [SymbolicInt] = []
-            series.reserveCapacity(steps)
-            for (step, node) in graph.nodes.enumerated() {
-                for name in node.node.outputs where !name.isEmpty {
-                    guard let size = sizes[name] else { continue }
-                    live += size
-                    liveRepresentative += representativeSize[name] ?? 0
-                    freeAt[lastUse[name] ?? step, default: []].append(name)
-                }
-                // A subgraph's own activations live only while its node runs.
-                var innerPeak: SymbolicInt = 0
-                var innerRepresentative = 0.0
-                for sub in node.subgraphs {
-                    let inner = activationMemory(sub.graph, inputs: sub.graph.inputNames)
-                    let value = representative(inner.peak)
-                    if value > innerRepresentative { innerPeak = inner.peak; innerRepresentative = value }
-                }
-                series.append(live + innerPeak)
-                if peakNode == nil || liveRepresentative + innerRepresentative > peakRepresentative {
-                    peak = live + innerPeak
-                    peakRepresentative = liveRepresentative + innerRepresentative
-                    peakNode = node.ref
-                }
-                // A step after which nothing is freed is dominated by the next one (which holds all it
-                // holds, and more): only steps that free something, run a subgraph or end the graph count.
-                let mayPeak = !(freeAt[step]?.isEmpty ?? true) || !node.subgraphs.isEmpty || step == graph.nodes.count - 1
-                if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: node.ref), to: &candidates,
-                                                      representative: liveRepresentative + innerRepresentative, values: &candidateValues),
-                   !droppedCandidate {
-                    droppedCandidate = true
-                    diagnostics.append(Diagnostic(.warning, node: node.ref,
-                        "cost: more than \(Self.peakCandidateLimit) candidate steps for the symbolic peak; the reported max(...) may be low at some sizes (bind the symbols for an exact peak)"))
-                }
-                for name in freeAt[step] ?? [] {
-                    live = live - (sizes[name] ?? 0)
-                    liveRepresentative -= representativeSize[name] ?? 0
-                }
-                freeAt[step] = nil
-            }
-            if !trackCandidates || candidates.isEmpty || peak == .unknown {
-                candidates = [PeakCandidate(bytes: peak, node: peakNode)]
-            }
-            return (sum, peak, peakNode, candidates, series)
-        }
-
-        /// The most candidates kept; past it the smallest (at the representative size) is dropped.
-        static let peakCandidateLimit = 64
-
-        /// Adds `candidate` unless another is ≥ it at every binding; drops those it is ≥ of.
-        @discardableResult
-        static func addCandidate(_ candidate: PeakCandidate, to candidates: inout [PeakCandidate],
-                                 representative: Double, values: inout [Double]) -> Bool {
-            if candidate.bytes == .unknown { return false }
-            if candidates.contains(where: { PeakCandidate.isDominated(candidate.bytes, by: $0.bytes) }) { return false }
-            var index = candidates.count - 1
-            while index >= 0 {
-                if PeakCandidate.isDominated(candidates[index].bytes, by: candidate.bytes) {
-                    candidates.remove(at: index)
-                    values.remove(at: index)
-                }
-                index -= 1
-            }
-            candidates.append(candidate)
-            values.append(representative)
-            if candidates.count > peakCandidateLimit, let smallest = values.indices.min(by: { values[$0] < values[$1] }) {
-                candidates.remove(at: smallest)
-                values.remove(at: smallest)
-                return true
-            }
-            return false
         }
     }
 }
-

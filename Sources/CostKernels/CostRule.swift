@@ -48,6 +48,8 @@ public enum CostError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupported(String)
     /// The geometry the cost needs is invalid (the shape rule's own error, kept typed).
     case shape(ShapeError)
+    /// The node's shapes could not be inferred, so no rule can price it.
+    case shapesNotInferred
 
     public var description: String {
         switch self {
@@ -55,6 +57,7 @@ public enum CostError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownShape(let what): "shape of \(what) is unknown"
         case .overflow(let what): "count overflows 64 bits: \(what)"
         case .unsupported(let what): "no cost rule: \(what)"
+        case .shapesNotInferred: "shapes could not be inferred"
         }
     }
 }

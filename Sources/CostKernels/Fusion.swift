@@ -88,116 +88,159 @@ extension CostPass.State {
     /// groups"), and prices the traffic between groups.
     func fusionPlan(_ graph: GraphInference, nodes: [NodeCost]) -> FusionPlan {
         let count = graph.nodes.count
-        var folded = graph.constants
+        // Tensor names as dense ids, each name hashed once here; every table below is an array.
+        var names = TensorIDs(capacity: count + graph.inputNames.count)
+        var inputIDs: [Int] = [], inputStart: [Int] = []
+        var outputIDs: [Int] = [], outputStart: [Int] = []
+        inputStart.reserveCapacity(count + 1)
+        outputStart.reserveCapacity(count + 1)
+        for inference in graph.nodes {
+            inputStart.append(inputIDs.count)
+            for name in inference.node.inputs { inputIDs.append(name.isEmpty ? -1 : names.id(name)) }
+            outputStart.append(outputIDs.count)
+            for name in inference.node.outputs { outputIDs.append(name.isEmpty ? -1 : names.id(name)) }
+        }
+        inputStart.append(inputIDs.count)
+        outputStart.append(outputIDs.count)
+        func inputs(_ index: Int) -> ArraySlice<Int> { inputIDs[inputStart[index]..<inputStart[index + 1]] }
+        func outputs(_ index: Int) -> ArraySlice<Int> { outputIDs[outputStart[index]..<outputStart[index + 1]] }
+        // Outer-scope references of each node's subgraphs (rare), in the order the subgraphs list them.
+        var outerReferences: [Int: [Int]] = [:]
+        for (index, inference) in graph.nodes.enumerated() where !inference.node.attributes.isEmpty {
+            var list: [Int] = []
+            for (_, sub) in inference.node.subgraphs { for name in sub.outerScopeReferences { list.append(names.id(name)) } }
+            if !list.isEmpty { outerReferences[index] = list }
+        }
+        let graphInputIDs = graph.inputNames.map { names.id($0) }
+        let graphOutputIDs = graph.outputNames.map { names.id($0) }
+        var constant = [Bool](repeating: false, count: names.count)
+        for name in graph.constants { if let id = names.existingID(name) { constant[id] = true } }
+        let tensors = names.count
+
+        var folded = constant
         var appends = Set<Int>()
         var roles: [FusionRole] = []
         roles.reserveCapacity(count)
         // Root of every view output: the tensor that really exists in memory.
-        var root: [String: String] = [:]
-        func rootOf(_ name: String) -> String { root[name] ?? name }
+        var root = Array(0..<tensors)
         /// Bytes a folded tensor costs when a kernel reads it: a DequantizeLinear'd weight at its quantized width.
-        var foldedBytes: [String: SymbolicInt] = [:]
+        var foldedBytes = [SymbolicInt?](repeating: nil, count: tensors)
         // Who reads each tensor, for the prologue rule below.
-        var nodeReaders: [String: [Int]] = [:]
-        for index in graph.nodes.indices {
-            for name in graph.nodes[index].node.inputs where !name.isEmpty && nodeReaders[name]?.last != index {
-                nodeReaders[name, default: []].append(index)
-            }
+        var nodeReaders = [[Int]](repeating: [], count: tensors)
+        for index in 0..<count {
+            for id in inputs(index) where id >= 0 && nodeReaders[id].last != index { nodeReaders[id].append(index) }
         }
-        let outputNames = Set(graph.outputNames)
-        /// Whether `name` reaches only GEMM operands (through views): a GEMM reads a transposed or
+        var isOutput = [Bool](repeating: false, count: tensors)
+        for id in graphOutputIDs { isOutput[id] = true }
+        /// Whether `id` reaches only GEMM operands (through views): a GEMM reads a transposed or
         /// broadcast operand in place (cuBLAS op(A) = Aᵀ, stride-0 batches), so the Transpose or
         /// Expand that made it moves nothing.
-        func feedsOnlyGEMMs(_ name: String, depth: Int = 0) -> Bool {
-            guard depth < 8, !outputNames.contains(name), let list = nodeReaders[name], !list.isEmpty else { return false }
+        func feedsOnlyGEMMs(_ id: Int, depth: Int = 0) -> Bool {
+            let list = nodeReaders[id]
+            guard depth < 8, !isOutput[id], !list.isEmpty else { return false }
             return list.allSatisfy { index in
-                let node = graph.nodes[index].node, traits = graph.nodes[index].traits
+                let traits = graph.nodes[index].traits
                 if traits.contains(.gemm) { return true }
                 if !traits.isDisjoint(with: [.view, .gemmOperandLayout]),
-                   node.inputs.first == name, let output = node.outputs.first {
+                   inputs(index).first == id, let output = outputs(index).first, output >= 0 {
                     return feedsOnlyGEMMs(output, depth: depth + 1)
                 }
                 return false
             }
         }
-        let graphInputs = Set(graph.inputNames).subtracting(graph.constants)
-        for index in graph.nodes.indices {
+        var isGraphInput = [Bool](repeating: false, count: tensors)
+        for id in graphInputIDs where !constant[id] { isGraphInput[id] = true }
+        for index in 0..<count {
             let node = graph.nodes[index].node, traits = graph.nodes[index].traits
-            var role = FusionRole.of(node, traits: traits) { folded.contains($0) }
-            if role == .kernel, traits.contains(.gemmOperandLayout), let output = node.outputs.first, feedsOnlyGEMMs(output) {
+            var role = FusionRole.of(node, traits: traits) { name in names.existingID(name).map { folded[$0] } ?? false }
+            if role == .kernel, traits.contains(.gemmOperandLayout), let output = outputs(index).first, output >= 0,
+               feedsOnlyGEMMs(output) {
                 role = .view
             }
             // A KV cache appended in place: Concat(past input, new) → present output. A serving runtime
             // writes the new tokens into the past buffer; the past is not copied.
-            if role == .kernel, node.opType == "Concat", node.inputs.count == 2, graphInputs.contains(node.inputs[0]),
-               let output = node.outputs.first, outputNames.contains(output) || (nodeReaders[output] ?? []).contains(where: {
-                   graph.nodes[$0].node.opType == "Identity" && graph.nodes[$0].node.outputs.contains(where: outputNames.contains)
+            if role == .kernel, node.opType == "Concat", node.inputs.count == 2, let past = inputs(index).first, past >= 0,
+               isGraphInput[past], let output = outputs(index).first, output >= 0,
+               isOutput[output] || nodeReaders[output].contains(where: { reader in
+                   graph.nodes[reader].node.opType == "Identity" && outputs(reader).contains { $0 >= 0 && isOutput[$0] }
                }) {
                 appends.insert(index)
             }
             roles.append(role)
             switch role {
             case .folded:
-                for (slot, output) in node.outputs.enumerated() where !output.isEmpty {
-                    folded.insert(output)
-                    if traits.contains(.dequantize), let source = node.inputs.first, !source.isEmpty {
+                let source = inputs(index).first ?? -1
+                for (slot, output) in outputs(index).enumerated() where output >= 0 {
+                    folded[output] = true
+                    if traits.contains(.dequantize), source >= 0 {
                         foldedBytes[output] = foldedBytes[source] ?? bytes(graph.nodes[index].inputTypes.first??.tensor)
-                    } else if traits.contains(.view) || node.opType == "Transpose",
-                              let source = node.inputs.first, let bytes = foldedBytes[source] {
+                    } else if traits.contains(.view) || node.opType == "Transpose", source >= 0,
+                              let bytes = foldedBytes[source] {
                         foldedBytes[output] = bytes
                     } else {
                         foldedBytes[output] = bytes(graph.nodes[index].outputTypes[slot].tensor)
                     }
                 }
             case .view:
-                if let source = node.inputs.first, !source.isEmpty, let output = node.outputs.first, !output.isEmpty {
-                    root[output] = rootOf(source)
+                if let source = inputs(index).first, source >= 0, let output = outputs(index).first, output >= 0 {
+                    root[output] = root[source]
                 }
             case .kernel, .epilogue:
                 break
             }
         }
+        let computes = (0..<count).filter { roles[$0] == .kernel || roles[$0] == .epilogue }
 
         // Real consumers of every root tensor (views see through to their consumers).
-        var consumers: [String: [Int]] = [:]
-        for index in graph.nodes.indices where roles[index] == .kernel || roles[index] == .epilogue {
-            var seen = Set<String>()
-            for name in graph.nodes[index].node.inputs where !name.isEmpty && !folded.contains(name) {
-                let r = rootOf(name)
-                if seen.insert(r).inserted { consumers[r, default: []].append(index) }
+        var consumers = [[Int]](repeating: [], count: tensors)
+        var seenBy = [Int](repeating: -1, count: tensors)
+        for index in computes {
+            for id in inputs(index) where id >= 0 && !folded[id] {
+                let r = root[id]
+                if seenBy[r] != index { seenBy[r] = index; consumers[r].append(index) }
             }
-            for (_, sub) in graph.nodes[index].node.subgraphs {
-                for name in sub.outerScopeReferences where !folded.contains(name) {
-                    let r = rootOf(name)
-                    if seen.insert(r).inserted { consumers[r, default: []].append(index) }
-                }
+            for id in outerReferences[index] ?? [] where !folded[id] {
+                let r = root[id]
+                if seenBy[r] != index { seenBy[r] = index; consumers[r].append(index) }
             }
         }
-        let graphOutputs = Set(graph.outputNames.map(rootOf))
+        var graphOutput = [Bool](repeating: false, count: tensors)
+        for id in graphOutputIDs { graphOutput[root[id]] = true }
 
-        // Sizes of root tensors, at the costed width.
-        var size: [String: SymbolicInt] = [:]
-        for name in graph.inputNames { size[name] = bytes(graph.valueTypes[name]?.tensor) }
-        var producer: [String: Int] = [:]
-        for index in graph.nodes.indices where roles[index] == .kernel || roles[index] == .epilogue {
-            for (slot, output) in graph.nodes[index].node.outputs.enumerated() where !output.isEmpty {
-                size[output] = bytes(graph.nodes[index].outputTypes[slot].tensor)
-                producer[output] = index
+        // Sizes of root tensors, at the costed width (each computed once).
+        var size = [SymbolicInt?](repeating: nil, count: tensors)
+        for (name, id) in zip(graph.inputNames, graphInputIDs) { size[id] = bytes(graph.valueTypes[name]?.tensor) }
+        var producer = [Int?](repeating: nil, count: tensors)
+        var producerSlot = [Int](repeating: 0, count: tensors)
+        for index in computes {
+            for (slot, id) in outputs(index).enumerated() where id >= 0 {
+                size[id] = bytes(graph.nodes[index].outputTypes[slot].tensor)
+                producer[id] = index
+                producerSlot[id] = slot
             }
+        }
+        /// Element count of a root tensor: a graph input's or its producer's output.
+        func elementCount(_ id: Int) -> SymbolicInt? {
+            if let index = producer[id] {
+                // The first output of that name, as the producer lists it.
+                guard let slot = outputs(index).firstIndex(of: id) else { return nil }
+                return graph.nodes[index].outputTypes[slot - outputStart[index]].tensor?.elementCount
+            }
+            return graph.valueTypes[names.name(id)]?.tensor?.elementCount
         }
 
         // Assign groups: an epilogue joins the group of the input it is the only consumer of.
         var groupOf = [Int?](repeating: nil, count: count)
         var members: [[Int]] = []
-        for index in graph.nodes.indices where roles[index] == .kernel || roles[index] == .epilogue {
+        for index in computes {
             var joined: Int?
             if roles[index] == .epilogue {
                 let outputElements = graph.nodes[index].outputTypes.first?.tensor?.elementCount
-                for name in graph.nodes[index].node.inputs where !name.isEmpty && !folded.contains(name) {
-                    let r = rootOf(name)
-                    guard let source = producer[r], let group = groupOf[source], consumers[r]?.count == 1,
-                          !graphOutputs.contains(r), let elements = outputElements, !elements.isUnknown,
-                          elementCount(graph, r, producer: producer, roles: roles) == elements else { continue }
+                for id in inputs(index) where id >= 0 && !folded[id] {
+                    let r = root[id]
+                    guard let source = producer[r], let group = groupOf[source], consumers[r].count == 1,
+                          !graphOutput[r], let elements = outputElements, !elements.isUnknown,
+                          elementCount(r) == elements else { continue }
                     joined = group
                     break
                 }
@@ -219,59 +262,62 @@ extension CostPass.State {
         // Traffic per group: boundary reads, weight reads, boundary writes.
         var groups: [FusionGroup] = []
         groups.reserveCapacity(members.count)
-        var lastConsumerGroup: [String: Int] = [:]
-        var readers: [String: [Int]] = [:]
+        var lastConsumerGroup = [Int?](repeating: nil, count: tensors)
+        var readers = [[Int]](repeating: [], count: tensors)
+        var readBy = [Int](repeating: -1, count: tensors)
         for (id, list) in members.enumerated() {
             var activationRead: SymbolicInt = 0, weightRead: SymbolicInt = 0, written: SymbolicInt = 0
-            var read = Set<String>()
             for index in list {
                 let inference = graph.nodes[index]
                 let metadata = inference.schema?.metadataInputs ?? []
                 let appended = appends.contains(index)
-                for (slot, name) in inference.node.inputs.enumerated() where !name.isEmpty && !metadata.contains(slot) && !(appended && slot == 0) {
-                    if folded.contains(name) {
-                        if read.insert(name).inserted {
-                            let stored = foldedBytes[name] ?? bytes(inference.inputTypes[slot]?.tensor)
+                for (slot, tensor) in inputs(index).enumerated() where tensor >= 0 && !metadata.contains(slot) && !(appended && slot == 0) {
+                    if folded[tensor] {
+                        if readBy[tensor] != id {
+                            readBy[tensor] = id
+                            let stored = foldedBytes[tensor] ?? bytes(inference.inputTypes[slot]?.tensor)
                             weightRead += touchedBytes(of: stored, slot: slot, node: inference)
                         }
                         continue
                     }
-                    let r = rootOf(name)
+                    let r = root[tensor]
                     if let source = producer[r], groupOf[source] == id { continue }
-                    if read.insert(r).inserted {
+                    if readBy[r] != id {
+                        readBy[r] = id
                         activationRead += size[r] ?? bytes(inference.inputTypes[slot]?.tensor)
                         lastConsumerGroup[r] = id
-                        readers[r, default: []].append(id)
+                        readers[r].append(id)
                     }
                 }
-                for output in inference.node.outputs where !output.isEmpty {
-                    let outside = graphOutputs.contains(output) || (consumers[output] ?? []).contains { groupOf[$0] != id }
-                    if outside { written += (size[output] ?? 0) - (appended ? size[inference.node.inputs[0]] ?? 0 : 0) }
+                let past = inputs(index).first ?? -1
+                for output in outputs(index) where output >= 0 {
+                    let outside = graphOutput[output] || consumers[output].contains { groupOf[$0] != id }
+                    if outside { written += (size[output] ?? 0) - (appended && past >= 0 ? size[past] ?? 0 : 0) }
                 }
             }
             groups.append(FusionGroup(id: id, members: list, activationBytesRead: activationRead, weightBytesRead: weightRead, bytesWritten: written))
         }
 
         var inputBytes: SymbolicInt = 0
-        for name in graph.inputNames where !graph.constants.contains(name) { inputBytes += size[name] ?? 0 }
+        for id in graphInputIDs where !constant[id] { inputBytes += size[id] ?? 0 }
         var outputBytes: SymbolicInt = 0
-        for name in Set(graph.outputNames.map(rootOf)) where !folded.contains(name) { outputBytes += size[name] ?? 0 }
-        for index in appends { outputBytes = outputBytes - (size[graph.nodes[index].node.inputs[0]] ?? 0) }
+        for id in Set(graphOutputIDs.map { root[$0] }) where !folded[id] { outputBytes += size[id] ?? 0 }
+        for index in appends { if let past = inputs(index).first, past >= 0 { outputBytes = outputBytes - (size[past] ?? 0) } }
 
-        let peak = boundaryPeak(graph, groups: groups, groupOf: groupOf, size: size, producer: producer,
-                                lastConsumerGroup: lastConsumerGroup, graphOutputs: graphOutputs)
+        let peak = boundaryPeak(graphInputs: graphInputIDs.filter { !constant[$0] }, groups: groups, groupOf: groupOf, size: size,
+                                producer: producer, lastConsumerGroup: lastConsumerGroup, graphOutput: graphOutput)
         var boundary: [BoundaryTensor] = []
-        for name in graph.inputNames where !graph.constants.contains(name) {
-            boundary.append(BoundaryTensor(bytes: size[name] ?? 0, producerGroup: nil, consumerGroups: readers[name] ?? [],
-                                           isGraphOutput: graphOutputs.contains(name)))
+        for id in graphInputIDs where !constant[id] {
+            boundary.append(BoundaryTensor(bytes: size[id] ?? 0, producerGroup: nil, consumerGroups: readers[id],
+                                           isGraphOutput: graphOutput[id]))
         }
-        for index in graph.nodes.indices {
+        for index in 0..<count {
             guard let group = groupOf[index] else { continue }
-            for output in graph.nodes[index].node.outputs where !output.isEmpty {
-                let consumers = readers[output] ?? []
-                guard !consumers.isEmpty || graphOutputs.contains(output) else { continue }
+            for output in outputs(index) where output >= 0 {
+                let consumers = readers[output]
+                guard !consumers.isEmpty || graphOutput[output] else { continue }
                 boundary.append(BoundaryTensor(bytes: size[output] ?? 0, producerGroup: group, consumerGroups: consumers,
-                                               isGraphOutput: graphOutputs.contains(output), isAppendedCache: appends.contains(index)))
+                                               isGraphOutput: graphOutput[output], isAppendedCache: appends.contains(index)))
             }
         }
         return FusionPlan(groups: groups, boundaryTensors: boundary, groupOfNode: groupOf, roleOfNode: roles, peakActivationBytes: peak,
@@ -310,54 +356,43 @@ extension CostPass.State {
         return a
     }
 
-    /// Element count of a root tensor: a graph input's or its producer's output.
-    private func elementCount(_ graph: GraphInference, _ name: String, producer: [String: Int], roles: [FusionRole]) -> SymbolicInt? {
-        if let index = producer[name] {
-            let inference = graph.nodes[index]
-            guard let slot = inference.node.outputs.firstIndex(of: name) else { return nil }
-            return inference.outputTypes[slot].tensor?.elementCount
-        }
-        return graph.valueTypes[name]?.tensor?.elementCount
-    }
-
     /// Live boundary bytes over the group schedule: a tensor lives from the group that writes it to
     /// the last group that reads it; graph inputs from the start, graph outputs to the end.
-    private func boundaryPeak(_ graph: GraphInference, groups: [FusionGroup], groupOf: [Int?], size: [String: SymbolicInt],
-                              producer: [String: Int], lastConsumerGroup: [String: Int], graphOutputs: Set<String>) -> SymbolicInt {
+    private func boundaryPeak(graphInputs: [Int], groups: [FusionGroup], groupOf: [Int?], size: [SymbolicInt?],
+                              producer: [Int?], lastConsumerGroup: [Int?], graphOutput: [Bool]) -> SymbolicInt {
         let end = groups.count
-        var freeAfter: [Int: [String]] = [:]
+        var freeAfter = [[Int]](repeating: [], count: end + 1)
         var live: SymbolicInt = 0
         var liveRepresentative = 0.0
-        for name in graph.inputNames where !graph.constants.contains(name) {
-            let s = size[name] ?? 0
-            live += s
-            liveRepresentative += representative(s)
-            freeAfter[graphOutputs.contains(name) ? end : (lastConsumerGroup[name] ?? 0), default: []].append(name)
+        let representativeSize = size.map { representative($0 ?? 0) }
+        for id in graphInputs {
+            live += size[id] ?? 0
+            liveRepresentative += representativeSize[id]
+            let last = graphOutput[id] ? end : (lastConsumerGroup[id] ?? 0)
+            if last < freeAfter.count { freeAfter[last].append(id) }
         }
-        var written: [[String]] = Array(repeating: [], count: groups.count)
-        for (name, index) in producer {
-            guard let group = groupOf[index] else { continue }
-            let last = graphOutputs.contains(name) ? end : lastConsumerGroup[name]
+        var written: [[Int]] = Array(repeating: [], count: groups.count)
+        for (id, index) in producer.enumerated() {
+            guard let index, let group = groupOf[index] else { continue }
+            let last = graphOutput[id] ? end : lastConsumerGroup[id]
             guard let last else { continue }  // consumed inside its own group only
-            written[group].append(name)
-            freeAfter[max(last, group), default: []].append(name)
+            written[group].append(id)
+            freeAfter[max(last, group)].append(id)
         }
         var peak = live
         var peakRepresentative = liveRepresentative
         for group in groups.indices {
-            for name in written[group] {
-                let s = size[name] ?? 0
-                live += s
-                liveRepresentative += representative(s)
+            for id in written[group] {
+                live += size[id] ?? 0
+                liveRepresentative += representativeSize[id]
             }
             if liveRepresentative > peakRepresentative {
                 peak = live
                 peakRepresentative = liveRepresentative
             }
-            for name in freeAfter[group] ?? [] {
-                let s = size[name] ?? 0
-                live = live - s
-                liveRepresentative -= representative(s)
+            for id in freeAfter[group] {
+                live = live - (size[id] ?? 0)
+                liveRepresentative -= representativeSize[id]
             }
         }
         return peak

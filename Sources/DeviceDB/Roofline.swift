@@ -1,6 +1,5 @@
 import CostKernels
 import ONNXGraph
-import ShapeInference
 
 public enum Bound: String, Sendable, Codable { case compute, memory }
 

@@ -110,7 +110,7 @@ public enum Analyzer {
         }
         let shapes = ShapePropagation(model: loaded.model, resolver: registry, options: options.shapes).run()
         let costs = CostPass(model: loaded.model, shapes: shapes, options: CostOptions(targetPrecision: options.precision), rules: registry).run()
-        var report = AnalysisReport(loaded: loaded, shapes: shapes, costs: costs)
+        var report = AnalysisReport(model: loaded.model, file: ModelFile(loaded), shapes: shapes, costs: costs)
         if let llm = options.llm, signature == nil {
             report.modeError = "--\(llm.phase.rawValue): \(loaded.path) is not a decoder: no past_key_values/present cache and no causal mask feeding a vocabulary output"
             return report
@@ -189,5 +189,12 @@ public enum Analyzer {
     static func resolveDevices(_ options: AnalysisOptions) throws(AnalysisError) -> [Device] {
         guard !options.devices.isEmpty else { return [] }
         do { return try catalog(devicesFile: options.devicesFile).devices(named: options.devices) } catch { throw .device(error) }
+    }
+}
+
+extension ModelFile {
+    /// The file facts a report shows, from the loader's result.
+    public init(_ loaded: LoadedModel) {
+        self.init(path: loaded.path, byteCount: loaded.fileByteCount, externalDataFiles: loaded.externalDataFiles)
     }
 }

@@ -57,9 +57,9 @@ public enum Gate {
 
     /// Checks an analysis already made.
     public static func check(_ report: AnalysisReport, budgets: Budgets, policy: Policy = .init(), registry: OpRegistry = .builtin) -> CheckResult {
-        var findings = structuralFindings(report.loaded, registry: registry, requireWeights: policy.requireWeights)
+        var findings = structuralFindings(report.model, modelPath: report.file.path, registry: registry, requireWeights: policy.requireWeights)
         findings += analysisFindings(report, failOnUncosted: policy.failOnUncosted)
-        return CheckResult(path: report.loaded.path, findings: findings, budgets: budgetOutcomes(report, budgets))
+        return CheckResult(path: report.file.path, findings: findings, budgets: budgetOutcomes(report, budgets))
     }
 
     // MARK: - Budgets
@@ -75,7 +75,7 @@ public enum Gate {
         ]
         for (name, value, limit) in counts {
             guard let limit else { continue }
-            outcomes.append(outcome(name, value, limit, path: report.loaded.path))
+            outcomes.append(outcome(name, value, limit, path: report.file.path))
         }
         if let limit = budgets.latency { outcomes += latencyOutcomes(report, limit: limit) }
         return outcomes
@@ -163,8 +163,7 @@ public enum Gate {
     // MARK: - Structure
 
     /// Dangling inputs, duplicate names, cycles, opset imports, initializer data and external files.
-    public static func structuralFindings(_ loaded: LoadedModel, registry: OpRegistry = .builtin, requireWeights: Bool = false) -> [CheckResult.Finding] {
-        let model = loaded.model
+    public static func structuralFindings(_ model: Model, modelPath: String, registry: OpRegistry = .builtin, requireWeights: Bool = false) -> [CheckResult.Finding] {
         var findings: [CheckResult.Finding] = []
         var opsets: [String: Int] = [:]
         for opset in model.opsetImports { opsets[opset.domain == "ai.onnx" ? "" : opset.domain] = opset.version }
@@ -223,7 +222,7 @@ public enum Gate {
                                       message: "\(cycle.count) node(s) form a cycle\(path): \(cycle.prefix(5).joined(separator: ", "))\(cycle.count > 5 ? ", …" : "")",
                                       location: cycle.first))
             }
-            for tensor in graph.initializers { findings += dataFindings(tensor, loaded: loaded, absent: &absentFiles) }
+            for tensor in graph.initializers { findings += dataFindings(tensor, modelPath: modelPath, absent: &absentFiles) }
         }
         var absentFiles: [String: Int] = [:]
         validate(model.graph, outer: [], path: "")
@@ -275,7 +274,7 @@ public enum Gate {
 
     /// An inline initializer with no data for a non-empty shape; an external one whose file is shorter
     /// than offset + length. Absent files are counted in `absent` (one finding per file).
-    static func dataFindings(_ tensor: TensorData, loaded: LoadedModel, absent: inout [String: Int]) -> [CheckResult.Finding] {
+    static func dataFindings(_ tensor: TensorData, modelPath: String, absent: inout [String: Int]) -> [CheckResult.Finding] {
         let location = "initializer '\(tensor.name)'"
         let shape = "\(tensor.dtype.name)\(tensor.dims)"
         switch tensor.location {
@@ -284,7 +283,7 @@ public enum Gate {
             return [.init(ruleId: "initializer-data", level: .error,
                           message: "\(location) declares \(shape) (\(expected) bytes) but holds no data", location: location)]
         case .external(let file, let offset, let length):
-            let url = URL(fileURLWithPath: loaded.path).deletingLastPathComponent().appendingPathComponent(file)
+            let url = URL(fileURLWithPath: modelPath).deletingLastPathComponent().appendingPathComponent(file)
             guard let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int else {
                 absent[file, default: 0] += 1
                 return []

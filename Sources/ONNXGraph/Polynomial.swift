@@ -75,8 +75,96 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         public var monomial: Monomial
     }
 
+    /// How the terms are held. Nearly every symbolic size of a real graph is a constant or one
+    /// `c·s^p` (`4096*batch`): those two forms live inline, with no array, so that the sizes and
+    /// costs of 100,000 nodes do not cost two heap blocks each. Canonical: a polynomial of zero or
+    /// one constant term is `.constant`, of one single-factor term `.single`, otherwise `.general`,
+    /// so the synthesized equality and hash still compare values.
+    enum Storage: Hashable, Sendable {
+        case constant(Int)
+        /// The power is stored in 32 bits (a polynomial of larger degree is past the budget and kept general),
+        /// so a `SymbolicInt` is 32 bytes.
+        case single(coefficient: Int, symbol: String, power: Int32)
+        case general([Term])
+    }
+
+    var storage: Storage
+
     /// Non-zero terms, sorted by monomial (highest degree first).
-    public private(set) var terms: [Term]
+    public private(set) var terms: [Term] {
+        get {
+            switch storage {
+            case .constant(let c): c == 0 ? [] : [Term(coefficient: c, monomial: .one)]
+            case .single(let c, let symbol, let power): [Term(coefficient: c, monomial: Monomial(factors: [.init(symbol: symbol, power: Int(power))]))]
+            case .general(let terms): terms
+            }
+        }
+        set { storage = Self.storage(newValue) }
+    }
+
+    /// The canonical storage of sorted, merged, non-zero `terms`.
+    static func storage(_ terms: [Term]) -> Storage {
+        if terms.isEmpty { return .constant(0) }
+        if terms.count == 1 {
+            let factors = terms[0].monomial.factors
+            if factors.isEmpty { return .constant(terms[0].coefficient) }
+            if factors.count == 1, let power = Int32(exactly: factors[0].power) {
+                return .single(coefficient: terms[0].coefficient, symbol: factors[0].symbol, power: power)
+            }
+        }
+        return .general(terms)
+    }
+
+    /// Whether `self ± other` is certain to stay within `Budget` (so it is a true polynomial, never
+    /// an opaque `expr_…` symbol): the terms, and the symbols written out, fit side by side.
+    public func sumStaysWithinBudget(_ other: Polynomial) -> Bool {
+        guard termCount + other.termCount <= Budget.maxTerms, isWithinBudget, other.isWithinBudget else { return false }
+        func factors(_ p: Polynomial) -> Int {
+            switch p.storage {
+            case .constant: 0
+            case .single: 1
+            case .general(let terms): terms.reduce(0) { $0 + $1.monomial.factors.count }
+            }
+        }
+        return factors(self) + factors(other) <= Budget.maxSymbols
+    }
+
+    /// Whether every coefficient of `self − other` is ≥ 0, found by walking both term lists without
+    /// building the difference; `nil` when a coefficient of the difference overflows.
+    public func differenceHasNoNegativeCoefficient(minus other: Polynomial) -> Bool? {
+        let lhs = terms, rhs = other.terms
+        var i = 0, j = 0
+        var result = true
+        while i < lhs.count || j < rhs.count {
+            let coefficient: Int
+            if j == rhs.count || (i < lhs.count && lhs[i].monomial < rhs[j].monomial) {
+                coefficient = lhs[i].coefficient
+                i += 1
+            } else if i == lhs.count || rhs[j].monomial < lhs[i].monomial {
+                guard rhs[j].coefficient != Int.min else { return nil }
+                coefficient = -rhs[j].coefficient
+                j += 1
+            } else {
+                // As `self + (−other)`: negating Int.min overflows even where the sum would not.
+                let (difference, overflow) = lhs[i].coefficient.subtractingReportingOverflow(rhs[j].coefficient)
+                if overflow || rhs[j].coefficient == Int.min { return nil }
+                coefficient = difference
+                i += 1
+                j += 1
+            }
+            if coefficient < 0 { result = false }
+        }
+        return result
+    }
+
+    /// Number of terms, without building them.
+    var termCount: Int {
+        switch storage {
+        case .constant(let c): c == 0 ? 0 : 1
+        case .single: 1
+        case .general(let terms): terms.count
+        }
+    }
 
     // MARK: Budget
 
@@ -99,6 +187,11 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether the polynomial is within `Budget`.
     var isWithinBudget: Bool {
+        switch storage {
+        case .constant: return true
+        case .single(_, _, let power): return Int(power) <= Budget.maxDegree
+        case .general: break
+        }
         guard terms.count <= Budget.maxTerms else { return false }
         var factorCount = 0
         for term in terms {
@@ -141,18 +234,21 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether any symbol stands for an expression past the budget.
     public var hasOpaqueExpression: Bool {
-        terms.contains { $0.monomial.factors.contains { $0.symbol.hasPrefix(Budget.opaquePrefix) } }
+        if case .constant = storage { return false }
+        if case .single(_, let symbol, _) = storage { return symbol.hasPrefix(Budget.opaquePrefix) }
+        return terms.contains { $0.monomial.factors.contains { $0.symbol.hasPrefix(Budget.opaquePrefix) } }
     }
 
     public init(constant: Int) {
-        terms = constant == 0 ? [] : [Term(coefficient: constant, monomial: .one)]
+        storage = .constant(constant)
     }
 
     public init(symbol: String) {
-        terms = [Term(coefficient: 1, monomial: Monomial(factors: [.init(symbol: symbol, power: 1)]))]
+        storage = .single(coefficient: 1, symbol: symbol, power: 1)
     }
 
     init(normalizing raw: [Term]) {
+        storage = .constant(0)
         let sorted = raw.sorted { $0.monomial < $1.monomial }
         var merged: [Term] = []
         merged.reserveCapacity(sorted.count)
@@ -168,6 +264,11 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// The value when the polynomial has no symbols.
     public var constantValue: Int? {
+        switch storage {
+        case .constant(let c): return c
+        case .single: return nil
+        case .general: break
+        }
         if terms.isEmpty { return 0 }
         if terms.count == 1, terms[0].monomial.factors.isEmpty { return terms[0].coefficient }
         return nil
@@ -175,25 +276,41 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// Every symbol that appears.
     public var symbols: Set<String> {
-        Set(terms.flatMap { $0.monomial.factors.map(\.symbol) })
+        if case .constant = storage { return [] }
+        if case .single(_, let symbol, _) = storage { return [symbol] }
+        return Set(terms.flatMap { $0.monomial.factors.map(\.symbol) })
     }
 
     public func adding(_ other: Polynomial) -> Polynomial? {
-        if other.terms.isEmpty { return self }
-        if terms.isEmpty { return other }
+        switch (storage, other.storage) {
+        case (_, .constant(0)): return self
+        case (.constant(0), _): return other
+        case (.constant(let a), .constant(let b)):
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? nil : Polynomial(constant: sum)
+        case (.single(let a, let s, let p), .single(let b, let t, let q)) where s == t && p == q:
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            if overflow { return nil }
+            var result = self
+            result.storage = sum == 0 ? .constant(0) : .single(coefficient: sum, symbol: s, power: p)
+            return result.isWithinBudget ? result : Self.opaque(self, "+", other)
+        default: break
+        }
         // Both term lists are sorted: merge them in one pass.
         var merged: [Term] = []
-        merged.reserveCapacity(terms.count + other.terms.count)
+        // `terms` is built from the storage on each access: read both lists once.
+        let lhs = terms, rhs = other.terms
+        merged.reserveCapacity(lhs.count + rhs.count)
         var i = 0, j = 0
-        while i < terms.count || j < other.terms.count {
-            if j == other.terms.count || (i < terms.count && terms[i].monomial < other.terms[j].monomial) {
-                merged.append(terms[i]); i += 1
-            } else if i == terms.count || other.terms[j].monomial < terms[i].monomial {
-                merged.append(other.terms[j]); j += 1
+        while i < lhs.count || j < rhs.count {
+            if j == rhs.count || (i < lhs.count && lhs[i].monomial < rhs[j].monomial) {
+                merged.append(lhs[i]); i += 1
+            } else if i == lhs.count || rhs[j].monomial < lhs[i].monomial {
+                merged.append(rhs[j]); j += 1
             } else {
-                let (sum, overflow) = terms[i].coefficient.addingReportingOverflow(other.terms[j].coefficient)
+                let (sum, overflow) = lhs[i].coefficient.addingReportingOverflow(rhs[j].coefficient)
                 if overflow { return nil }
-                if sum != 0 { merged.append(Term(coefficient: sum, monomial: terms[i].monomial)) }
+                if sum != 0 { merged.append(Term(coefficient: sum, monomial: lhs[i].monomial)) }
                 i += 1; j += 1
             }
         }
@@ -203,22 +320,67 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     }
 
     public func negated() -> Polynomial? {
-        var result = self
-        for index in result.terms.indices {
-            guard result.terms[index].coefficient != Int.min else { return nil }
-            result.terms[index].coefficient = -result.terms[index].coefficient
+        scaled(by: -1)
+    }
+
+    /// `k · self`, without expanding a product: every coefficient times `k` (the order of the terms,
+    /// by monomial, is unchanged); `nil` on overflow.
+    public func scaled(by k: Int) -> Polynomial? {
+        switch storage {
+        case .constant(let c):
+            let (product, overflow) = c.multipliedReportingOverflow(by: k)
+            return overflow ? nil : Polynomial(constant: product)
+        case .single(let c, let symbol, let power):
+            if k == 0 { return Polynomial(constant: 0) }
+            let (product, overflow) = c.multipliedReportingOverflow(by: k)
+            if overflow { return nil }
+            var result = self
+            result.storage = .single(coefficient: product, symbol: symbol, power: power)
+            return result
+        case .general:
+            if k == 0 { return Polynomial(constant: 0) }
         }
+        var result = self
+        var terms = result.terms
+        for index in terms.indices {
+            let (product, overflow) = terms[index].coefficient.multipliedReportingOverflow(by: k)
+            if overflow { return nil }
+            terms[index].coefficient = product
+        }
+        result.terms = terms
         return result
     }
 
     public func multiplied(by other: Polynomial) -> Polynomial? {
-        if terms.isEmpty || other.terms.isEmpty { return Polynomial(constant: 0) }
+        // A constant factor scales the coefficients: no product to expand, no terms to sort.
+        if case .constant(let k) = other.storage {
+            guard let result = scaled(by: k) else { return nil }
+            return result.isWithinBudget ? result : Self.opaque(self, "*", other)
+        }
+        if case .constant(let k) = storage {
+            guard let result = other.scaled(by: k) else { return nil }
+            return result.isWithinBudget ? result : Self.opaque(self, "*", other)
+        }
+        if case .single(let a, let s, let p) = storage, case .single(let b, let t, let q) = other.storage, s == t {
+            let (product, overflow) = a.multipliedReportingOverflow(by: b)
+            let (power, powerOverflow) = Int(p).addingReportingOverflow(Int(q))
+            if overflow || powerOverflow { return nil }
+            var result = self
+            if let narrow = Int32(exactly: power) {
+                result.storage = .single(coefficient: product, symbol: s, power: narrow)
+            } else {
+                result.terms = [Term(coefficient: product, monomial: Monomial(factors: [.init(symbol: s, power: power)]))]
+            }
+            return result.isWithinBudget ? result : Self.opaque(self, "*", other)
+        }
+        let lhs = terms, rhs = other.terms
+        if lhs.isEmpty || rhs.isEmpty { return Polynomial(constant: 0) }
         // Expanding more than this many products is past the budget whatever merges afterwards.
-        if terms.count * other.terms.count > 4 * Budget.maxTerms { return Self.opaque(self, "*", other) }
+        if lhs.count * rhs.count > 4 * Budget.maxTerms { return Self.opaque(self, "*", other) }
         var raw: [Term] = []
-        raw.reserveCapacity(terms.count * other.terms.count)
-        for a in terms {
-            for b in other.terms {
+        raw.reserveCapacity(lhs.count * rhs.count)
+        for a in lhs {
+            for b in rhs {
                 let (product, overflow) = a.coefficient.multipliedReportingOverflow(by: b.coefficient)
                 if overflow { return nil }
                 guard let monomial = a.monomial.multiplied(by: b.monomial) else { return nil }
@@ -252,8 +414,9 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     /// `self / divisor` when the division is exact term by term (a single-term divisor that divides
     /// every term, or a divisor equal to `self` times a constant); `nil` otherwise.
     public func dividedExactly(by divisor: Polynomial) -> Polynomial? {
-        if divisor.terms.count == 1 {
-            let d = divisor.terms[0]
+        let divisorTerms = divisor.terms
+        if divisorTerms.count == 1 {
+            let d = divisorTerms[0]
             var result: [Term] = []
             for term in terms {
                 guard d.coefficient != 0, term.coefficient % d.coefficient == 0,
@@ -264,7 +427,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
             return Polynomial(normalizing: result)
         }
         // A multi-term divisor: exact only when self == k·divisor for an integer k.
-        guard let lead = divisor.terms.first, let selfLead = terms.first,
+        guard let lead = divisorTerms.first, let selfLead = terms.first,
               lead.monomial == selfLead.monomial, lead.coefficient != 0,
               selfLead.coefficient % lead.coefficient == 0 else { return nil }
         let k = selfLead.coefficient / lead.coefficient
@@ -274,6 +437,15 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// Replaces bound symbols by their values; `nil` on overflow.
     public func substituting(_ bindings: [String: Int]) -> Polynomial? {
+        switch storage {
+        case .constant: return self
+        case .single(let c, let symbol, let power):
+            guard let value = bindings[symbol] else { return self }
+            guard let raised = Self.power(value, Int(power)) else { return nil }
+            let (product, overflow) = c.multipliedReportingOverflow(by: raised)
+            return overflow ? nil : Polynomial(constant: product)
+        case .general: break
+        }
         var raw: [Term] = []
         raw.reserveCapacity(terms.count)
         for term in terms {
@@ -289,6 +461,34 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
             raw.append(Term(coefficient: coefficient, monomial: Monomial(factors: kept)))
         }
         return Self.merging(raw)
+    }
+
+    /// The value with every symbol at `value`, or `nil` on overflow: `substituting` every symbol
+    /// by `value`, without building the bindings for the common inline forms.
+    public func valueWithEverySymbol(at value: Int) -> Int? {
+        switch storage {
+        case .constant(let c): return c
+        case .single(let c, _, let power):
+            guard let raised = Self.power(value, Int(power)) else { return nil }
+            let (product, overflow) = c.multipliedReportingOverflow(by: raised)
+            return overflow ? nil : product
+        case .general(let terms):
+            // The products and the sum `substituting` + `merging` compute, in the same order.
+            var total = 0
+            for term in terms {
+                var coefficient = term.coefficient
+                for factor in term.monomial.factors {
+                    guard let raised = Self.power(value, factor.power) else { return nil }
+                    let (product, overflow) = coefficient.multipliedReportingOverflow(by: raised)
+                    if overflow { return nil }
+                    coefficient = product
+                }
+                let (sum, overflow) = total.addingReportingOverflow(coefficient)
+                if overflow { return nil }
+                total = sum
+            }
+            return total
+        }
     }
 
     /// `base^exponent` by squaring; `nil` on overflow.

@@ -10,7 +10,9 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
 
     public var rank: Int? { shape?.count }
 
-    /// Number of elements (`shape.product`); `.unknown` when the rank is unknown.
+    /// Number of elements (`shape.product`); `.unknown` when the rank is unknown. Not stored here
+    /// (it would triple the size of every type in every table); the cost pass keeps one byte count
+    /// per tensor instead.
     public var elementCount: Dim { shape?.product ?? .unknown }
 
     /// Bytes of the tensor at its own element type (sub-byte types packed); `.unknown` when not computable.
@@ -31,12 +33,14 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The type of any ONNX value: a tensor, a sparse tensor, a sequence, a map or an optional.
-public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
+/// Only the nested cases are boxed: a tensor type (nearly every value) is stored inline, not in a
+/// heap box of its own.
+public enum ValueType: Hashable, Sendable, CustomStringConvertible {
     case tensor(TensorType)
     case sparseTensor(TensorType)
-    case sequence(ValueType)
-    case map(key: DataType, value: ValueType)
-    case optional(ValueType)
+    indirect case sequence(ValueType)
+    indirect case map(key: DataType, value: ValueType)
+    indirect case optional(ValueType)
     /// Nothing is known (an op without a rule, an untyped declaration).
     case unknown
 

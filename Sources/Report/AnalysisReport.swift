@@ -1,13 +1,28 @@
 import CostKernels
 import DeviceDB
 import ONNXGraph
-import ONNXLoader
 import ShapeInference
+
+/// The facts about the model file a report shows (built by the facade from the loader's result, so
+/// this layer never sees the loader).
+public struct ModelFile: Sendable, Equatable {
+    public var path: String
+    public var byteCount: Int
+    /// Every external-data file the model names (relative to its folder), and whether it exists.
+    public var externalDataFiles: [String: Bool]
+
+    public init(path: String, byteCount: Int = 0, externalDataFiles: [String: Bool] = [:]) {
+        self.path = path
+        self.byteCount = byteCount
+        self.externalDataFiles = externalDataFiles
+    }
+}
 
 /// Everything one analysis found, ready to render. Built by the facade from each layer's result;
 /// renderers only read it.
 public struct AnalysisReport: Sendable {
-    public var loaded: LoadedModel
+    public var model: Model
+    public var file: ModelFile
     public var shapes: ShapeInferenceResult
     public var costs: CostReport
     /// One per device asked for, in the order given.
@@ -25,16 +40,15 @@ public struct AnalysisReport: Sendable {
     /// Why a requested mode (`--prefill`, `--decode`, `--training`) cannot apply to this model.
     public var modeError: String?
 
-    public init(loaded: LoadedModel, shapes: ShapeInferenceResult, costs: CostReport) {
-        self.loaded = loaded
+    public init(model: Model, file: ModelFile, shapes: ShapeInferenceResult, costs: CostReport) {
+        self.model = model
+        self.file = file
         self.shapes = shapes
         self.costs = costs
     }
 
     /// The first device's roofline (what `roofline` and `nodes[].roofline` show).
     public var roofline: RooflineResult? { rooflines.first }
-
-    public var model: Model { loaded.model }
 
     /// Op type → node count over the main graph, `domain.Op` outside the default domain.
     public var opHistogram: [(op: String, count: Int)] {
@@ -61,7 +75,7 @@ public struct AnalysisReport: Sendable {
     public var warnings: [String] {
         var result: [String] = []
         if weightsAreExternal {
-            let files = loaded.externalDataFiles.sorted { $0.key < $1.key }
+            let files = file.externalDataFiles.sorted { $0.key < $1.key }
             let missing = files.filter { !$0.value }.map(\.key)
             result.append(missing.isEmpty
                 ? "weights are stored in external data (\(files.map(\.key).joined(separator: ", "))); analysis reads the graph only"

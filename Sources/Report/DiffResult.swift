@@ -61,8 +61,8 @@ public struct DiffResult: Sendable {
     public static let totalKeys = ["params", "macs", "flops", "weight_bytes", "activation_bytes", "peak_activation_bytes", "memory_access_bytes"]
 
     public init(_ a: AnalysisReport, _ b: AnalysisReport) {
-        pathA = a.loaded.path
-        pathB = b.loaded.path
+        pathA = a.file.path
+        pathB = b.file.path
         func values(_ t: CostTotals) -> [SymbolicInt] {
             [t.params, t.macs, t.flops, t.weightBytes, t.activationBytes, t.peakActivationBytes, t.memoryAccessBytes]
         }

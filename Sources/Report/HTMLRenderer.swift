@@ -16,7 +16,7 @@ public enum HTMLRenderer: ReportRenderer {
     public static func render(_ report: AnalysisReport) -> String {
         let bindings = chartBindings(report)
         var body: [String] = []
-        body.append("<header><h1>onnxcost <span class=\"path\">\(escape(report.loaded.path))</span></h1>\(modelLine(report))</header>")
+        body.append("<header><h1>onnxcost <span class=\"path\">\(escape(report.file.path))</span></h1>\(modelLine(report))</header>")
         body.append(totalsSection(report, bindings: bindings))
         if let modeError = report.modeError { body.append("<p class=\"alert\">\(escape(modeError))</p>") }
         if !report.rooflines.isEmpty { body.append(devicesSection(report)) }
@@ -35,7 +35,7 @@ public enum HTMLRenderer: ReportRenderer {
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-        <title>onnxcost · \(escape(report.loaded.path))</title>
+        <title>onnxcost · \(escape(report.file.path))</title>
         <style>\(css)</style></head>
         <body>
         \(body.joined(separator: "\n"))

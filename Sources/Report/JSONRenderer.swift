@@ -1,7 +1,6 @@
 import CostKernels
 import DeviceDB
 import ONNXGraph
-import ShapeInference
 
 /// The `--format json` object of DESIGN.md's output contract (snake_case keys, stable order).
 public enum JSONRenderer {
@@ -9,14 +8,14 @@ public enum JSONRenderer {
         let model = report.model
         var members: [(String, JSON)] = [("schema_version", .int(SchemaVersion.current))]
         members.append(("model", .object([
-            ("path", .string(report.loaded.path)),
+            ("path", .string(report.file.path)),
             ("ir_version", .int(model.irVersion)),
             ("producer", .string(model.producerName)),
             ("producer_version", .string(model.producerVersion)),
             ("opsets", .object(model.opsetImports.map { ($0.domain.isEmpty ? "ai.onnx" : $0.domain, .int($0.version)) })),
-            ("file_bytes", .int(report.loaded.fileByteCount)),
+            ("file_bytes", .int(report.file.byteCount)),
             ("weights_external", .bool(report.weightsAreExternal)),
-            ("external_data", .array(report.loaded.externalDataFiles.sorted { $0.key < $1.key }.map {
+            ("external_data", .array(report.file.externalDataFiles.sorted { $0.key < $1.key }.map {
                 .object([("file", .string($0.key)), ("present", .bool($0.value))])
             })),
             ("node_count", .int(model.graph.nodes.count)),

@@ -7,7 +7,7 @@ import ONNXGraph
 public enum MarkdownRenderer {
     public static func render(_ report: AnalysisReport) -> String {
         let totals = report.costs.totals
-        var lines = ["# \(report.loaded.path)", "",
+        var lines = ["# \(report.file.path)", "",
                      "| metric | value |", "|---|---|",
                      "| MACs | \(Units.count(totals.macs)) |",
                      "| FLOPs | \(Units.count(totals.flops)) |",

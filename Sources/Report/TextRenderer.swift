@@ -1,7 +1,6 @@
 import CostKernels
 import DeviceDB
 import ONNXGraph
-import ShapeInference
 
 /// The human report: the model, totals, a per-op-type table, the heaviest nodes, coverage, roofline,
 /// and the counting convention in a footer.
@@ -9,12 +8,12 @@ public enum TextRenderer {
     public static func render(_ report: AnalysisReport, top: Int = 10, color: Bool = false) -> String {
         let model = report.model
         var lines: [String] = []
-        lines.append("onnxcost · \(report.loaded.path)")
+        lines.append("onnxcost · \(report.file.path)")
         let producer = [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
         let opsets = model.opsetImports.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain) \($0.version)" }.joined(separator: ", ")
         lines.append("  producer     \(producer.isEmpty ? "(none)" : producer) · IR \(model.irVersion) · opsets \(opsets)")
         if report.weightsAreExternal {
-            let files = report.loaded.externalDataFiles.sorted { $0.key < $1.key }
+            let files = report.file.externalDataFiles.sorted { $0.key < $1.key }
                 .map { "\($0.key)\($0.value ? "" : ", absent")" }.joined(separator: "; ")
             lines.append("  weights      external (\(files)): analysis reads the graph only")
         }

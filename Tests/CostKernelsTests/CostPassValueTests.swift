@@ -89,4 +89,61 @@ import Testing
         #expect(costs.fusion.roleOfNode == [.folded, .kernel])
         #expect(costs.fusion.groups[0].weightBytesRead == 16)
     }
+
+    /// Casts change the element size: X fp16[2,8] (32 B) → Cast → c fp32 (64 B) → Relu → r (64 B) → Cast → Y fp16 (32 B).
+    /// Sum: 32 + 64 + 64 + 32 = 192 B. Live: Cast₁ X + c = 96 (X dies); Relu c + r = 128 (c dies);
+    /// Cast₂ r + Y = 96 → peak 128 B at Relu. Moved: 32+64, 64+64, 64+32 → 320 B.
+    @Test func castChainPeakFollowsElementSize() {
+        let nodes = [
+            Node(name: "up", opType: "Cast", inputs: ["X"], outputs: ["c"], attributes: [Attribute(name: "to", value: .int(Int(DataType.float.rawValue)))]),
+            Node(name: "relu", opType: "Relu", inputs: ["c"], outputs: ["r"]),
+            Node(name: "down", opType: "Cast", inputs: ["r"], outputs: ["Y"], attributes: [Attribute(name: "to", value: .int(Int(DataType.float16.rawValue)))]),
+        ]
+        let costs = Self.costs(nodes, inputs: [Self.tensor("X", .float16, [2, 8])], outputs: ["Y"])
+        #expect(costs.nodes.map(\.bytesRead) == [32, 64, 64])
+        #expect(costs.nodes.map(\.bytesWritten) == [64, 64, 32])
+        #expect(costs.totals.activationBytes == 192)
+        #expect(costs.totals.peakActivationBytes == 128)
+        #expect(costs.peakNode?.name == "relu")
+        #expect(costs.totals.memoryAccessBytes == 320)
+    }
+
+    /// Fan-out keeps the input alive: X fp32[1,100] (400 B) → Relu → a, Sigmoid → b (both read X),
+    /// Concat(a, b) → Y [1,200] (800 B). Live: Relu X + a = 800; Sigmoid X + a + b = 1,200 (X dies);
+    /// Concat a + b + Y = 1,600 → peak 1,600 B at Concat. Sum 400·3 + 800 = 2,000 B.
+    /// Moved: 400+400, 400+400, 800+800 → 3,200 B.
+    @Test func fanOutPeakAtTheJoin() {
+        let nodes = [
+            Node(name: "relu", opType: "Relu", inputs: ["X"], outputs: ["a"]),
+            Node(name: "sigmoid", opType: "Sigmoid", inputs: ["X"], outputs: ["b"]),
+            Node(name: "concat", opType: "Concat", inputs: ["a", "b"], outputs: ["Y"], attributes: [Attribute(name: "axis", value: .int(1))]),
+        ]
+        let costs = Self.costs(nodes, inputs: [Self.tensor("X", .float, [1, 100])], outputs: ["Y"])
+        #expect(costs.nodes.map(\.bytesRead) == [400, 400, 800])
+        #expect(costs.nodes.map(\.bytesWritten) == [400, 400, 800])
+        #expect(costs.totals.activationBytes == 2_000)
+        #expect(costs.totals.peakActivationBytes == 1_600)
+        #expect(costs.peakNode?.name == "concat")
+        #expect(costs.totals.memoryAccessBytes == 3_200)
+    }
+
+    /// Unbound `batch`: X fp32[batch,4] → Relu → a → Relu → Y, each tensor 16·batch B. Sum 48·batch;
+    /// live 32·batch at both steps, so one polynomial peak; moved 4 × 16·batch = 64·batch. At batch = 3:
+    /// 144, 96 and 192 B.
+    @Test func symbolicBytesArePolynomials() {
+        let x = ValueInfo(name: "X", type: .tensor(TensorType(dtype: .float, shape: [.symbol("batch"), .value(4)])))
+        let nodes = [
+            Node(name: "r1", opType: "Relu", inputs: ["X"], outputs: ["a"]),
+            Node(name: "r2", opType: "Relu", inputs: ["a"], outputs: ["Y"]),
+        ]
+        let costs = Self.costs(nodes, inputs: [x], outputs: ["Y"])
+        let batch = SymbolicInt.symbol("batch")
+        #expect(costs.totals.activationBytes == batch * 48)
+        #expect(costs.totals.peakActivationBytes == batch * 32)
+        #expect(costs.totals.peakCandidates.count == 1)
+        #expect(costs.totals.memoryAccessBytes == batch * 64)
+        #expect(costs.totals.activationBytes.evaluated(["batch": 3]) == 144)
+        #expect(costs.totals.peakActivationBytes.evaluated(["batch": 3]) == 96)
+        #expect(costs.totals.memoryAccessBytes.evaluated(["batch": 3]) == 192)
+    }
 }

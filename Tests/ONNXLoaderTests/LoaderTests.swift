@@ -1,5 +1,6 @@
 import Foundation
-import ONNXCost
+import ONNXGraph
+import ONNXLoader
 import Testing
 
 /// Decoder round-trips: every field kind the fixtures hold, compared with what the onnx Python

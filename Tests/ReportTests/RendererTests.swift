@@ -17,7 +17,8 @@ import Testing
         let loaded = try ModelLoader.load(path: root.appendingPathComponent("Fixtures/models/\(name)").path)
         let shapes = ShapePropagation(model: loaded.model, resolver: OpRegistry.builtin, options: ShapeInferenceOptions(dimBindings: bindings)).run()
         let costs = CostPass(model: loaded.model, shapes: shapes, rules: OpRegistry.builtin).run()
-        var report = AnalysisReport(loaded: loaded, shapes: shapes, costs: costs)
+        var report = AnalysisReport(model: loaded.model, file: ModelFile(path: loaded.path, byteCount: loaded.fileByteCount, externalDataFiles: loaded.externalDataFiles),
+                                    shapes: shapes, costs: costs)
         let catalog = try DeviceCatalog.builtin()
         for name in devices {
             if let roofline = try Roofline.estimate(costs: costs, device: catalog.device(named: name), options: RooflineOptions(batch: bindings["batch"])) {

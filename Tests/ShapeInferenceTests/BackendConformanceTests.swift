@@ -1,5 +1,8 @@
 import Foundation
-import ONNXCost
+import ONNXGraph
+import ONNXLoader
+import Operators
+import ShapeInference
 import Testing
 
 /// ONNX's own backend test suite (Debian `libonnx-testdata`), under the protocol of the shapes issue:

@@ -1,5 +1,8 @@
 import Foundation
-import ONNXCost
+import ONNXGraph
+import ONNXLoader
+import Operators
+import ShapeInference
 import Testing
 
 /// The pass itself: order, scoping, diagnostics, bindings, and linear time.

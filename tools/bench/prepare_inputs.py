@@ -6,6 +6,7 @@ Writes into OUT_DIR (default /tmp/onnxcost-bench):
   resnet50_inline.onnx   Fixtures/models/resnet50.onnx with every weight inline (~98 MB), for the
                          Python tools (onnx-tool, onnxsim) that need the weights in the file
   relu_chain_100k.onnx   a generated chain of 100,000 Relu nodes, input [batch, 1024] float
+  relu_chain_{250k,500k,1m}.onnx  the same chain at 250,000, 500,000 and 1,000,000 nodes (scaling fit)
 
 Only the benchmark needs Python; onnxcost and its tests never run it.  Files that exist and are
 newer than their source are kept.  Usage:
@@ -75,7 +76,9 @@ def main() -> None:
     os.makedirs(args.out_dir, exist_ok=True)
     inline_copy("vgg16", os.path.join(args.out_dir, "vgg16_inline.onnx"), args.force)
     inline_copy("resnet50", os.path.join(args.out_dir, "resnet50_inline.onnx"), args.force)
-    relu_chain(os.path.join(args.out_dir, "relu_chain_100k.onnx"), 100_000, args.force)
+    # The scaling benchmark fits a line through these four sizes (issue 15: linear up to 1,000,000 nodes).
+    for nodes, tag in ((100_000, "100k"), (250_000, "250k"), (500_000, "500k"), (1_000_000, "1m")):
+        relu_chain(os.path.join(args.out_dir, f"relu_chain_{tag}.onnx"), nodes, args.force)
 
 
 if __name__ == "__main__":

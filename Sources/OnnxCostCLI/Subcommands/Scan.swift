@@ -152,7 +152,7 @@ struct Scan: ParsableCommand {
             let report = try Analyzer.analyze(path: path, options: options)
             var meta = WorkerMeta(totals: .of(report))
             if !options.shapes.dimBindings.isEmpty {
-                let symbols = BindingCheck.inputSymbols(report.loaded.model)
+                let symbols = BindingCheck.inputSymbols(report.model)
                 meta.symbols = options.shapes.dimBindings.keys.filter(symbols.contains).sorted()
             }
             Output.write(meta.lines + (format == .jsonl ? JSONRenderer.render(report, includeNodes: false).serialized() : Self.summaryLine(report)) + "\n")
@@ -190,7 +190,7 @@ struct Scan: ParsableCommand {
 
     static func summaryLine(_ report: AnalysisReport) -> String {
         let totals = report.costs.totals
-        var text = "\(report.loaded.path)  MACs \(Units.count(totals.macs))  params \(Units.count(totals.params))  peak \(Units.bytes(totals.peakActivationBytes))"
+        var text = "\(report.file.path)  MACs \(Units.count(totals.macs))  params \(Units.count(totals.params))  peak \(Units.bytes(totals.peakActivationBytes))"
         if report.costs.coverage.uncostedNodes > 0 { text += "  uncosted \(report.costs.coverage.uncostedNodes)" }
         return text
     }

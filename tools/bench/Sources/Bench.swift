@@ -146,6 +146,9 @@ struct Harness {
 
     func input(_ name: String) -> String { options.inputs + "/" + name }
 
+    /// The Relu chains `prepare_inputs.py` writes for the scaling fit.
+    static let chainSizes: [(tag: String, nodes: Int)] = [("100k", 100_000), ("250k", 250_000), ("500k", 500_000), ("1m", 1_000_000)]
+
     func requireFile(_ path: String, hint: String) {
         if !FileManager.default.fileExists(atPath: path) { fail("\(path) is missing: \(hint)") }
     }
@@ -271,6 +274,8 @@ struct Harness {
             onnxcostCase("onnxcost ResNet-50 inline", model: resnetInline, weights: "weights inline"),
             Case(label: "`onnxcost devices` (process floor)", tool: .onnxcost, argv: [options.onnxcost, "devices"], file: nil,
                  graph: "no model: start-up, argument parsing, device table"),
+            Case(label: "`/bin/true` (a process that does nothing)", tool: .cat, argv: ["/bin/true"], file: nil,
+                 graph: "no model: the spawn floor"),
         ], runs: options.runs, cold: false)
         addInProcess(&resnet)
         var pythonTools: [Measured] = []
@@ -322,6 +327,27 @@ struct Harness {
         ], runs: options.runs, cold: false)
         addInProcess(&graphs)
 
+        // 6. Scaling: the Relu chain at four sizes (a line is fitted through them), and the
+        // Llama-3-70B-shaped decoder and the Mixtral-shaped MoE, symbols bound and unbound.
+        progress("scaling and LLM-shaped graphs")
+        var scaling: [Measured] = []
+        for (tag, nodes) in Self.chainSizes {
+            let path = input("relu_chain_\(tag).onnx")
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            scaling += measure([onnxcostCase("Relu chain, \(Format.count(nodes)) nodes", model: path, weights: "generated")],
+                               runs: nodes >= 500_000 ? min(options.runs, 3) : options.runs, cold: false)
+        }
+        let decoderDims = ["batch": 1, "sequence": 128, "past_sequence": 1024, "past_sequence+sequence": 1152]
+        var llm = measure([
+            onnxcostCase("Llama-3-70B-shaped decoder, bound", model: "Fixtures/models/llama3_70b_shape.onnx", weights: "graph only",
+                         dims: decoderDims),
+            onnxcostCase("Llama-3-70B-shaped decoder, unbound", model: "Fixtures/models/llama3_70b_shape.onnx", weights: "graph only"),
+            onnxcostCase("Mixtral-shaped MoE, bound", model: "Fixtures/models/mixtral_moe_shape.onnx", weights: "graph only",
+                         dims: decoderDims),
+            onnxcostCase("Mixtral-shaped MoE, unbound", model: "Fixtures/models/mixtral_moe_shape.onnx", weights: "graph only"),
+        ], runs: options.runs, cold: false)
+        addInProcess(&llm)
+
         // 3. The backend suite in one process on one core.
         progress("backend suite")
         let suite = suite()
@@ -329,7 +355,7 @@ struct Harness {
         let loadAfter = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
         let report = Report(options: options, scratch: scratch, vggCold: vggCold, vggWarm: vggWarm, resnet: resnet,
                             pythonTools: pythonTools, pythonNotes: pythonNotes, versions: versions, graphs: graphs,
-                            suite: suite, loadBefore: loadBefore, loadAfter: loadAfter)
+                            scaling: scaling, llm: llm, suite: suite, loadBefore: loadBefore, loadAfter: loadAfter)
         print(report.markdown())
         try? FileManager.default.removeItem(atPath: scratch)
     }

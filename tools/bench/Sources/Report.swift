@@ -11,6 +11,10 @@ struct Report {
     var pythonNotes: [String]
     var versions: [String]
     var graphs: [Measured]
+    /// The Relu chain at four sizes, for the line fit.
+    var scaling: [Measured]
+    /// The Llama-3-70B-shaped decoder and the Mixtral-shaped MoE.
+    var llm: [Measured]
     var suite: (results: [SuiteResult], samples: [ProcessSample], list: String)?
     var loadBefore: String
     var loadAfter: String
@@ -46,6 +50,7 @@ struct Report {
         lines += rssSection()
         lines += ["", "### 5. Large graphs (whole processes, warm cache)", ""]
         lines += table(graphs.map { ("warm", $0) }, cacheColumn: false)
+        lines += scalingSection()
         return lines.joined(separator: "\n")
     }
 
@@ -109,6 +114,7 @@ struct Report {
                 + "| \(String(format: "%.0f", rate)) models/s median (\(suite.results.first?.models ?? 0) models) "
                 + "| \(rate >= Self.suiteGoal ? "yes" : "**no**") |")
         }
+        lines += sizeGoals()
         var peaks = (vggCold + vggWarm + resnet + graphs).filter { $0.item.tool == .onnxcost }
             .map { ($0.item.label, $0.peak) }
         if let suite { peaks.append(("backend suite", suite.samples.map(\.maxRSS).max() ?? 0)) }
@@ -116,6 +122,62 @@ struct Report {
             lines.append("| Peak RSS < 100 MB for every onnxcost run | largest: \(Format.mib(worst.1)) (\(worst.0)) "
                 + "| \(worst.1 < Self.rssBudget ? "yes" : "**no**") |")
         }
+        return lines
+    }
+
+    /// Issue 15's goals: 100,000 nodes ≤ 0.5 s and ≤ 100 MiB; 1,000,000 nodes ≤ 5 s and ≤ 1 GiB,
+    /// linear in between; the LLM-shaped graphs ≤ 50 ms and ≤ 64 MiB. Times are judged on the median
+    /// CPU time (user + sys), which the shared machine's load disturbs least; the wall median is given beside it.
+    func sizeGoals() -> [String] {
+        var lines: [String] = []
+        func row(_ goal: String, _ measured: Measured?, seconds: Double, bytes: Int) {
+            guard let measured else { lines.append("| \(goal) | not measured | – |"); return }
+            let cpu = Stats.median(measured.samples.map(\.cpu))
+            let met = cpu <= seconds && measured.peak <= bytes && measured.failures.isEmpty
+            lines.append("| \(goal) | CPU \(Format.time(cpu)) (\(Format.ratio(cpu / seconds)) of the budget), wall \(Format.time(measured.medianWall)); "
+                + "peak RSS \(Format.mib(measured.peak)) (\(Format.ratio(Double(measured.peak) / Double(bytes))) of the budget) "
+                + "| \(met ? "yes" : "**no**") |")
+        }
+        let mib = 1_048_576
+        row("Relu chain, 100,000 nodes ≤ 0.5 s and ≤ 100 MiB", scaling.first { $0.item.label.contains("100,000") },
+            seconds: 0.5, bytes: 100 * mib)
+        row("Relu chain, 1,000,000 nodes ≤ 5 s and ≤ 1 GiB", scaling.first { $0.item.label.contains("1,000,000") },
+            seconds: 5, bytes: 1024 * mib)
+        if let fit = fits() {
+            lines.append("| Linear from 100,000 to 1,000,000 nodes (line through 4 sizes, R² ≥ 0.99) "
+                + "| CPU R² \(String(format: "%.4f", fit.cpu.r2)), RSS R² \(String(format: "%.4f", fit.rss.r2)) "
+                + "| \(fit.cpu.r2 >= 0.99 && fit.rss.r2 >= 0.99 ? "yes" : "**no**") |")
+        }
+        for measured in llm where measured.item.label.hasSuffix("bound") && !measured.item.label.hasSuffix("unbound") {
+            row("\(measured.item.label) ≤ 50 ms and ≤ 64 MiB", measured, seconds: 0.05, bytes: 64 * mib)
+        }
+        return lines
+    }
+
+    /// Least-squares lines through (nodes, median CPU) and (nodes, peak RSS) of the chains.
+    func fits() -> (cpu: Fit, rss: Fit)? {
+        let points = scaling.compactMap { row -> (Double, Double, Double)? in
+            guard let nodes = Harness.chainSizes.first(where: { row.item.label.contains(Format.count($0.nodes)) })?.nodes else { return nil }
+            return (Double(nodes), Stats.median(row.samples.map(\.cpu)), Double(row.peak))
+        }
+        guard points.count >= 3 else { return nil }
+        return (Fit(points.map { ($0.0, $0.1) }), Fit(points.map { ($0.0, $0.2) }))
+    }
+
+    func scalingSection() -> [String] {
+        var lines = ["", "### 6. Scaling and LLM-shaped graphs (whole processes, warm cache)", ""]
+        lines += table(scaling.map { ("warm", $0) }, cacheColumn: false)
+        if let fit = fits() {
+            lines.append("")
+            lines.append("Line through the \(scaling.count) chains: CPU ≈ \(Format.time(fit.cpu.intercept)) + "
+                + "\(String(format: "%.2f", fit.cpu.slope * 1e6)) µs × nodes (R² \(String(format: "%.4f", fit.cpu.r2))); "
+                + "peak RSS ≈ \(Format.mib(Int(fit.rss.intercept))) + \(String(format: "%.0f", fit.rss.slope)) B × nodes "
+                + "(R² \(String(format: "%.4f", fit.rss.r2))).")
+        }
+        lines.append("")
+        lines.append("Decoder bindings: `batch=1 sequence=128 past_sequence=1024 past_sequence+sequence=1152` (every dim resolved).")
+        lines.append("")
+        lines += table(llm.map { ("warm", $0) }, cacheColumn: false)
         return lines
     }
 
@@ -209,5 +271,26 @@ struct Report {
     func fileSize(_ path: String?) -> Int {
         guard let path else { return 0 }
         return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+}
+
+/// A least-squares line y = intercept + slope · x, with its coefficient of determination.
+struct Fit {
+    var slope: Double
+    var intercept: Double
+    var r2: Double
+
+    init(_ points: [(x: Double, y: Double)]) {
+        let n = Double(points.count)
+        let mx = points.map(\.x).reduce(0, +) / n, my = points.map(\.y).reduce(0, +) / n
+        let sxy = points.map { ($0.x - mx) * ($0.y - my) }.reduce(0, +)
+        let sxx = points.map { ($0.x - mx) * ($0.x - mx) }.reduce(0, +)
+        let b = sxx == 0 ? 0 : sxy / sxx
+        let a = my - b * mx
+        let total = points.map { ($0.y - my) * ($0.y - my) }.reduce(0, +)
+        let residual = points.map { p in (p.y - (a + b * p.x)) * (p.y - (a + b * p.x)) }.reduce(0, +)
+        slope = b
+        intercept = a
+        r2 = total == 0 ? 1 : 1 - residual / total
     }
 }

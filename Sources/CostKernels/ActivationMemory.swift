@@ -1,0 +1,309 @@
+import ONNXGraph
+import ShapeInference
+
+/// One candidate for the activation peak: live bytes while `node` runs.
+public struct PeakCandidate: Sendable, Equatable {
+    public var bytes: SymbolicInt
+    public var node: NodeRef?
+
+    /// The peak at `bindings`: the largest candidate there (`nil` when one does not evaluate).
+    public static func peak(_ candidates: [PeakCandidate], at bindings: [String: Int]) -> Int? {
+        var best: Int?
+        for candidate in candidates {
+            guard let value = candidate.bytes.evaluated(bindings) else { return nil }
+            best = max(best ?? value, value)
+        }
+        return best
+    }
+
+    /// Whether `a ≤ b` at every binding of the symbols (dims are ≥ 1): `b − a` has no negative
+    /// coefficient, or has none once every plain symbol `s` is written `1 + t` (t ≥ 0). A sufficient
+    /// test: a pair it cannot order stays two candidates, never a wrong peak.
+    static func isDominated(_ a: SymbolicInt, by b: SymbolicInt) -> Bool {
+        // The two common answers without building `b − a`, where `b − a` is sure to be a true
+        // polynomial (past the budget it would be an opaque symbol, read below as non-negative).
+        if let p = a.asPolynomial, let q = b.asPolynomial, q.sumStaysWithinBudget(p) {
+            guard let nonNegative = q.differenceHasNoNegativeCoefficient(minus: p) else { return false }
+            if nonNegative { return true }
+            if let atOneA = p.valueWithEverySymbol(at: 1), let atOneB = q.valueWithEverySymbol(at: 1) {
+                let (d, overflow) = atOneB.subtractingReportingOverflow(atOneA)
+                if !overflow && d < 0 { return false }
+            }
+        }
+        let difference: Polynomial
+        switch b - a {
+        case .value(let d): return d >= 0
+        case .polynomial(let d): difference = d
+        case .unknown: return false
+        }
+        let terms = difference.terms
+        if terms.allSatisfy({ $0.coefficient >= 0 }) { return true }
+        if terms.contains(where: { $0.monomial.factors.contains { $0.symbol.contains("(") } }) { return false }
+        // Quick rejection: negative with every symbol at 1.
+        guard let atOne = difference.valueWithEverySymbol(at: 1), atOne >= 0 else { return false }
+        // Every non-constant term is increasing in each symbol ≥ 1: then d ≥ d(1, …, 1) ≥ 0.
+        if terms.allSatisfy({ $0.coefficient >= 0 || $0.monomial.factors.isEmpty }) { return true }
+        // The shift expands (1 + t)^p: kept to small polynomials (real exports have degree ≤ 3 and
+        // a handful of terms), so a pathological one costs a comparison, not minutes.
+        guard terms.count <= 32, terms.allSatisfy({ $0.monomial.degree <= 6 }) else { return false }
+        var shifted: SymbolicInt = 0
+        for term in terms {
+            var product = SymbolicInt.value(term.coefficient)
+            for factor in term.monomial.factors {
+                for _ in 0..<factor.power { product = product * (.symbol(factor.symbol) + 1) }
+            }
+            shifted = shifted + product
+        }
+        switch shifted {
+        case .value(let d): return d >= 0
+        case .polynomial(let p): return p.terms.allSatisfy { $0.coefficient >= 0 }
+        case .unknown: return false
+        }
+    }
+}
+
+extension CostPass.State {
+    /// Sum of intermediate tensors' bytes, and the peak of live bytes over the inference order:
+    /// a tensor lives from its producer to its last consumer; graph inputs from the start, graph
+    /// outputs to the end. Constants are weights, not activations. With `recordSeries`, also the
+    /// live bytes at each step (the HTML report's memory chart), kept for the main graph only.
+    mutating func activationMemory(_ graph: GraphInference, inputs: [String], recordSeries: Bool = false)
+        -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?, candidates: [PeakCandidate], live: [SymbolicInt]) {
+        let steps = graph.nodes.count
+        // Every tensor name gets an integer id the first time it is seen, so each occurrence is
+        // hashed once; the sweep below then indexes arrays.
+        var names = TensorIDs(capacity: graph.nodes.count + graph.inputNames.count)
+        var lastUse: [Int?] = []
+        func use(_ name: String, at step: Int) {
+            let id = names.id(name)
+            if id >= lastUse.count { lastUse.append(contentsOf: repeatElement(nil, count: id - lastUse.count + 1)) }
+            lastUse[id] = step
+        }
+        // Loops index the nodes and read only the fields they need: binding a whole NodeInference
+        // copies (retains) every field of it.
+        let nodes = graph.nodes
+        for step in nodes.indices {
+            for name in nodes[step].node.inputs where !name.isEmpty { use(name, at: step) }
+            if !nodes[step].node.attributes.isEmpty {
+                for (_, sub) in nodes[step].node.subgraphs { for name in sub.outerScopeReferences { use(name, at: step) } }
+            }
+        }
+        for output in graph.outputNames { use(output, at: steps) }
+        let inputIDs = inputs.map { names.id($0) }
+        // Output ids of every node, in order (one flat list; `outputStart[step]` is where a step's begin).
+        var outputIDs: [Int] = []
+        var outputStart: [Int] = []
+        outputStart.reserveCapacity(steps + 1)
+        for step in nodes.indices {
+            outputStart.append(outputIDs.count)
+            for name in nodes[step].node.outputs { outputIDs.append(name.isEmpty ? -1 : names.id(name)) }
+        }
+        outputStart.append(outputIDs.count)
+        let count = names.count
+        if lastUse.count < count { lastUse.append(contentsOf: repeatElement(nil, count: count - lastUse.count)) }
+        // A DequantizeLinear of a weight is folded by every runtime: its float output never exists.
+        var folded = [Bool](repeating: false, count: count)
+        for name in graph.constants { if let id = names.existingID(name) { folded[id] = true } }
+        for step in nodes.indices where nodes[step].schema?.traits.contains(.dequantize) == true {
+            if let source = nodes[step].node.inputs.first, let id = names.existingID(source), folded[id] {
+                for slot in outputStart[step]..<outputStart[step + 1] where outputIDs[slot] >= 0 { folded[outputIDs[slot]] = true }
+            }
+        }
+        var sizes = [SymbolicInt?](repeating: nil, count: count)
+        for (name, id) in zip(inputs, inputIDs) { sizes[id] = bytes(graph.valueTypes[name]?.tensor) }
+        var sum: SymbolicInt = 0
+        for id in inputIDs { sum += sizes[id] ?? 0 }
+        for step in nodes.indices {
+            for slot in outputStart[step]..<outputStart[step + 1] {
+                let id = outputIDs[slot]
+                guard id >= 0, !folded[id] else { continue }
+                let size = bytes(nodes[step].outputTypes[slot - outputStart[step]].tensor)
+                sizes[id] = size
+                sum += size
+            }
+        }
+        // Sweep: live = inputs at start; at step s add outputs of s, record, free what dies at s.
+        // Sizes are compared through their representative values (computed once per tensor), so
+        // the sweep does no polynomial evaluation per step.
+        let representativeSize = sizes.map { $0.map(representative) }
+        var live: SymbolicInt = 0
+        var liveRepresentative = 0.0
+        // What dies at each step, in the order the tensors were added (a tensor whose last use is
+        // before the step that made it is never freed, as before).
+        var freeAt = FreeList(steps: steps)
+        for id in inputIDs {
+            live += sizes[id] ?? 0
+            liveRepresentative += representativeSize[id] ?? 0
+            freeAt.add(id, at: lastUse[id] ?? 0)
+        }
+        var peak: SymbolicInt = live
+        var peakRepresentative = liveRepresentative
+        var peakNode: NodeRef?
+        // Non-dominated live sets (see `PeakCandidate`); only needed when sizes are symbolic.
+        let trackCandidates = sizes.contains { if case .some(.polynomial) = $0 { true } else { false } }
+        var candidates: [PeakCandidate] = []
+        var candidateValues: [Double] = []
+        var candidateExact: [Int?] = []
+        var droppedCandidate = false
+        var series: [SymbolicInt] = []
+        if recordSeries { series.reserveCapacity(steps) }
+        for step in nodes.indices {
+            for slot in outputStart[step]..<outputStart[step + 1] {
+                let id = outputIDs[slot]
+                guard id >= 0, let size = sizes[id] else { continue }
+                live += size
+                liveRepresentative += representativeSize[id] ?? 0
+                freeAt.add(id, at: lastUse[id] ?? step)
+            }
+            // A subgraph's own activations live only while its node runs.
+            var innerPeak: SymbolicInt = 0
+            var innerRepresentative = 0.0
+            for sub in nodes[step].subgraphs {
+                let inner = activationMemory(sub.graph, inputs: sub.graph.inputNames)
+                let value = representative(inner.peak)
+                if value > innerRepresentative { innerPeak = inner.peak; innerRepresentative = value }
+            }
+            if recordSeries { series.append(live + innerPeak) }
+            if peakNode == nil || liveRepresentative + innerRepresentative > peakRepresentative {
+                peak = live + innerPeak
+                peakRepresentative = liveRepresentative + innerRepresentative
+                peakNode = nodes[step].ref
+            }
+            // A step after which nothing is freed is dominated by the next one (which holds all it
+            // holds, and more): only steps that free something, run a subgraph or end the graph count.
+            let dying = freeAt.take(step)
+            let mayPeak = !dying.isEmpty || !nodes[step].subgraphs.isEmpty || step == graph.nodes.count - 1
+            if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: nodes[step].ref), to: &candidates,
+                                                  representative: liveRepresentative + innerRepresentative, values: &candidateValues,
+                                                  exact: &candidateExact),
+               !droppedCandidate {
+                droppedCandidate = true
+                diagnostics.append(Diagnostic(.warning, node: nodes[step].ref, CostFinding.peakCandidateLimit(Self.peakCandidateLimit)))
+            }
+            for id in dying {
+                live = live - (sizes[id] ?? 0)
+                liveRepresentative -= representativeSize[id] ?? 0
+            }
+        }
+        if !trackCandidates || candidates.isEmpty || peak == .unknown {
+            candidates = [PeakCandidate(bytes: peak, node: peakNode)]
+        }
+        return (sum, peak, peakNode, candidates, series)
+    }
+
+    /// The most candidates kept; past it the smallest (at the representative size) is dropped.
+    static let peakCandidateLimit = 64
+
+    /// Adds `candidate` unless another is ≥ it at every binding; drops those it is ≥ of.
+    @discardableResult
+    /// `exact` holds each candidate's value with every symbol at the representative value (`nil`
+    /// on overflow): `a` can be dominated by `b` only if `a`'s is ≤ `b`'s, so a pair whose values say
+    /// otherwise skips the polynomial test (which would answer no).
+    static func addCandidate(_ candidate: PeakCandidate, to candidates: inout [PeakCandidate],
+                             representative: Double, values: inout [Double], exact: inout [Int?]) -> Bool {
+        if candidate.bytes == .unknown { return false }
+        let polynomial = candidate.bytes.asPolynomial
+        let value = polynomial?.valueWithEverySymbol(at: CostPass.representativeSymbolValue)
+        /// Whether the test must run: when the difference could outgrow the budget (an opaque
+        /// symbol, which the test reads as non-negative), or a value overflowed, it always does.
+        func mayBeDominated(_ a: Int?, by b: Int?, other: SymbolicInt) -> Bool {
+            guard let a, let b, let p = polynomial, let q = other.asPolynomial, p.sumStaysWithinBudget(q) else { return true }
+            return a <= b
+        }
+        if candidates.indices.contains(where: {
+            mayBeDominated(value, by: exact[$0], other: candidates[$0].bytes)
+                && PeakCandidate.isDominated(candidate.bytes, by: candidates[$0].bytes)
+        }) { return false }
+        var index = candidates.count - 1
+        while index >= 0 {
+            if mayBeDominated(exact[index], by: value, other: candidates[index].bytes),
+               PeakCandidate.isDominated(candidates[index].bytes, by: candidate.bytes) {
+                candidates.remove(at: index)
+                values.remove(at: index)
+                exact.remove(at: index)
+            }
+            index -= 1
+        }
+        candidates.append(candidate)
+        values.append(representative)
+        exact.append(value)
+        if candidates.count > peakCandidateLimit, let smallest = values.indices.min(by: { values[$0] < values[$1] }) {
+            candidates.remove(at: smallest)
+            values.remove(at: smallest)
+            exact.remove(at: smallest)
+            return true
+        }
+        return false
+    }
+}
+
+/// Tensor names interned to dense integer ids (0, 1, 2...) in the order first seen: each lookup
+/// hashes the name once, and everything after indexes arrays.
+struct TensorIDs {
+    private var table: [String: Int] = [:]
+    private var names: [String] = []
+
+    var count: Int { names.count }
+
+    /// Room for about `capacity` names without rehashing.
+    init(capacity: Int = 0) {
+        table.reserveCapacity(capacity)
+        names.reserveCapacity(capacity)
+    }
+
+    /// The id of `name`, given a new one when it is first seen.
+    mutating func id(_ name: String) -> Int {
+        // One lookup: the defaulting subscript's accessor inserts `next` when the name is new.
+        let next = names.count
+        let id = Self.read(&table[name, default: next])
+        if id == next { names.append(name) }
+        return id
+    }
+
+    /// The name of `id`.
+    func name(_ id: Int) -> String { names[id] }
+
+    private static func read(_ value: inout Int) -> Int { value }
+
+    /// The id of `name` when it has one.
+    func existingID(_ name: String) -> Int? { table[name] }
+}
+
+/// Tensors to free at each step of a sweep, kept in the order they were added. A tensor added for
+/// a step the sweep has already passed is never freed (it is dropped), as a dictionary of lists
+/// consumed step by step behaved.
+struct FreeList {
+    private var heads: [Int]
+    private var next: [Int] = []
+    private var ids: [Int] = []
+    private var tails: [Int]
+    private var current = -1
+
+    init(steps: Int) {
+        heads = Array(repeating: -1, count: steps + 1)
+        tails = heads
+    }
+
+    /// Frees `id` after `step` (steps past the last one, the graph's outputs, are never freed).
+    mutating func add(_ id: Int, at step: Int) {
+        guard step > current, step < heads.count else { return }
+        let entry = ids.count
+        ids.append(id)
+        next.append(-1)
+        if tails[step] >= 0 { next[tails[step]] = entry } else { heads[step] = entry }
+        tails[step] = entry
+    }
+
+    /// The ids to free after `step`, in the order added; later adds for `step` or before are dropped.
+    mutating func take(_ step: Int) -> [Int] {
+        current = step
+        guard step >= 0, step < heads.count else { return [] }
+        var result: [Int] = []
+        var entry = heads[step]
+        while entry >= 0 {
+            result.append(ids[entry])
+            entry = next[entry]
+        }
+        return result
+    }
+}

@@ -1,0 +1,73 @@
+import ONNXGraph
+
+extension Engine {
+    // MARK: Order
+
+    /// Nodes in an order where every producer comes before its consumers, keeping the file's order
+    /// where it already is one. Iterative, so a 100,000-node chain does not exhaust the stack.
+    /// Nodes on a cycle are reported and appended last (their inputs then look undefined).
+    func topologicalOrder(_ graph: Graph, path: String, scope: Scope) -> [Int] {
+        let count = graph.nodes.count
+        var producer: [String: Int] = [:]
+        producer.reserveCapacity(count * 2)
+        for (index, node) in graph.nodes.enumerated() {
+            for output in node.outputs where !output.isEmpty {
+                if producer[output] == nil { producer[output] = index }
+            }
+        }
+        func dependencies(_ index: Int) -> [Int] {
+            let node = graph.nodes[index]
+            var names = node.inputs
+            if !node.attributes.isEmpty {
+                for (_, subgraph) in node.subgraphs { names.append(contentsOf: subgraph.outerScopeReferences) }
+            }
+            var result: [Int] = []
+            for name in names where !name.isEmpty {
+                if let p = producer[name], p != index { result.append(p) }
+            }
+            return result
+        }
+        // Fast path: already sorted.
+        var sorted = true
+        outer: for index in 0..<count {
+            for dep in dependencies(index) where dep > index { sorted = false; break outer }
+        }
+        if sorted { return Array(0..<count) }
+
+        enum Mark { case unvisited, visiting, done }
+        var marks = Array(repeating: Mark.unvisited, count: count)
+        var order: [Int] = []
+        order.reserveCapacity(count)
+        var cyclic: [Int] = []
+        for root in 0..<count where marks[root] == .unvisited {
+            var stack: [(node: Int, deps: [Int], next: Int)] = [(root, dependencies(root), 0)]
+            marks[root] = .visiting
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                if stack[top].next < stack[top].deps.count {
+                    let dep = stack[top].deps[stack[top].next]
+                    stack[top].next += 1
+                    switch marks[dep] {
+                    case .unvisited:
+                        marks[dep] = .visiting
+                        stack.append((dep, dependencies(dep), 0))
+                    case .visiting:
+                        cyclic.append(dep)
+                    case .done:
+                        break
+                    }
+                } else {
+                    marks[stack[top].node] = .done
+                    order.append(stack[top].node)
+                    stack.removeLast()
+                }
+            }
+        }
+        if !cyclic.isEmpty {
+            for index in Set(cyclic).sorted() {
+                diagnostics.append(Diagnostic(.error, node: NodeRef(graph.nodes[index], index: index, graphPath: path), ShapeFinding.cycle))
+            }
+        }
+        return order
+    }
+}

@@ -1,0 +1,291 @@
+import ONNXGraph
+
+/// The mutable state of one propagation run.
+final class Engine {
+    let model: Model
+    let resolver: any ShapeRuleResolver
+    var diagnostics: [Diagnostic] = []
+    /// Schemas by op, shared by every node of the op (`schema(for:opset:)`).
+    var schemas: [SchemaKey: SchemaBox?] = [:]
+    var unsupported: [String: Int] = [:]
+    let functions: [String: Function]
+    let modelOpsets: [String: Int]
+    /// Functions being expanded, innermost last: a call to one of them is recursion (ONNX forbids it).
+    var expanding: [String] = []
+    var functionDepth: Int { expanding.count }
+    /// Nodes inferred inside function bodies so far, against `maxInlinedNodes`.
+    var inlinedNodes = 0
+    let maxInlinedNodes: Int
+    /// Graphs being inferred, the main graph included: subgraphs (If/Loop/Scan bodies, function
+    /// bodies) nest through recursion, so their depth is bounded to keep the stack safe.
+    var graphDepth = 0
+    /// Deeper than this, a subgraph or function body is not inferred (its node fails, typed). The
+    /// decoder already refuses messages nested deeper than 256 levels (about 85 nested If); function
+    /// calls can nest graphs further, as each body may hold If nodes that call functions again.
+    static let maxGraphDepth = 128
+    static let maxFunctionDepth = 32
+
+    init(model: Model, resolver: any ShapeRuleResolver, maxInlinedNodes: Int = 500_000) {
+        self.model = model
+        self.resolver = resolver
+        self.maxInlinedNodes = maxInlinedNodes
+        var functions: [String: Function] = [:]
+        for function in model.functions { functions[function.domain + "::" + function.name] = function }
+        self.functions = functions
+        var opsets: [String: Int] = [:]
+        for opset in model.opsetImports { opsets[opset.domain] = opset.version }
+        modelOpsets = opsets
+    }
+
+    /// The schema of `node`'s op at `opset`, looked up once per (domain, op, opset) of the run: a
+    /// resolver's schema depends on nothing else.
+    func schema(for node: Node, opset: Int) -> SchemaBox? {
+        let key = SchemaKey(domain: node.domain, opType: node.opType, opset: opset)
+        if let cached = schemas[key] { return cached }
+        let box = resolver.schema(for: node, opset: opset).map(SchemaBox.init)
+        schemas[key] = .some(box)
+        return box
+    }
+
+    /// The version of `domain` the graph imports; 1 when it imports none (every domain's first opset).
+    func opset(for domain: String, in opsets: [String: Int]) -> Int {
+        opsets[domain] ?? 1
+    }
+
+    // MARK: Graphs
+
+    func inferGraph(_ graph: Graph, path: String, scope: Scope, formalInputs: [ValueType], formalNames: [String],
+                    opsets: [String: Int]) -> GraphInference {
+        graphDepth += 1
+        defer { graphDepth -= 1 }
+        if functionDepth > 0 { inlinedNodes += graph.nodes.count }
+        var constants = Set<String>()
+        // Room for every value the graph defines, so the table is not rehashed as it grows.
+        scope.types.reserveCapacity(scope.types.count + formalNames.count + graph.initializers.count
+                                    + graph.nodes.reduce(0) { $0 + $1.outputs.count })
+        for (name, type) in zip(formalNames, formalInputs) where !name.isEmpty {
+            scope.types[name] = type
+        }
+        for tensor in graph.initializers {
+            scope.types[tensor.name] = .tensor(tensor.tensorType)
+            if let value = tensor.value { scope.values[tensor.name] = value }
+            scope.constants.insert(tensor.name)
+            constants.insert(tensor.name)
+        }
+        for sparse in graph.sparseInitializers {
+            let name = sparse.values.name
+            scope.types[name] = .tensor(TensorType(dtype: sparse.values.dtype, shape: sparse.dims.map(Dim.value)))
+            scope.constants.insert(name)
+            constants.insert(name)
+        }
+        let order = topologicalOrder(graph, path: path, scope: scope)
+        var nodes: [NodeInference] = []
+        nodes.reserveCapacity(graph.nodes.count)
+        for index in order {
+            let node = graph.nodes[index]
+            let ref = NodeRef(node, index: index, graphPath: path)
+            let inference = inferNode(node, ref: ref, scope: scope, opsets: opsets)
+            if inference.status == .inferred || inference.status == .upstreamUnknown || inference.rule == nil {
+                if isConstantProducer(node, scope: scope) {
+                    for output in node.outputs where !output.isEmpty {
+                        scope.constants.insert(output)
+                        constants.insert(output)
+                    }
+                }
+            }
+            nodes.append(inference)
+        }
+        return GraphInference(path: path, nodes: nodes, valueTypes: scope.types, constants: constants,
+                              inputNames: formalNames, outputNames: graph.outputs.map(\.name))
+    }
+
+    /// Constant nodes, and ConstantOfShape of a stored constant shape, produce constants (model
+    /// parameters when they feed compute). A ConstantOfShape whose shape is only known because the
+    /// inputs were bound (an attention mask sized by the sequence) is an activation, not a parameter.
+    func isConstantProducer(_ node: Node, scope: Scope) -> Bool {
+        guard node.domain.isEmpty else { return false }
+        if node.opType == "Constant" { return true }
+        if node.opType == "ConstantOfShape", let input = node.inputs.first { return scope.isConstant(input) }
+        return false
+    }
+
+    // MARK: Nodes
+
+    func inferNode(_ node: Node, ref: NodeRef, scope: Scope, opsets: [String: Int]) -> NodeInference {
+        let opset = opset(for: node.domain, in: opsets)
+        var inputTypes: [ValueType?] = []
+        var inputValues: [TensorValue?] = []
+        inputTypes.reserveCapacity(node.inputs.count)
+        inputValues.reserveCapacity(node.inputs.count)
+        for name in node.inputs {
+            if name.isEmpty {
+                inputTypes.append(nil)
+                inputValues.append(nil)
+                continue
+            }
+            if let type = scope.type(name) {
+                inputTypes.append(type)
+            } else {
+                diagnostics.append(Diagnostic(.error, node: ref, ShapeFinding.undefinedInput(name)))
+                inputTypes.append(.unknown)
+            }
+            inputValues.append(scope.value(name))
+        }
+        var inference = NodeInference(index: ref.index, graphPath: ref.graphPath, node: node, opset: opset, inputTypes: inputTypes,
+                                      inputValues: inputValues.contains { $0 != nil } ? inputValues : [],
+                                      outputTypes: node.outputs.map { _ in .unknown }, status: .inferred,
+                                      rule: nil, schemaBox: nil, subgraphs: [])
+
+        if let function = functions[node.domain + "::" + node.opType], resolver.schema(for: node, opset: opset) == nil {
+            expandFunction(function, call: node, inference: &inference, scope: scope)
+            record(inference, scope: scope)
+            return inference
+        }
+
+        let rule: (any ShapeRule)?
+        do {
+            rule = try resolver.shapeRule(for: node, opset: opset)
+        } catch {
+            inference.status = .failed(error)
+            diagnostics.append(Diagnostic(.error, node: ref, error))
+            record(inference, scope: scope)
+            return inference
+        }
+        guard let rule else {
+            inference.status = .unsupported
+            let key = node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)"
+            unsupported[key, default: 0] += 1
+            record(inference, scope: scope)
+            return inference
+        }
+        inference.rule = rule
+        inference.schemaBox = schema(for: node, opset: opset)
+        if let schema = inference.schema {
+            let given = node.inputs.count
+            let trailingEmpty = node.inputs.reversed().prefix { $0.isEmpty }.count
+            if given - trailingEmpty > schema.inputs.upperBound || given < schema.inputs.lowerBound {
+                let error = ShapeError.arity(what: "inputs", expected: schema.inputs, got: given)
+                inference.status = .failed(error)
+                diagnostics.append(Diagnostic(.error, node: ref, error))
+                record(inference, scope: scope)
+                return inference
+            }
+            // Rules may set `outputValues[0..<lowerBound]` and read their required outputs: a node
+            // that declares fewer outputs than the op requires (a damaged file) fails here, typed.
+            if node.outputs.count < schema.outputs.lowerBound {
+                let error = ShapeError.arity(what: "outputs", expected: schema.outputs, got: node.outputs.count)
+                inference.status = .failed(error)
+                diagnostics.append(Diagnostic(.error, node: ref, error))
+                record(inference, scope: scope)
+                return inference
+            }
+        }
+
+        let subgraphBox = SubgraphBox()
+        let path = ref.graphPath.isEmpty ? (node.name.isEmpty ? "#\(ref.index)" : node.name)
+            : ref.graphPath + "/" + (node.name.isEmpty ? "#\(ref.index)" : node.name)
+        var ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues) {
+            [unowned self] graph, formalTypes, formalValues in
+            let attribute = node.subgraphs.first { $0.graph == graph }?.attribute ?? "body"
+            guard self.graphDepth < Self.maxGraphDepth else {
+                subgraphBox.tooDeep = true
+                return graph.outputs.map { _ in .unknown }
+            }
+            let child = Scope(parent: scope)
+            for (formal, value) in zip(graph.inputs, formalValues) where !formal.name.isEmpty {
+                if let value { child.values[formal.name] = value }
+            }
+            let result = self.inferGraph(graph, path: path + "/" + attribute, scope: child,
+                                         formalInputs: zip(graph.inputs, self.padded(formalTypes, to: graph.inputs.count)).map { declared, given in
+                                             given == .unknown ? declared.type : given
+                                         },
+                                         formalNames: graph.inputs.map(\.name), opsets: opsets)
+            subgraphBox.graphs.append(SubgraphInference(attribute: attribute, graph: result))
+            return graph.outputs.map { child.type($0.name) ?? .unknown }
+        }
+        // Room for every output the op may have, even those the node omits: a rule that sets the
+        // value of an optional output must not index past the end (extra values are dropped below).
+        if let schema = inference.schema, schema.outputs.upperBound <= 64, ctx.outputValues.count < schema.outputs.upperBound {
+            ctx.outputValues += Array(repeating: nil, count: schema.outputs.upperBound - ctx.outputValues.count)
+        }
+        do throws(ShapeError) {
+            var outputs = try rule.inferShapes(&ctx)
+            // A negative known dim (Expand to -5, Resize `sizes` of -1) is this node's finding, never a
+            // negative size flowing on into costs.
+            try SizeCheck.validate(outputs: outputs)
+            if Self.introducesOpaqueExpression(outputs, inputs: inputTypes) {
+                diagnostics.append(Diagnostic(.warning, node: ref, ShapeFinding.opaqueDim))
+            }
+            if outputs.count < node.outputs.count {
+                outputs += Array(repeating: .unknown, count: node.outputs.count - outputs.count)
+            }
+            inference.outputTypes = Array(outputs.prefix(node.outputs.count))
+            for (index, output) in node.outputs.enumerated() where !output.isEmpty {
+                if index < ctx.outputValues.count, let value = ctx.outputValues[index] { scope.values[output] = value }
+            }
+            for warning in ctx.warnings { diagnostics.append(Diagnostic(.warning, node: ref, ShapeFinding.rule(warning))) }
+        } catch {
+            if error.isUpstream {
+                inference.status = .upstreamUnknown
+            } else {
+                inference.status = .failed(error)
+                diagnostics.append(Diagnostic(.error, node: ref, error))
+            }
+        }
+        inference.subgraphs = subgraphBox.graphs
+        if subgraphBox.tooDeep {
+            let error = ShapeError.unsupported("subgraphs nested deeper than \(Self.maxGraphDepth) levels are not inferred")
+            inference.status = .failed(error)
+            diagnostics.append(Diagnostic(.error, node: ref, error))
+        }
+        record(inference, scope: scope)
+        return inference
+    }
+
+    func padded(_ types: [ValueType], to count: Int) -> [ValueType] {
+        types.count >= count ? Array(types.prefix(count)) : types + Array(repeating: .unknown, count: count - types.count)
+    }
+
+    /// Stores a node's output types and tracks where unknown dims first appeared.
+    func record(_ inference: NodeInference, scope: Scope) {
+        let node = inference.node
+        var inheritedOrigin: NodeRef?
+        for name in node.inputs where !name.isEmpty {
+            if let origin = scope.origin(name) { inheritedOrigin = origin; break }
+        }
+        for (index, name) in node.outputs.enumerated() where !name.isEmpty {
+            if scope.types[name] != nil {
+                diagnostics.append(Diagnostic(.error, node: inference.ref, ShapeFinding.producedTwice(name)))
+            }
+            let type = inference.outputTypes[index]
+            scope.types[name] = type
+            if Self.hasUnknown(type) {
+                scope.unknownOrigin[name] = inheritedOrigin ?? inference.ref
+            }
+        }
+    }
+
+    /// Whether an output dim holds an `expr_…` symbol (past `Polynomial.Budget`) that no input has.
+    static func introducesOpaqueExpression(_ outputs: [ValueType], inputs: [ValueType?]) -> Bool {
+        func has(_ type: ValueType?) -> Bool { type?.tensor?.shape?.contains { $0.hasOpaqueExpression } ?? false }
+        return outputs.contains(where: has) && !inputs.contains(where: has)
+    }
+
+    static func hasUnknown(_ type: ValueType) -> Bool {
+        switch type {
+        case .tensor(let t), .sparseTensor(let t):
+            guard let shape = t.shape else { return true }
+            return shape.contains { $0.isUnknown }
+        case .sequence(let element), .optional(let element): return hasUnknown(element)
+        case .map(_, let value): return hasUnknown(value)
+        case .unknown: return true
+        }
+    }
+}
+
+/// An op at an opset: what a schema is looked up by.
+struct SchemaKey: Hashable {
+    var domain: String
+    var opType: String
+    var opset: Int
+}
