@@ -209,6 +209,18 @@ struct GlobalLpPoolOp: Operator {
 
 // MARK: - MaxRoiPool
 
+/// The output of a region pool (MaxRoiPool, RoiAlign): X `[N, C, H, W]` and rois `[num_rois, …]` give
+/// `[num_rois, C] + pooled`.
+func regionPoolShape(_ ctx: inout ShapeContext, pooled: [Int]) throws(ShapeError) -> [ValueType] {
+    let x = try ctx.tensor(0)
+    guard let xs = x.shape, let rois = try ctx.tensor(1).shape else {
+        return [.tensor(TensorType(dtype: x.dtype, shape: nil))]
+    }
+    guard xs.count == 4 else { throw .rankMismatch("input X must have rank 4, got \(xs.count)") }
+    guard rois.count == 2 else { throw .rankMismatch("rois must have rank 2, got \(rois.count)") }
+    return [.tensor(TensorType(dtype: x.dtype, shape: [rois[0], xs[1]] + pooled.map(Dim.value)))]
+}
+
 /// Max pooling over regions of interest: X `[N, C, H, W]`, rois `[num_rois, 5]` →
 /// `[num_rois, C, pooled_h, pooled_w]`. Spec: https://onnx.ai/onnx/operators/onnx__MaxRoiPool.html
 /// · opsets 1, 22.
@@ -226,13 +238,7 @@ struct MaxRoiPoolOp: Operator {
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
-        let x = try ctx.tensor(0)
-        guard let xs = x.shape, let rois = try ctx.tensor(1).shape else {
-            return [.tensor(TensorType(dtype: x.dtype, shape: nil))]
-        }
-        guard xs.count == 4 else { throw .rankMismatch("input X must have rank 4, got \(xs.count)") }
-        guard rois.count == 2 else { throw .rankMismatch("rois must have rank 2, got \(rois.count)") }
-        return [.tensor(TensorType(dtype: x.dtype, shape: [rois[0], xs[1]] + pooledShape.map(Dim.value)))]
+        try regionPoolShape(&ctx, pooled: pooledShape)
     }
 
     static let formula = "a bin's size depends on the ROI values, so each output element counts one comparison (`Conventions.reduceStep` = \(Conventions.reduceStep)): a lower bound."
@@ -270,13 +276,7 @@ struct RoiAlignOp: Operator {
     }
 
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
-        let x = try ctx.tensor(0)
-        guard let xs = x.shape, let rois = try ctx.tensor(1).shape else {
-            return [.tensor(TensorType(dtype: x.dtype, shape: nil))]
-        }
-        guard xs.count == 4 else { throw .rankMismatch("input X must have rank 4, got \(xs.count)") }
-        guard rois.count == 2 else { throw .rankMismatch("rois must have rank 2, got \(rois.count)") }
-        return [.tensor(TensorType(dtype: x.dtype, shape: [rois[0], xs[1], .value(outputHeight), .value(outputWidth)]))]
+        try regionPoolShape(&ctx, pooled: [outputHeight, outputWidth])
     }
 
     static let formula = "per output element `S = sampling_ratio²` bilinear samples of `3·Conventions.lerp` FLOPs and one reduce step each, + 1 divide for `avg` mode. With `sampling_ratio = 0` the sample count is adaptive (data-dependent) and counted as 1 (a lower bound)."
