@@ -191,6 +191,18 @@ public enum TextRenderer {
         /// Nodes of this type without a cost rule (or whose rule failed): their MACs and FLOPs are unknown.
         var uncosted = 0
 
+        mutating func add(_ node: NodeCost) {
+            count += 1
+            if node.status == .costed {
+                macs += node.macs
+                flops += node.flops
+            } else {
+                uncosted += 1
+            }
+            params += node.params
+            bytes += node.bytesRead + node.bytesWritten
+        }
+
         /// A count cell: `?` when no node of the type is costed, `… + ?` when some are not.
         func cell(_ value: SymbolicInt) -> String {
             uncosted == count ? "?" : uncosted > 0 ? "\(Units.count(value)) + ?" : Units.count(value)
@@ -206,17 +218,8 @@ public enum TextRenderer {
         var rows: [String: OpRow] = [:]
         for node in report.costs.nodes {
             let key = node.ref.domain.isEmpty ? node.ref.opType : "\(node.ref.domain).\(node.ref.opType)"
-            var row = rows[key] ?? OpRow(op: key)
-            row.count += 1
-            if node.status == .costed {
-                row.macs += node.macs
-                row.flops += node.flops
-            } else {
-                row.uncosted += 1
-            }
-            row.params += node.params
-            row.bytes += node.bytesRead + node.bytesWritten
-            rows[key] = row
+            // Modified in place: no copy of the row (and of its counts) per node.
+            rows[key, default: OpRow(op: key)].add(node)
         }
         return rows.values.map { (row: $0, rank: rank($0.flops)) }
             .sorted { $0.rank != $1.rank ? $0.rank > $1.rank : $0.row.op < $1.row.op }.map(\.row)
@@ -261,9 +264,9 @@ public enum TextRenderer {
         case .value(let v): return Double(v)
         case .unknown: return -1
         case .polynomial(let p):
-            var bindings: [String: Int] = [:]
-            for symbol in p.symbols { bindings[symbol] = 1024 }
-            return Double(p.substituting(bindings)?.constantValue ?? 0)
+            // Every symbol at 1024 without building a bindings dictionary and a substituted polynomial
+            // per call (the report ranks every node); `nil` on overflow, as the substitution gave.
+            return Double(p.valueWithEverySymbol(at: 1024) ?? 0)
         }
     }
 
