@@ -20,6 +20,8 @@ public struct PeakCandidate: Sendable, Equatable {
     /// coefficient, or has none once every plain symbol `s` is written `1 + t` (t ≥ 0). A sufficient
     /// test: a pair it cannot order stays two candidates, never a wrong peak.
     static func isDominated(_ a: SymbolicInt, by b: SymbolicInt) -> Bool {
+        // Equal counts (a chain's steps): `b − a` is 0. An unknown count is never ordered.
+        if a == b { return a != .unknown }
         // The two common answers without building `b − a`, where `b − a` is sure to be a true
         // polynomial (past the budget it would be an opaque symbol, read below as non-negative).
         if let p = a.asPolynomial, let q = b.asPolynomial, q.sumStaysWithinBudget(p) {
@@ -67,52 +69,43 @@ extension CostPass.State {
     /// a tensor lives from its producer to its last consumer; graph inputs from the start, graph
     /// outputs to the end. Constants are weights, not activations. With `recordSeries`, also the
     /// live bytes at each step (the HTML report's memory chart), kept for the main graph only.
-    mutating func activationMemory(_ graph: GraphInference, inputs: [String], recordSeries: Bool = false)
+    ///
+    /// `ids` are the graph's tensor ids when the caller has them (the main graph's, shared with the
+    /// fusion plan); they must hold every name of `inputs`.
+    mutating func activationMemory(_ graph: GraphInference, inputs: [String], ids shared: GraphTensorIDs? = nil,
+                                   recordSeries: Bool = false)
         -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?, candidates: [PeakCandidate], live: [SymbolicInt]) {
         let steps = graph.nodes.count
-        // Every tensor name gets an integer id the first time it is seen, so each occurrence is
-        // hashed once; the sweep below then indexes arrays.
-        var names = TensorIDs(capacity: graph.nodes.count + graph.inputNames.count)
-        var lastUse: [Int?] = []
-        func use(_ name: String, at step: Int) {
-            let id = names.id(name)
-            if id >= lastUse.count { lastUse.append(contentsOf: repeatElement(nil, count: id - lastUse.count + 1)) }
-            lastUse[id] = step
-        }
+        // Every tensor name has an integer id, hashed once; the sweep below then indexes arrays.
+        let ids = shared ?? GraphTensorIDs(graph, extraNames: inputs)
+        let names = ids.names
+        let count = names.count
+        var lastUse = [Int?](repeating: nil, count: count)
         // Loops index the nodes and read only the fields they need: binding a whole NodeInference
         // copies (retains) every field of it.
         let nodes = graph.nodes
+        let inputIDs = ids.inputIDs, inputStart = ids.inputStart
         for step in nodes.indices {
-            for name in nodes[step].node.inputs where !name.isEmpty { use(name, at: step) }
-            if !nodes[step].node.attributes.isEmpty {
-                for (_, sub) in nodes[step].node.subgraphs { for name in sub.outerScopeReferences { use(name, at: step) } }
-            }
+            for slot in inputStart[step]..<inputStart[step + 1] where inputIDs[slot] >= 0 { lastUse[inputIDs[slot]] = step }
+            if let outer = ids.outerReferences[step] { for id in outer { lastUse[id] = step } }
         }
-        for output in graph.outputNames { use(output, at: steps) }
-        let inputIDs = inputs.map { names.id($0) }
+        for id in ids.graphOutputIDs { lastUse[id] = steps }
+        // Every name of `inputs` has an id (the table was built with them).
+        let sweepInputs = inputs.compactMap { name in names.existingID(name).map { (name: name, id: $0) } }
         // Output ids of every node, in order (one flat list; `outputStart[step]` is where a step's begin).
-        var outputIDs: [Int] = []
-        var outputStart: [Int] = []
-        outputStart.reserveCapacity(steps + 1)
-        for step in nodes.indices {
-            outputStart.append(outputIDs.count)
-            for name in nodes[step].node.outputs { outputIDs.append(name.isEmpty ? -1 : names.id(name)) }
-        }
-        outputStart.append(outputIDs.count)
-        let count = names.count
-        if lastUse.count < count { lastUse.append(contentsOf: repeatElement(nil, count: count - lastUse.count)) }
+        let outputIDs = ids.outputIDs, outputStart = ids.outputStart
         // A DequantizeLinear of a weight is folded by every runtime: its float output never exists.
         var folded = [Bool](repeating: false, count: count)
         for name in graph.constants { if let id = names.existingID(name) { folded[id] = true } }
         for step in nodes.indices where nodes[step].schema?.traits.contains(.dequantize) == true {
-            if let source = nodes[step].node.inputs.first, let id = names.existingID(source), folded[id] {
+            if inputStart[step] < inputStart[step + 1], case let id = inputIDs[inputStart[step]], id >= 0, folded[id] {
                 for slot in outputStart[step]..<outputStart[step + 1] where outputIDs[slot] >= 0 { folded[outputIDs[slot]] = true }
             }
         }
         var sizes = [SymbolicInt?](repeating: nil, count: count)
-        for (name, id) in zip(inputs, inputIDs) { sizes[id] = bytes(graph.valueTypes[name]?.tensor) }
+        for (name, id) in sweepInputs { sizes[id] = bytes(graph.valueTypes[name]?.tensor) }
         var sum: SymbolicInt = 0
-        for id in inputIDs { sum += sizes[id] ?? 0 }
+        for (_, id) in sweepInputs { sum += sizes[id] ?? 0 }
         for step in nodes.indices {
             for slot in outputStart[step]..<outputStart[step + 1] {
                 let id = outputIDs[slot]
@@ -131,7 +124,7 @@ extension CostPass.State {
         // What dies at each step, in the order the tensors were added (a tensor whose last use is
         // before the step that made it is never freed, as before).
         var freeAt = FreeList(steps: steps)
-        for id in inputIDs {
+        for (_, id) in sweepInputs {
             live += sizes[id] ?? 0
             liveRepresentative += representativeSize[id] ?? 0
             freeAt.add(id, at: lastUse[id] ?? 0)
@@ -147,6 +140,7 @@ extension CostPass.State {
         var droppedCandidate = false
         var series: [SymbolicInt] = []
         if recordSeries { series.reserveCapacity(steps) }
+        var dying: [Int] = []
         for step in nodes.indices {
             for slot in outputStart[step]..<outputStart[step + 1] {
                 let id = outputIDs[slot]
@@ -171,7 +165,7 @@ extension CostPass.State {
             }
             // A step after which nothing is freed is dominated by the next one (which holds all it
             // holds, and more): only steps that free something, run a subgraph or end the graph count.
-            let dying = freeAt.take(step)
+            freeAt.take(step, into: &dying)
             let mayPeak = !dying.isEmpty || !nodes[step].subgraphs.isEmpty || step == graph.nodes.count - 1
             if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: nodes[step].ref), to: &candidates,
                                                   representative: liveRepresentative + innerRepresentative, values: &candidateValues,
@@ -269,6 +263,49 @@ struct TensorIDs {
     func existingID(_ name: String) -> Int? { table[name] }
 }
 
+/// Every tensor name of one graph as a dense id, hashed once for both passes that need them (the
+/// activation sweep and the fusion plan), with each node's input and output ids in flat lists.
+struct GraphTensorIDs {
+    var names: TensorIDs
+    /// Input ids of node `i` are `inputIDs[inputStart[i]..<inputStart[i + 1]]` (-1 for an empty name).
+    var inputIDs: [Int] = []
+    var inputStart: [Int] = []
+    var outputIDs: [Int] = []
+    var outputStart: [Int] = []
+    /// Outer-scope references of each node's subgraphs (rare), in the order the subgraphs list them.
+    var outerReferences: [Int: [Int]] = [:]
+    var graphInputIDs: [Int] = []
+    var graphOutputIDs: [Int] = []
+
+    /// Ids for every name of `graph`, its inputs and outputs, and `extraNames` (the inputs an
+    /// activation sweep starts from), so that every later lookup finds its name.
+    init(_ graph: GraphInference, extraNames: [String] = []) {
+        let count = graph.nodes.count
+        names = TensorIDs(capacity: count + graph.inputNames.count)
+        inputStart.reserveCapacity(count + 1)
+        outputStart.reserveCapacity(count + 1)
+        for inference in graph.nodes {
+            inputStart.append(inputIDs.count)
+            for name in inference.node.inputs { inputIDs.append(name.isEmpty ? -1 : names.id(name)) }
+            outputStart.append(outputIDs.count)
+            for name in inference.node.outputs { outputIDs.append(name.isEmpty ? -1 : names.id(name)) }
+        }
+        inputStart.append(inputIDs.count)
+        outputStart.append(outputIDs.count)
+        for (index, inference) in graph.nodes.enumerated() where !inference.node.attributes.isEmpty {
+            var list: [Int] = []
+            for (_, sub) in inference.node.subgraphs { for name in sub.outerScopeReferences { list.append(names.id(name)) } }
+            if !list.isEmpty { outerReferences[index] = list }
+        }
+        graphInputIDs = graph.inputNames.map { names.id($0) }
+        graphOutputIDs = graph.outputNames.map { names.id($0) }
+        for name in extraNames { _ = names.id(name) }
+    }
+
+    func inputs(_ index: Int) -> ArraySlice<Int> { inputIDs[inputStart[index]..<inputStart[index + 1]] }
+    func outputs(_ index: Int) -> ArraySlice<Int> { outputIDs[outputStart[index]..<outputStart[index + 1]] }
+}
+
 /// Tensors to free at each step of a sweep, kept in the order they were added. A tensor added for
 /// a step the sweep has already passed is never freed (it is dropped), as a dictionary of lists
 /// consumed step by step behaved.
@@ -294,15 +331,87 @@ struct FreeList {
         tails[step] = entry
     }
 
-    /// The ids to free after `step`, in the order added; later adds for `step` or before are dropped.
-    mutating func take(_ step: Int) -> [Int] {
+    /// The ids to free after `step`, in the order added, into `result` (emptied first, its storage
+    /// reused: no array per step); later adds for `step` or before are dropped.
+    mutating func take(_ step: Int, into result: inout [Int]) {
         current = step
-        guard step >= 0, step < heads.count else { return [] }
-        var result: [Int] = []
+        result.removeAll(keepingCapacity: true)
+        guard step >= 0, step < heads.count else { return }
         var entry = heads[step]
         while entry >= 0 {
             result.append(ids[entry])
             entry = next[entry]
+        }
+    }
+}
+
+/// Lists of ids keyed by dense ids (tensors, nodes, groups), in four flat arrays instead of an array
+/// of arrays: one heap block per table, not one per non-empty list (a 100,000-node graph had
+/// 500,000 small arrays in its fusion plan). Each list keeps the order its ids were appended in.
+struct ListTable {
+    private var heads: [Int32]
+    private var tails: [Int32]
+    private var next: [Int32] = []
+    private var values: [Int32] = []
+
+    /// `keys` empty lists; room for `capacity` ids without growing.
+    init(keys: Int, capacity: Int = 0) {
+        heads = Array(repeating: -1, count: keys)
+        tails = heads
+        next.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+
+    /// Appends `value` to the list of `key`.
+    mutating func append(_ value: Int, to key: Int) {
+        let entry = Int32(truncatingIfNeeded: values.count)
+        values.append(Int32(truncatingIfNeeded: value))
+        next.append(-1)
+        let tail = Int(tails[key])
+        if tail >= 0 { next[tail] = entry } else { heads[key] = entry }
+        tails[key] = entry
+    }
+
+    /// The id appended last to the list of `key`.
+    func last(_ key: Int) -> Int? {
+        let tail = Int(tails[key])
+        return tail >= 0 ? Int(values[tail]) : nil
+    }
+
+    func isEmpty(_ key: Int) -> Bool { heads[key] < 0 }
+
+    /// Whether the list of `key` holds exactly one id.
+    func hasOne(_ key: Int) -> Bool {
+        let head = Int(heads[key])
+        return head >= 0 && next[head] < 0
+    }
+
+    /// Whether an id of the list of `key` satisfies `predicate` (in list order, stopping at the first).
+    func contains(_ key: Int, where predicate: (Int) throws -> Bool) rethrows -> Bool {
+        var entry = Int(heads[key])
+        while entry >= 0 {
+            if try predicate(Int(values[entry])) { return true }
+            entry = Int(next[entry])
+        }
+        return false
+    }
+
+    /// Calls `body` on every id of the list of `key`, in the order appended.
+    func forEach(_ key: Int, _ body: (Int) throws -> Void) rethrows {
+        var entry = Int(heads[key])
+        while entry >= 0 {
+            try body(Int(values[entry]))
+            entry = Int(next[entry])
+        }
+    }
+
+    /// The list of `key`, in the order appended.
+    func list(_ key: Int) -> [Int] {
+        var result: [Int] = []
+        var entry = Int(heads[key])
+        while entry >= 0 {
+            result.append(Int(values[entry]))
+            entry = Int(next[entry])
         }
         return result
     }

@@ -120,7 +120,10 @@ public struct CostPass {
         var weightBytes: SymbolicInt = state.weightBytesUnknown ? .unknown : 0
         for bytes in totals.weightBytesByType.values { weightBytes += .value(bytes) }
         totals.weightBytes = weightBytes
-        let memory = state.activationMemory(shapes.main, inputs: shapes.inputs.map(\.name), recordSeries: true)
+        // The main graph's tensor names, hashed once for the activation sweep and the fusion plan.
+        let sweepInputs = shapes.inputs.map(\.name)
+        let ids = GraphTensorIDs(shapes.main, extraNames: sweepInputs)
+        let memory = state.activationMemory(shapes.main, inputs: sweepInputs, ids: ids, recordSeries: true)
         totals.activationBytes = memory.sum
         totals.peakActivationBytes = memory.peak
         totals.peakCandidates = memory.candidates
@@ -132,7 +135,7 @@ public struct CostPass {
         for node in nodes where node.status == .costed || node.status == .noRule {
             totals.memoryAccessBytes += node.bytesRead + node.bytesWritten
         }
-        let fusion = state.fusionPlan(shapes.main, nodes: nodes)
+        let fusion = state.fusionPlan(shapes.main, nodes: nodes, ids: ids)
         return CostReport(nodes: nodes, totals: totals, coverage: state.coverage, peakNode: memory.peakNode, liveActivationBytes: memory.live,
                           targetPrecision: options.targetPrecision,
                           diagnostics: Diagnostic.collapsed(state.diagnostics)
@@ -234,7 +237,8 @@ public struct CostPass {
         mutating func countParameters(_ inference: NodeInference, inputTensors: [TensorType?], constants: Set<String>) -> SymbolicInt {
             let node = inference.node
             var params: SymbolicInt = 0
-            for (index, name) in node.inputs.enumerated() where !name.isEmpty && constants.contains(name) {
+            // An empty set answers without hashing the name (a graph of activations only).
+            for (index, name) in node.inputs.enumerated() where !name.isEmpty && !constants.isEmpty && constants.contains(name) {
                 guard !countedParams.contains(name) else { continue }
                 let tensor = constantTensors[name] ?? inputTensors[index].map {
                     TensorData(name: name, dtype: $0.dtype, dims: $0.shape?.compactMap(\.intValue) ?? [], location: .inline(byteCount: 0), value: nil)
@@ -390,7 +394,7 @@ public struct CostPass {
 
         /// A fused QDQ kernel reads the quantized tensor, not the dequantized float: count its bytes.
         func quantizedInputBytes(_ name: String, producers: [String: NodeInference]) -> SymbolicInt? {
-            guard let producer = producers[name], producer.schema?.traits.contains(.dequantize) == true,
+            guard !producers.isEmpty, let producer = producers[name], producer.schema?.traits.contains(.dequantize) == true,
                   let quantized = producer.inputTypes.first??.tensor else { return nil }
             return TensorType.bytes(elements: quantized.elementCount, dtype: quantized.dtype)
         }

@@ -66,11 +66,18 @@ public struct FusionPlan: Sendable {
 }
 
 extension FusionRole {
-    /// The role of `node`, given which of its inputs are constants (or folded).
+    /// The role of `node`, given which of its inputs (by slot) are constants (or folded).
     /// The traits come from the op's schema (`OpSchema.traits`).
-    static func of(_ node: Node, traits: OpTraits, inputIsConstant: (String) -> Bool) -> FusionRole {
-        let data = node.inputs.filter { !$0.isEmpty }
-        if traits.contains(.metadataOnly) || (!data.isEmpty && data.allSatisfy(inputIsConstant)) { return .folded }
+    static func of(_ node: Node, traits: OpTraits, inputIsConstant: (Int) -> Bool) -> FusionRole {
+        if traits.contains(.metadataOnly) { return .folded }
+        // Every present input constant (and at least one present): computed once when the engine is built.
+        var data = 0, constants = 0
+        for (slot, name) in node.inputs.enumerated() where !name.isEmpty {
+            data += 1
+            if !inputIsConstant(slot) { break }
+            constants += 1
+        }
+        if data > 0 && constants == data { return .folded }
         if !node.subgraphs.isEmpty { return .kernel }
         if !traits.isDisjoint(with: [.view, .dequantize]) { return .view }
         if traits.contains(.epilogue) { return .epilogue }
@@ -86,36 +93,29 @@ extension NodeInference {
 extension CostPass.State {
     /// Groups the main graph's nodes as a deployed runtime fuses them (docs/cost-model.md, "Fusion
     /// groups"), and prices the traffic between groups.
-    func fusionPlan(_ graph: GraphInference, nodes: [NodeCost]) -> FusionPlan {
+    func fusionPlan(_ graph: GraphInference, nodes: [NodeCost], ids: GraphTensorIDs) -> FusionPlan {
         let count = graph.nodes.count
-        // Tensor names as dense ids, each name hashed once here; every table below is an array.
-        var names = TensorIDs(capacity: count + graph.inputNames.count)
-        var inputIDs: [Int] = [], inputStart: [Int] = []
-        var outputIDs: [Int] = [], outputStart: [Int] = []
-        inputStart.reserveCapacity(count + 1)
-        outputStart.reserveCapacity(count + 1)
-        for inference in graph.nodes {
-            inputStart.append(inputIDs.count)
-            for name in inference.node.inputs { inputIDs.append(name.isEmpty ? -1 : names.id(name)) }
-            outputStart.append(outputIDs.count)
-            for name in inference.node.outputs { outputIDs.append(name.isEmpty ? -1 : names.id(name)) }
-        }
-        inputStart.append(inputIDs.count)
-        outputStart.append(outputIDs.count)
-        func inputs(_ index: Int) -> ArraySlice<Int> { inputIDs[inputStart[index]..<inputStart[index + 1]] }
-        func outputs(_ index: Int) -> ArraySlice<Int> { outputIDs[outputStart[index]..<outputStart[index + 1]] }
-        // Outer-scope references of each node's subgraphs (rare), in the order the subgraphs list them.
-        var outerReferences: [Int: [Int]] = [:]
-        for (index, inference) in graph.nodes.enumerated() where !inference.node.attributes.isEmpty {
-            var list: [Int] = []
-            for (_, sub) in inference.node.subgraphs { for name in sub.outerScopeReferences { list.append(names.id(name)) } }
-            if !list.isEmpty { outerReferences[index] = list }
-        }
-        let graphInputIDs = graph.inputNames.map { names.id($0) }
-        let graphOutputIDs = graph.outputNames.map { names.id($0) }
+        // Tensor names as dense ids, each name hashed once (the table the activation sweep used);
+        // every table below is an array.
+        let names = ids.names
+        let inputIDs = ids.inputIDs, outputStart = ids.outputStart
+        func inputs(_ index: Int) -> ArraySlice<Int> { ids.inputs(index) }
+        func outputs(_ index: Int) -> ArraySlice<Int> { ids.outputs(index) }
+        let outerReferences = ids.outerReferences
+        let graphInputIDs = ids.graphInputIDs
+        let graphOutputIDs = ids.graphOutputIDs
         var constant = [Bool](repeating: false, count: names.count)
         for name in graph.constants { if let id = names.existingID(name) { constant[id] = true } }
         let tensors = names.count
+        // Each node's schema read once (reading it through the array copies the whole record).
+        var traitsOf: [OpTraits] = [], metadataOf: [Set<Int>] = []
+        traitsOf.reserveCapacity(count)
+        metadataOf.reserveCapacity(count)
+        for index in 0..<count {
+            let schema = graph.nodes[index].schema
+            traitsOf.append(schema?.traits ?? [])
+            metadataOf.append(schema?.metadataInputs ?? [])
+        }
 
         var folded = constant
         var appends = Set<Int>()
@@ -124,11 +124,12 @@ extension CostPass.State {
         // Root of every view output: the tensor that really exists in memory.
         var root = Array(0..<tensors)
         /// Bytes a folded tensor costs when a kernel reads it: a DequantizeLinear'd weight at its quantized width.
-        var foldedBytes = [SymbolicInt?](repeating: nil, count: tensors)
+        // Keyed by id: only folded tensors have one (a graph of activations has none).
+        var foldedBytes: [Int: SymbolicInt] = [:]
         // Who reads each tensor, for the prologue rule below.
-        var nodeReaders = [[Int]](repeating: [], count: tensors)
+        var nodeReaders = ListTable(keys: tensors, capacity: inputIDs.count)
         for index in 0..<count {
-            for id in inputs(index) where id >= 0 && nodeReaders[id].last != index { nodeReaders[id].append(index) }
+            for id in inputs(index) where id >= 0 && nodeReaders.last(id) != index { nodeReaders.append(index, to: id) }
         }
         var isOutput = [Bool](repeating: false, count: tensors)
         for id in graphOutputIDs { isOutput[id] = true }
@@ -136,23 +137,26 @@ extension CostPass.State {
         /// broadcast operand in place (cuBLAS op(A) = Aᵀ, stride-0 batches), so the Transpose or
         /// Expand that made it moves nothing.
         func feedsOnlyGEMMs(_ id: Int, depth: Int = 0) -> Bool {
-            let list = nodeReaders[id]
-            guard depth < 8, !isOutput[id], !list.isEmpty else { return false }
-            return list.allSatisfy { index in
-                let traits = graph.nodes[index].traits
-                if traits.contains(.gemm) { return true }
+            guard depth < 8, !isOutput[id], !nodeReaders.isEmpty(id) else { return false }
+            return !nodeReaders.contains(id) { index in
+                let traits = traitsOf[index]
+                if traits.contains(.gemm) { return false }
                 if !traits.isDisjoint(with: [.view, .gemmOperandLayout]),
                    inputs(index).first == id, let output = outputs(index).first, output >= 0 {
-                    return feedsOnlyGEMMs(output, depth: depth + 1)
+                    return !feedsOnlyGEMMs(output, depth: depth + 1)
                 }
-                return false
+                return true
             }
         }
         var isGraphInput = [Bool](repeating: false, count: tensors)
         for id in graphInputIDs where !constant[id] { isGraphInput[id] = true }
         for index in 0..<count {
-            let node = graph.nodes[index].node, traits = graph.nodes[index].traits
-            var role = FusionRole.of(node, traits: traits) { name in names.existingID(name).map { folded[$0] } ?? false }
+            let node = graph.nodes[index].node, traits = traitsOf[index]
+            let firstInput = ids.inputStart[index]
+            var role = FusionRole.of(node, traits: traits) { slot in
+                let id = inputIDs[firstInput + slot]
+                return id >= 0 && folded[id]
+            }
             if role == .kernel, traits.contains(.gemmOperandLayout), let output = outputs(index).first, output >= 0,
                feedsOnlyGEMMs(output) {
                 role = .view
@@ -161,7 +165,7 @@ extension CostPass.State {
             // writes the new tokens into the past buffer; the past is not copied.
             if role == .kernel, node.opType == "Concat", node.inputs.count == 2, let past = inputs(index).first, past >= 0,
                isGraphInput[past], let output = outputs(index).first, output >= 0,
-               isOutput[output] || nodeReaders[output].contains(where: { reader in
+               isOutput[output] || nodeReaders.contains(output, where: { reader in
                    graph.nodes[reader].node.opType == "Identity" && outputs(reader).contains { $0 >= 0 && isOutput[$0] }
                }) {
                 appends.insert(index)
@@ -192,16 +196,16 @@ extension CostPass.State {
         let computes = (0..<count).filter { roles[$0] == .kernel || roles[$0] == .epilogue }
 
         // Real consumers of every root tensor (views see through to their consumers).
-        var consumers = [[Int]](repeating: [], count: tensors)
+        var consumers = ListTable(keys: tensors, capacity: inputIDs.count)
         var seenBy = [Int](repeating: -1, count: tensors)
         for index in computes {
             for id in inputs(index) where id >= 0 && !folded[id] {
                 let r = root[id]
-                if seenBy[r] != index { seenBy[r] = index; consumers[r].append(index) }
+                if seenBy[r] != index { seenBy[r] = index; consumers.append(index, to: r) }
             }
             for id in outerReferences[index] ?? [] where !folded[id] {
                 let r = root[id]
-                if seenBy[r] != index { seenBy[r] = index; consumers[r].append(index) }
+                if seenBy[r] != index { seenBy[r] = index; consumers.append(index, to: r) }
             }
         }
         var graphOutput = [Bool](repeating: false, count: tensors)
@@ -211,12 +215,10 @@ extension CostPass.State {
         var size = [SymbolicInt?](repeating: nil, count: tensors)
         for (name, id) in zip(graph.inputNames, graphInputIDs) { size[id] = bytes(graph.valueTypes[name]?.tensor) }
         var producer = [Int?](repeating: nil, count: tensors)
-        var producerSlot = [Int](repeating: 0, count: tensors)
         for index in computes {
             for (slot, id) in outputs(index).enumerated() where id >= 0 {
                 size[id] = bytes(graph.nodes[index].outputTypes[slot].tensor)
                 producer[id] = index
-                producerSlot[id] = slot
             }
         }
         /// Element count of a root tensor: a graph input's or its producer's output.
@@ -238,7 +240,7 @@ extension CostPass.State {
                 let outputElements = graph.nodes[index].outputTypes.first?.tensor?.elementCount
                 for id in inputs(index) where id >= 0 && !folded[id] {
                     let r = root[id]
-                    guard let source = producer[r], let group = groupOf[source], consumers[r].count == 1,
+                    guard let source = producer[r], let group = groupOf[source], consumers.hasOne(r),
                           !graphOutput[r], let elements = outputElements, !elements.isUnknown,
                           elementCount(r) == elements else { continue }
                     joined = group
@@ -263,18 +265,18 @@ extension CostPass.State {
         var groups: [FusionGroup] = []
         groups.reserveCapacity(members.count)
         var lastConsumerGroup = [Int?](repeating: nil, count: tensors)
-        var readers = [[Int]](repeating: [], count: tensors)
+        var readers = ListTable(keys: tensors, capacity: inputIDs.count)
         var readBy = [Int](repeating: -1, count: tensors)
         for (id, list) in members.enumerated() {
             var activationRead: SymbolicInt = 0, weightRead: SymbolicInt = 0, written: SymbolicInt = 0
             for index in list {
-                let inference = graph.nodes[index]
-                let metadata = inference.schema?.metadataInputs ?? []
-                let appended = appends.contains(index)
+                let metadata = metadataOf[index]
+                let appended = !appends.isEmpty && appends.contains(index)
                 for (slot, tensor) in inputs(index).enumerated() where tensor >= 0 && !metadata.contains(slot) && !(appended && slot == 0) {
                     if folded[tensor] {
                         if readBy[tensor] != id {
                             readBy[tensor] = id
+                            let inference = graph.nodes[index]
                             let stored = foldedBytes[tensor] ?? bytes(inference.inputTypes[slot]?.tensor)
                             weightRead += touchedBytes(of: stored, slot: slot, node: inference)
                         }
@@ -284,14 +286,14 @@ extension CostPass.State {
                     if let source = producer[r], groupOf[source] == id { continue }
                     if readBy[r] != id {
                         readBy[r] = id
-                        activationRead += size[r] ?? bytes(inference.inputTypes[slot]?.tensor)
+                        activationRead += size[r] ?? bytes(graph.nodes[index].inputTypes[slot]?.tensor)
                         lastConsumerGroup[r] = id
-                        readers[r].append(id)
+                        readers.append(id, to: r)
                     }
                 }
                 let past = inputs(index).first ?? -1
                 for output in outputs(index) where output >= 0 {
-                    let outside = graphOutput[output] || consumers[output].contains { groupOf[$0] != id }
+                    let outside = graphOutput[output] || consumers.contains(output) { groupOf[$0] != id }
                     if outside { written += (size[output] ?? 0) - (appended && past >= 0 ? size[past] ?? 0 : 0) }
                 }
             }
@@ -308,15 +310,14 @@ extension CostPass.State {
                                 producer: producer, lastConsumerGroup: lastConsumerGroup, graphOutput: graphOutput)
         var boundary: [BoundaryTensor] = []
         for id in graphInputIDs where !constant[id] {
-            boundary.append(BoundaryTensor(bytes: size[id] ?? 0, producerGroup: nil, consumerGroups: readers[id],
+            boundary.append(BoundaryTensor(bytes: size[id] ?? 0, producerGroup: nil, consumerGroups: readers.list(id),
                                            isGraphOutput: graphOutput[id]))
         }
         for index in 0..<count {
             guard let group = groupOf[index] else { continue }
             for output in outputs(index) where output >= 0 {
-                let consumers = readers[output]
-                guard !consumers.isEmpty || graphOutput[output] else { continue }
-                boundary.append(BoundaryTensor(bytes: size[output] ?? 0, producerGroup: group, consumerGroups: consumers,
+                guard !readers.isEmpty(output) || graphOutput[output] else { continue }
+                boundary.append(BoundaryTensor(bytes: size[output] ?? 0, producerGroup: group, consumerGroups: readers.list(output),
                                                isGraphOutput: graphOutput[output], isAppendedCache: appends.contains(index)))
             }
         }
@@ -361,7 +362,7 @@ extension CostPass.State {
     private func boundaryPeak(graphInputs: [Int], groups: [FusionGroup], groupOf: [Int?], size: [SymbolicInt?],
                               producer: [Int?], lastConsumerGroup: [Int?], graphOutput: [Bool]) -> SymbolicInt {
         let end = groups.count
-        var freeAfter = [[Int]](repeating: [], count: end + 1)
+        var freeAfter = ListTable(keys: end + 1, capacity: producer.count)
         var live: SymbolicInt = 0
         var liveRepresentative = 0.0
         let representativeSize = size.map { representative($0 ?? 0) }
@@ -369,20 +370,20 @@ extension CostPass.State {
             live += size[id] ?? 0
             liveRepresentative += representativeSize[id]
             let last = graphOutput[id] ? end : (lastConsumerGroup[id] ?? 0)
-            if last < freeAfter.count { freeAfter[last].append(id) }
+            if last <= end { freeAfter.append(id, to: last) }
         }
-        var written: [[Int]] = Array(repeating: [], count: groups.count)
+        var written = ListTable(keys: groups.count, capacity: producer.count)
         for (id, index) in producer.enumerated() {
             guard let index, let group = groupOf[index] else { continue }
             let last = graphOutput[id] ? end : lastConsumerGroup[id]
             guard let last else { continue }  // consumed inside its own group only
-            written[group].append(id)
-            freeAfter[max(last, group)].append(id)
+            written.append(id, to: group)
+            freeAfter.append(id, to: max(last, group))
         }
         var peak = live
         var peakRepresentative = liveRepresentative
         for group in groups.indices {
-            for id in written[group] {
+            written.forEach(group) { id in
                 live += size[id] ?? 0
                 liveRepresentative += representativeSize[id]
             }
@@ -390,7 +391,7 @@ extension CostPass.State {
                 peak = live
                 peakRepresentative = liveRepresentative
             }
-            for id in freeAfter[group] {
+            freeAfter.forEach(group) { id in
                 live = live - (size[id] ?? 0)
                 liveRepresentative -= representativeSize[id]
             }

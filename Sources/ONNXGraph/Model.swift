@@ -82,7 +82,8 @@ public struct Model: Hashable, Sendable {
     public var hasExternalData: Bool {
         func check(_ graph: Graph) -> Bool {
             if graph.initializers.contains(where: \.isExternal) { return true }
-            return graph.nodes.contains { node in node.subgraphs.contains { check($0.graph) } }
+            // A node without attributes has no subgraphs: skipped without listing them.
+            return graph.nodes.contains { node in !node.attributes.isEmpty && node.subgraphs.contains { check($0.graph) } }
         }
         return check(graph)
     }

@@ -78,12 +78,31 @@ public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, Expressibl
             let (product, overflow) = a.multipliedReportingOverflow(by: b)
             return overflow ? .unknown : .value(product)
         }
+        // `1 · p` is `p` (what the product below gives a true polynomial within the budget), without
+        // wrapping, scaling and re-checking it: every element count starts from 1.
+        if case .value(1) = lhs, case .polynomial(let p) = rhs, p.constantValue == nil, p.isWithinBudget { return rhs }
+        if case .value(1) = rhs, case .polynomial(let p) = lhs, p.constantValue == nil, p.isWithinBudget { return lhs }
         if lhs == 0 || rhs == 0 { return 0 }
         guard let a = lhs.asPolynomial, let b = rhs.asPolynomial else { return .unknown }
         return SymbolicInt(a.multiplied(by: b))
     }
 
-    public static func += (lhs: inout SymbolicInt, rhs: SymbolicInt) { lhs = lhs + rhs }
+    public static func += (lhs: inout SymbolicInt, rhs: SymbolicInt) {
+        // Two multiples of one power of one symbol (summing a chain's equal counts): the sum `+`
+        // gives when it is a non-zero multiple within the budget, built in place.
+        if case .polynomial(let a) = lhs, case .polynomial(let b) = rhs,
+           case .single(let x, let s, let p) = a.storage, case .single(let y, let t, let q) = b.storage,
+           p == q, Int(p) <= Polynomial.Budget.maxDegree, s == t {
+            let (sum, overflow) = x.addingReportingOverflow(y)
+            if !overflow && sum != 0 {
+                var result = a
+                result.storage = .single(coefficient: sum, symbol: s, power: p)
+                lhs = .polynomial(result)
+                return
+            }
+        }
+        lhs = lhs + rhs
+    }
     public static func *= (lhs: inout SymbolicInt, rhs: SymbolicInt) { lhs = lhs * rhs }
 
     /// Floor division. Exact symbolic quotients stay polynomials; other symbolic quotients become an

@@ -22,8 +22,9 @@ public enum TextRenderer {
         let initializers = report.initializerBytesByType
         let initText = initializers.map { "\($0.count) \($0.dtype.name), \(Units.bytes(Double($0.bytes)))" }.joined(separator: "; ")
         lines.append("  nodes        \(model.graph.nodes.count) · initializers \(model.graph.initializers.count)\(initText.isEmpty ? "" : " (\(initText))")")
-        let histogram = report.opHistogram.prefix(12).map { "\($0.op)×\($0.count)" }.joined(separator: " ")
-        lines.append("  ops          \(histogram)\(report.opHistogram.count > 12 ? " …" : "")")
+        let ops = report.opHistogram  // counted once: it walks every node
+        let histogram = ops.prefix(12).map { "\($0.op)×\($0.count)" }.joined(separator: " ")
+        lines.append("  ops          \(histogram)\(ops.count > 12 ? " …" : "")")
 
         let totals = report.costs.totals
         lines.append("")
@@ -191,6 +192,18 @@ public enum TextRenderer {
         /// Nodes of this type without a cost rule (or whose rule failed): their MACs and FLOPs are unknown.
         var uncosted = 0
 
+        mutating func add(costed: Bool, macs: SymbolicInt, flops: SymbolicInt, params: SymbolicInt, read: SymbolicInt, written: SymbolicInt) {
+            count += 1
+            if costed {
+                self.macs += macs
+                self.flops += flops
+            } else {
+                uncosted += 1
+            }
+            self.params += params
+            bytes += read + written
+        }
+
         /// A count cell: `?` when no node of the type is costed, `… + ?` when some are not.
         func cell(_ value: SymbolicInt) -> String {
             uncosted == count ? "?" : uncosted > 0 ? "\(Units.count(value)) + ?" : Units.count(value)
@@ -204,19 +217,15 @@ public enum TextRenderer {
     /// One row per op type (`domain.Op` outside the default domain), heaviest FLOPs first.
     static func opRows(_ report: AnalysisReport) -> [OpRow] {
         var rows: [String: OpRow] = [:]
-        for node in report.costs.nodes {
-            let key = node.ref.domain.isEmpty ? node.ref.opType : "\(node.ref.domain).\(node.ref.opType)"
-            var row = rows[key] ?? OpRow(op: key)
-            row.count += 1
-            if node.status == .costed {
-                row.macs += node.macs
-                row.flops += node.flops
-            } else {
-                row.uncosted += 1
-            }
-            row.params += node.params
-            row.bytes += node.bytesRead + node.bytesWritten
-            rows[key] = row
+        // By index, reading only the fields summed: binding each whole record copies (retains) all of it.
+        let nodes = report.costs.nodes
+        for index in nodes.indices {
+            let domain = nodes[index].ref.domain, opType = nodes[index].ref.opType
+            let key = domain.isEmpty ? opType : "\(domain).\(opType)"
+            // Modified in place: no copy of the row (and of its counts) per node.
+            rows[key, default: OpRow(op: key)].add(costed: nodes[index].status == .costed, macs: nodes[index].macs,
+                                                    flops: nodes[index].flops, params: nodes[index].params,
+                                                    read: nodes[index].bytesRead, written: nodes[index].bytesWritten)
         }
         return rows.values.map { (row: $0, rank: rank($0.flops)) }
             .sorted { $0.rank != $1.rank ? $0.rank > $1.rank : $0.row.op < $1.row.op }.map(\.row)
@@ -237,15 +246,17 @@ public enum TextRenderer {
     static func topNodes(_ report: AnalysisReport, top: Int) -> [String] {
         let total = report.costs.totals.flops
         // Keep the `top` heaviest in one pass instead of sorting every node.
-        var heaviestRanked: [(node: NodeCost, rank: Double)] = []
-        for node in report.costs.nodes where node.status == .costed {
-            let value = rank(node.flops)
+        // By index: only the kept nodes are copied out of the array.
+        let nodes = report.costs.nodes
+        var heaviestRanked: [(index: Int, rank: Double)] = []
+        for index in nodes.indices where nodes[index].status == .costed {
+            let value = rank(nodes[index].flops)
             if heaviestRanked.count == top, let last = heaviestRanked.last, value <= last.rank { continue }
             let position = heaviestRanked.firstIndex { value > $0.rank } ?? heaviestRanked.count
-            heaviestRanked.insert((node, value), at: position)
+            heaviestRanked.insert((index, value), at: position)
             if heaviestRanked.count > top { heaviestRanked.removeLast() }
         }
-        let heaviest = heaviestRanked.map(\.node)
+        let heaviest = heaviestRanked.map { nodes[$0.index] }
         var table = [["node", "op", "output", "MACs", "FLOPs", "FLOPs %"]]
         for node in heaviest {
             let shape = node.outputShapes.first.flatMap { $0 }.map { "[\($0.map(\.description).joined(separator: ","))]" } ?? "?"
@@ -261,9 +272,9 @@ public enum TextRenderer {
         case .value(let v): return Double(v)
         case .unknown: return -1
         case .polynomial(let p):
-            var bindings: [String: Int] = [:]
-            for symbol in p.symbols { bindings[symbol] = 1024 }
-            return Double(p.substituting(bindings)?.constantValue ?? 0)
+            // Every symbol at 1024 without building a bindings dictionary and a substituted polynomial
+            // per call (the report ranks every node); `nil` on overflow, as the substitution gave.
+            return Double(p.valueWithEverySymbol(at: 1024) ?? 0)
         }
     }
 

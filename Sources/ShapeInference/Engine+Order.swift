@@ -10,10 +10,9 @@ extension Engine {
         let count = graph.nodes.count
         var producer: [String: Int] = [:]
         producer.reserveCapacity(count * 2)
-        for (index, node) in graph.nodes.enumerated() {
-            for output in node.outputs where !output.isEmpty {
-                if producer[output] == nil { producer[output] = index }
-            }
+        // Backwards, so the first producer of a name is the one left (one hash per output name).
+        for index in stride(from: count - 1, through: 0, by: -1) {
+            for output in graph.nodes[index].outputs where !output.isEmpty { producer[output] = index }
         }
         func dependencies(_ index: Int) -> [Int] {
             let node = graph.nodes[index]
@@ -27,10 +26,20 @@ extension Engine {
             }
             return result
         }
-        // Fast path: already sorted.
+        // Fast path: already sorted (checked without building each node's dependency list).
         var sorted = true
         outer: for index in 0..<count {
-            for dep in dependencies(index) where dep > index { sorted = false; break outer }
+            let node = graph.nodes[index]
+            for name in node.inputs where !name.isEmpty {
+                if let p = producer[name], p > index { sorted = false; break outer }
+            }
+            if !node.attributes.isEmpty {
+                for (_, subgraph) in node.subgraphs {
+                    for name in subgraph.outerScopeReferences where !name.isEmpty {
+                        if let p = producer[name], p > index { sorted = false; break outer }
+                    }
+                }
+            }
         }
         if sorted { return Array(0..<count) }
 

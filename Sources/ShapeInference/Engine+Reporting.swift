@@ -27,10 +27,12 @@ extension Engine {
     /// Every dim still unknown in the main graph's values, with the node that lost it.
     func unresolved(in graph: GraphInference, scope: Scope) -> [UnresolvedDim] {
         var result: [UnresolvedDim] = []
-        for node in graph.nodes {
-            for (index, name) in node.node.outputs.enumerated() where !name.isEmpty && index < node.outputTypes.count {
-                guard case .tensor(let tensor) = node.outputTypes[index] else {
-                    if node.outputTypes[index] == .unknown { result.append(UnresolvedDim(tensor: name, dimIndex: nil, lostAt: scope.origin(name))) }
+        // By index, reading two fields: binding each whole record copies (retains) every field of it.
+        for position in graph.nodes.indices {
+            let outputs = graph.nodes[position].node.outputs, outputTypes = graph.nodes[position].outputTypes
+            for (index, name) in outputs.enumerated() where !name.isEmpty && index < outputTypes.count {
+                guard case .tensor(let tensor) = outputTypes[index] else {
+                    if outputTypes[index] == .unknown { result.append(UnresolvedDim(tensor: name, dimIndex: nil, lostAt: scope.origin(name))) }
                     continue
                 }
                 guard let shape = tensor.shape else {

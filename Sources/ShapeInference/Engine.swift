@@ -7,6 +7,8 @@ final class Engine {
     var diagnostics: [Diagnostic] = []
     /// Schemas by op, shared by every node of the op (`schema(for:opset:)`).
     var schemas: [SchemaKey: SchemaBox?] = [:]
+    /// The last schema looked up, and its key.
+    var lastSchema: (key: SchemaKey, box: SchemaBox?)?
     var unsupported: [String: Int] = [:]
     let functions: [String: Function]
     let modelOpsets: [String: Int]
@@ -41,9 +43,16 @@ final class Engine {
     /// resolver's schema depends on nothing else.
     func schema(for node: Node, opset: Int) -> SchemaBox? {
         let key = SchemaKey(domain: node.domain, opType: node.opType, opset: opset)
-        if let cached = schemas[key] { return cached }
-        let box = resolver.schema(for: node, opset: opset).map(SchemaBox.init)
-        schemas[key] = .some(box)
+        // Runs of one op (a chain of Relus, a layer's repeated pattern) answer without hashing the key.
+        if let last = lastSchema, last.key == key { return last.box }
+        let box: SchemaBox?
+        if let cached = schemas[key] {
+            box = cached
+        } else {
+            box = resolver.schema(for: node, opset: opset).map(SchemaBox.init)
+            schemas[key] = .some(box)
+        }
+        lastSchema = (key, box)
         return box
     }
 
@@ -136,7 +145,8 @@ final class Engine {
                                       outputTypes: node.outputs.map { _ in .unknown }, status: .inferred,
                                       rule: nil, schemaBox: nil, subgraphs: [])
 
-        if let function = functions[node.domain + "::" + node.opType], resolver.schema(for: node, opset: opset) == nil {
+        // Most models define no functions: no key is built and hashed per node then.
+        if !functions.isEmpty, let function = functions[node.domain + "::" + node.opType], resolver.schema(for: node, opset: opset) == nil {
             expandFunction(function, call: node, inference: &inference, scope: scope)
             record(inference, scope: scope)
             return inference
@@ -254,11 +264,11 @@ final class Engine {
             if let origin = scope.origin(name) { inheritedOrigin = origin; break }
         }
         for (index, name) in node.outputs.enumerated() where !name.isEmpty {
-            if scope.types[name] != nil {
+            let type = inference.outputTypes[index]
+            // One hash: the old value says whether the name was produced before.
+            if scope.types.updateValue(type, forKey: name) != nil {
                 diagnostics.append(Diagnostic(.error, node: inference.ref, ShapeFinding.producedTwice(name)))
             }
-            let type = inference.outputTypes[index]
-            scope.types[name] = type
             if Self.hasUnknown(type) {
                 scope.unknownOrigin[name] = inheritedOrigin ?? inference.ref
             }

@@ -1,0 +1,93 @@
+@testable import CostKernels
+import ONNXGraph
+import Operators
+import ShapeInference
+import Testing
+
+/// The flat tables the activation sweep and the fusion plan index instead of arrays of arrays and
+/// name-keyed dictionaries, and the `SymbolicInt` shortcuts the large-graph passes lean on: each must
+/// answer exactly what the structure it replaced answered.
+@Suite struct CompactTablesTests {
+    @Test func listTableKeepsEachListInAppendOrder() {
+        var table = ListTable(keys: 4)
+        // Interleaved appends to different keys, as the fusion plan makes them.
+        table.append(7, to: 2)
+        table.append(3, to: 0)
+        table.append(9, to: 2)
+        table.append(1, to: 2)
+        #expect(table.list(2) == [7, 9, 1])
+        #expect(table.list(0) == [3])
+        #expect(table.list(1) == [])
+        #expect(table.last(2) == 1)
+        #expect(table.last(1) == nil)
+        #expect(table.isEmpty(3) && !table.isEmpty(0))
+        #expect(table.hasOne(0) && !table.hasOne(2) && !table.hasOne(1))
+        #expect(table.contains(2) { $0 == 9 } && !table.contains(2) { $0 == 3 })
+        var seen: [Int] = []
+        table.forEach(2) { seen.append($0) }
+        #expect(seen == [7, 9, 1])
+    }
+
+    @Test func freeListDropsWhatIsAddedForAPassedStep() {
+        var list = FreeList(steps: 3)
+        list.add(10, at: 1)
+        list.add(11, at: 0)
+        list.add(12, at: 1)
+        var dying: [Int] = [99]
+        list.take(0, into: &dying)
+        #expect(dying == [11])
+        list.add(13, at: 0)  // step 0 has passed: never freed
+        list.take(1, into: &dying)
+        #expect(dying == [10, 12])
+        list.take(2, into: &dying)
+        #expect(dying.isEmpty)
+    }
+
+    @Test func graphTensorIDsNameEveryTensorOnce() {
+        let nodes = [
+            Node(name: "relu", opType: "Relu", inputs: ["X"], outputs: ["a"]),
+            Node(name: "clip", opType: "Clip", inputs: ["a", "", "hi"], outputs: ["b"]),
+            Node(name: "add", opType: "Add", inputs: ["a", "b"], outputs: ["Y"]),
+        ]
+        let tensor = ValueInfo(name: "X", type: .tensor(TensorType(dtype: .float, shape: [.value(4)])))
+        let hi = TensorData(name: "hi", dtype: .float, dims: [], location: .inline(byteCount: 4), value: nil)
+        let model = Model(irVersion: 8, opsetImports: [OpsetImport(domain: "", version: 21)],
+                          graph: Graph(name: "g", nodes: nodes, inputs: [tensor], outputs: [ValueInfo(name: "Y", type: .unknown)],
+                                       initializers: [hi]))
+        let shapes = ShapePropagation(model: model, resolver: OpRegistry.builtin).run()
+        let ids = GraphTensorIDs(shapes.main, extraNames: ["X", "extra"])
+        let id = { (name: String) in ids.names.existingID(name) }
+        #expect(Array(ids.inputs(0)) == [id("X")])
+        #expect(Array(ids.inputs(1)) == [id("a"), -1, id("hi")])
+        #expect(Array(ids.outputs(2)) == [id("Y")])
+        #expect(ids.graphOutputIDs == [id("Y")].compactMap { $0 })
+        #expect(id("extra") != nil)
+        // X, a, hi, b, Y, extra: each name one id, dense from 0.
+        #expect(ids.names.count == 6)
+        #expect(Set((0..<6).map { ids.names.name($0) }) == ["X", "a", "hi", "b", "Y", "extra"])
+    }
+
+    @Test func symbolicShortcutsAnswerAsTheGeneralPath() {
+        let batch = SymbolicInt.symbol("batch")
+        let p = batch * 1024
+        // 1 · p and p · 1 are p.
+        #expect(SymbolicInt.value(1) * p == p)
+        #expect(p * SymbolicInt.value(1) == p)
+        // p += q of one symbol's multiples: the sum `+` gives, zero included.
+        var sum = p
+        sum += batch * 3
+        #expect(sum == p + batch * 3)
+        #expect(sum.description == "1027*batch")
+        var zero = p
+        zero += -p
+        #expect(zero == p + -p)
+        #expect(zero == 0)
+        var mixed = p
+        mixed += SymbolicInt.symbol("sequence")
+        #expect(mixed == p + .symbol("sequence"))
+        // Equal candidates dominate each other; unknown ones never do.
+        #expect(PeakCandidate.isDominated(p, by: p))
+        #expect(!PeakCandidate.isDominated(.unknown, by: .unknown))
+        #expect(!PeakCandidate.isDominated(p + 1, by: p))
+    }
+}
