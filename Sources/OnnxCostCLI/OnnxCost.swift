@@ -29,7 +29,7 @@ public struct OnnxCost: ParsableCommand {
         Console.$current.withValue(console) {
             var parsed: (any ParsableCommand)?
             do {
-                var command = try parseAsRoot(arguments)
+                var command = try defaultCommand(arguments) ?? parseAsRoot(arguments)
                 parsed = command
                 try command.run()
                 return 0
@@ -45,6 +45,26 @@ public struct OnnxCost: ParsableCommand {
             }
         }
     }
+
+    /// The default form `onnxcost MODEL [options]`, parsed as `analyze` alone: the root parse builds
+    /// the argument set of every subcommand (by reflection) to find out that none is named. `nil`
+    /// (then the root parse runs, so its messages and usage are the ones printed) when the first
+    /// argument names a subcommand, any argument asks for help, the version, completions or the
+    /// parser's dumps, or the arguments do not parse as `analyze`.
+    static func defaultCommand(_ arguments: [String]) -> (any ParsableCommand)? {
+        guard let first = arguments.first, !subcommandNames.contains(first) else { return nil }
+        for argument in arguments {
+            if argument == "--" { break }
+            if argument == "-h" || argument.hasPrefix("--help") || argument.hasPrefix("--version")
+                || argument.hasPrefix("--generate-completion") || argument.hasPrefix("--experimental") || argument.hasPrefix("---") {
+                return nil
+            }
+        }
+        return try? Analyze.parse(arguments)
+    }
+
+    /// The words the root parse takes as a subcommand (`help` is the parser's own).
+    static let subcommandNames: Set<String> = ["analyze", "shapes", "scan", "check", "diff", "devices", "help"]
 
     /// An argument or validation error: the JSON error object on stdout under `--format json`, and the
     /// message with the usage of the subcommand that was run (not the top-level one) on stderr.

@@ -27,9 +27,11 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
         return candidates.last { $0.schema.since <= opset } ?? candidates.first
     }
 
+    /// The node's rule, as a `RegisteredRule`: the cost pass gets its cost rule back by a cast to that
+    /// one concrete type (a metadata compare), not by a protocol-conformance lookup per op type.
     public func shapeRule(for node: Node, opset: Int) throws(ShapeError) -> (any ShapeRule)? {
         guard let entry = entry(domain: node.domain, type: node.opType, opset: opset) else { return nil }
-        return try entry.instantiate(node: node, opset: opset)
+        return RegisteredRule(try entry.instantiate(node: node, opset: opset))
     }
 
     public func schema(for node: Node, opset: Int) -> OpSchema? {
@@ -38,12 +40,14 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
 
     /// The cost rule of a node this registry inferred: every rule it makes is an `OperatorRule`.
     public func costRule(for rule: any ShapeRule) -> (any CostRule)? {
-        rule as? any OperatorRule
+        if let registered = rule as? RegisteredRule { return registered.rule }
+        return rule as? any OperatorRule
     }
 
     /// The subgraph policy of a control-flow op this registry made (If, Loop, Scan conform).
     public func subgraphCostRule(for rule: any ShapeRule) -> (any SubgraphCostRule)? {
-        rule as? any SubgraphCostRule
+        if let registered = rule as? RegisteredRule { return registered.rule as? any SubgraphCostRule }
+        return rule as? any SubgraphCostRule
     }
 
     /// Every registered (domain, type), for coverage listings.
@@ -58,5 +62,21 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
             return (a.domain != "" ? 1 : 0, a.domain, a.type.lowercased(), a.type, a.since)
                 < (b.domain != "" ? 1 : 0, b.domain, b.type.lowercased(), b.type, b.since)
         }
+    }
+}
+
+/// A rule the registry made: the parsed operator, a shape rule and a cost rule in one.
+public struct RegisteredRule: OperatorRule {
+    /// The operator value the entry parsed (`ConvOp`, a table row's operator...).
+    public let rule: any OperatorRule
+
+    init(_ rule: any OperatorRule) { self.rule = rule }
+
+    public func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        try rule.inferShapes(&ctx)
+    }
+
+    public func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        try rule.cost(ctx)
     }
 }

@@ -55,10 +55,13 @@ struct ModelOptions: ParsableArguments {
 
     /// The shape options, checked against the model: a binding naming no input or symbol of the
     /// model, or a size that is not positive, exits 2 listing the valid names.
-    func checkedShapeOptions(format: OutputFormat = .text) throws -> ShapeInferenceOptions {
+    /// Also returns the model they were checked against: read here only when there
+    /// are bindings to check (`nil` otherwise, or when it does not load: the caller's own load then
+    /// reports why), so the caller need not read it a second time.
+    func checkedShapeOptionsAndModel(format: OutputFormat = .text) throws -> (options: ShapeInferenceOptions, loaded: LoadedModel?) {
         let options = try shapeOptions()
         guard !options.inputShapes.isEmpty || !options.dimBindings.isEmpty,
-              let loaded = try? ModelLoader.load(path: model) else { return options }
+              let loaded = try? ModelLoader.load(path: model) else { return (options, nil) }
         // Symbols the user wrote in --input shapes may be bound by --dim too.
         let written = Set(inputs.flatMap { $0.split(separator: "=", maxSplits: 1).last.map { $0.split(separator: "x").map(String.init) } ?? [] }
             .filter(BindingCheck.isSymbolName))
@@ -66,13 +69,14 @@ struct ModelOptions: ParsableArguments {
         if !problems.isEmpty {
             try Output.fail(kind: "invalid_argument", message: problems.joined(separator: "\n"), format: format)
         }
-        return options
+        return (options, loaded)
     }
 }
 
 extension ModelOptions {
     /// The model, or its load error (stderr, and the JSON error under `--format json`; exit 2).
-    func load(format: OutputFormat) throws -> LoadedModel {
+    func load(format: OutputFormat, reusing loaded: LoadedModel? = nil) throws -> LoadedModel {
+        if let loaded { return loaded }
         do { return try ModelLoader.load(path: model) } catch {
             try Output.fail(kind: error.kind, message: error.description, format: format)
         }

@@ -4,7 +4,7 @@ import ONNXCost
 
 /// The default command: the full cost report.
 struct Analyze: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Analyze a model (the default command).")
+    static let configuration = CommandConfiguration(commandName: "analyze", abstract: "Analyze a model (the default command).")
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var output: OutputOptions
@@ -92,7 +92,8 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        var options = AnalysisOptions(shapes: try model.checkedShapeOptions(format: output.format), precision: dtype, devices: device, devicesFile: devicesFile,
+        let (shapes, loaded) = try model.checkedShapeOptionsAndModel(format: output.format)
+        var options = AnalysisOptions(shapes: shapes, precision: dtype, devices: device, devicesFile: devicesFile,
                                       fusion: !noFusion)
         options.cacheReuse = !noCacheReuse
         options.questions.batchSymbol = batchSymbol
@@ -130,7 +131,12 @@ struct Analyze: ParsableCommand {
         let renderer = try output.renderer(for: .analyze)
         let report: AnalysisReport
         do {
-            report = try Analyzer.analyze(path: model.model, options: options)
+            // The model is read once: the binding check above already has it when bindings were given.
+            if let loaded {
+                report = try Analyzer.analyze(loaded, options: options)
+            } else {
+                report = try Analyzer.analyze(path: model.model, options: options)
+            }
         } catch {
             try Output.fail(kind: error.kind, message: error.description, format: output.format)
         }
