@@ -7,6 +7,7 @@ public struct Console: Sendable {
     public var writeError: @Sendable (String) -> Void
     /// Whether stdout is a terminal (colour with `--color auto`).
     public var stdoutIsTerminal: Bool
+    /// The environment variables the commands read (`NO_COLOR`).
     public var environment: [String: String]
 
     public init(writeOut: @escaping @Sendable (String) -> Void, writeError: @escaping @Sendable (String) -> Void,
@@ -22,7 +23,17 @@ public struct Console: Sendable {
         writeOut: { FileHandle.standardOutput.write(Data($0.utf8)) },
         writeError: { FileHandle.standardError.write(Data($0.utf8)) },
         stdoutIsTerminal: isatty(STDOUT_FILENO) == 1,
-        environment: ProcessInfo.processInfo.environment)
+        environment: Console.readEnvironment())
+
+    /// The variables of `environment` from the process: read one by one, not the whole environment
+    /// copied into a dictionary (`ProcessInfo.environment`), which is a measurable part of start-up.
+    static func readEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        for name in ["NO_COLOR"] {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        return environment
+    }
 
     /// The console commands write to: the task's, or the process's.
     @TaskLocal public static var current: Console = .standard

@@ -29,6 +29,14 @@ public struct OnnxCost: ParsableCommand {
         Console.$current.withValue(console) {
             var parsed: (any ParsableCommand)?
             do {
+                if let settings = bareAnalyze(arguments) {
+                    do { try settings.run() } catch let error where !(error is ExitCode) {
+                        // The usage shown with an error is the parsed command's.
+                        parsed = try? Analyze.parse(arguments)
+                        throw error
+                    }
+                    return 0
+                }
                 var command = try defaultCommand(arguments) ?? parseAsRoot(arguments)
                 parsed = command
                 try command.run()
@@ -61,6 +69,12 @@ public struct OnnxCost: ParsableCommand {
             }
         }
         return try? Analyze.parse(arguments)
+    }
+
+    /// `onnxcost MODEL` alone: the analyze settings at their defaults, with no parser at all.
+    static func bareAnalyze(_ arguments: [String]) -> AnalyzeSettings? {
+        guard arguments.count == 1, let model = arguments.first, !model.hasPrefix("-"), !subcommandNames.contains(model) else { return nil }
+        return AnalyzeSettings(model: model)
     }
 
     /// The words the root parse takes as a subcommand (`help` is the parser's own).

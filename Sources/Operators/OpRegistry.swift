@@ -13,11 +13,23 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
     private var table: [Key: [OperatorEntry]] = [:]
 
     public init(entries: [OperatorEntry]) {
-        table.reserveCapacity(entries.count)
-        for entry in entries {
-            table[Key(domain: entry.schema.domain, type: entry.schema.type), default: []].append(entry)
+        self.init(families: [entries])
+    }
+
+    /// The entries of several tables, inserted in one pass into a table sized for all of them.
+    public init(families: [[OperatorEntry]]) {
+        table.reserveCapacity(families.reduce(0) { $0 + $1.count })
+        for entries in families {
+            for entry in entries {
+                table[Key(domain: entry.schema.domain, type: entry.schema.type), default: []].append(entry)
+            }
         }
-        for key in table.keys where table[key]!.count > 1 { table[key]!.sort { $0.schema.since < $1.schema.since } }
+        // In place: iterating the table while assigning to it would copy it.
+        var index = table.values.startIndex
+        while index != table.values.endIndex {
+            if table.values[index].count > 1 { table.values[index].sort { $0.schema.since < $1.schema.since } }
+            table.values.formIndex(after: &index)
+        }
     }
 
     /// The entry for `type` in `domain` at `opset`: the one with the greatest `since` ≤ opset,

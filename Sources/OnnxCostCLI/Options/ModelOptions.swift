@@ -32,6 +32,11 @@ struct ModelOptions: ParsableArguments {
     }
 
     func shapeOptions() throws -> ShapeInferenceOptions {
+        try Self.shapeOptions(inputs: inputs, dims: dims)
+    }
+
+    /// The shape options of `--input` and `--dim` values.
+    static func shapeOptions(inputs: [String], dims: [String]) throws -> ShapeInferenceOptions {
         var options = ShapeInferenceOptions()
         options.dimBindings = try Self.dimBindings(dims)
         for spec in inputs {
@@ -59,7 +64,13 @@ struct ModelOptions: ParsableArguments {
     /// are bindings to check (`nil` otherwise, or when it does not load: the caller's own load then
     /// reports why), so the caller need not read it a second time.
     func checkedShapeOptionsAndModel(format: OutputFormat = .text) throws -> (options: ShapeInferenceOptions, loaded: LoadedModel?) {
-        let options = try shapeOptions()
+        try Self.checkedShapeOptionsAndModel(model: model, inputs: inputs, dims: dims, format: format)
+    }
+
+    /// The same for plain values (`AnalyzeSettings`).
+    static func checkedShapeOptionsAndModel(model: String, inputs: [String], dims: [String],
+                                            format: OutputFormat = .text) throws -> (options: ShapeInferenceOptions, loaded: LoadedModel?) {
+        let options = try shapeOptions(inputs: inputs, dims: dims)
         guard !options.inputShapes.isEmpty || !options.dimBindings.isEmpty,
               let loaded = try? ModelLoader.load(path: model) else { return (options, nil) }
         // Symbols the user wrote in --input shapes may be bound by --dim too.
@@ -104,6 +115,11 @@ struct OutputOptions: ParsableArguments {
 
     /// The renderer for `command`, or an argument error (exit 2) when the format does not apply to it.
     func renderer(for command: RenderedCommand) throws -> any ReportRenderer.Type {
+        try Self.renderer(for: command, format: format)
+    }
+
+    /// The renderer of `format` for `command` (plain values).
+    static func renderer(for command: RenderedCommand, format: OutputFormat) throws -> any ReportRenderer.Type {
         guard command.formats.contains(format) else {
             let error = RenderError.unsupported(format: format, command: command.rawValue, supported: command.formats)
             try Output.fail(kind: error.kind, message: error.description, format: format)
@@ -112,10 +128,19 @@ struct OutputOptions: ParsableArguments {
     }
 
     func renderOptions(top: Int = 10, includeNodes: Bool = true) -> RenderOptions {
-        RenderOptions(top: top, includeNodes: includeNodes, pretty: pretty, color: colorEnabled(Console.current))
+        Self.renderOptions(top: top, includeNodes: includeNodes, pretty: pretty, color: color)
+    }
+
+    /// The render options of plain values.
+    static func renderOptions(top: Int = 10, includeNodes: Bool = true, pretty: Bool, color: ColorChoice) -> RenderOptions {
+        RenderOptions(top: top, includeNodes: includeNodes, pretty: pretty, color: colorEnabled(color, Console.current))
     }
 
     func colorEnabled(_ console: Console) -> Bool {
+        Self.colorEnabled(color, console)
+    }
+
+    static func colorEnabled(_ color: ColorChoice, _ console: Console) -> Bool {
         switch color {
         case .always: true
         case .never: false
