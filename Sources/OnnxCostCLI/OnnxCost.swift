@@ -29,6 +29,11 @@ public struct OnnxCost: ParsableCommand {
         Console.$current.withValue(console) {
             var parsed: (any ParsableCommand)?
             do {
+                if isBareHelpRequest(arguments) {
+                    // What the root parse prints for these, without parsing (StartupTests compares them).
+                    console.writeOut(helpMessage() + "\n")
+                    return 0
+                }
                 if let settings = bareAnalyze(arguments) {
                     do { try settings.run() } catch let error where !(error is ExitCode) {
                         // The usage shown with an error is the parsed command's.
@@ -75,6 +80,11 @@ public struct OnnxCost: ParsableCommand {
     static func bareAnalyze(_ arguments: [String]) -> AnalyzeSettings? {
         guard arguments.count == 1, let model = arguments.first, !model.hasPrefix("-"), !subcommandNames.contains(model) else { return nil }
         return AnalyzeSettings(model: model)
+    }
+
+    /// `onnxcost --help`, `-h` or `help` alone: the top-level help.
+    static func isBareHelpRequest(_ arguments: [String]) -> Bool {
+        arguments.count == 1 && ["--help", "-h", "help"].contains(arguments[0])
     }
 
     /// The words the root parse takes as a subcommand (`help` is the parser's own).
