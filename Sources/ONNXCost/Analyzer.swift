@@ -89,6 +89,10 @@ public enum Analyzer {
     /// The devices `options` names and the catalog they come from; none when no device is asked for.
     static func resolveCatalog(_ options: AnalysisOptions) throws(AnalysisError) -> (devices: [Device], catalog: DeviceCatalog?) {
         guard !options.devices.isEmpty || options.questions.wantsCatalog else { return ([], nil) }
+        // Only a target question searches the whole catalog: otherwise decode just the rows named.
+        if !options.questions.wantsCatalog && options.devicesFile == nil {
+            do { return (try DeviceCatalog.builtinDevices(named: options.devices), nil) } catch { throw .device(error) }
+        }
         do {
             let catalog = try self.catalog(devicesFile: options.devicesFile)
             return (try catalog.devices(named: options.devices), catalog)
