@@ -195,6 +195,7 @@ struct AnalyzeSettings: Equatable {
             try Output.fail(kind: error.kind, message: error.description, format: format)
         }
         Output.write(try renderer.analysis(report, options: OutputOptions.renderOptions(top: top, includeNodes: !noNodes, pretty: pretty, color: color)))
+        ProcessLifetime.keep(report)
         if strict, let reasons = Output.strictFailures(report) {
             Output.error("onnxcost: --strict: \(reasons)\n")
             throw ExitCode(1)
