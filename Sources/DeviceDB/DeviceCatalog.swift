@@ -33,6 +33,59 @@ public struct DeviceCatalog: Sendable {
         })
     }
 
+    /// The built-in devices `names` asks for (ids or aliases, comma-separated or repeated), as
+    /// `builtin().devices(named:)` gives them, decoding only their rows: the full table's decode is
+    /// ≈ 30 M instructions, more than analyzing ResNet-50. `all`, or a name that matches no row, takes the
+    /// full table (which then gives the same devices, or the error that lists the known names).
+    public static func builtinDevices(named names: [String]) throws(DeviceError) -> [Device] {
+        let wanted = Set(names.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
+            .filter { !$0.isEmpty })
+        guard !wanted.contains("all"), let wantedKey = SelectedRows.wantedKey else { return try builtin().devices(named: names) }
+        let decoder = JSONDecoder()
+        decoder.userInfo[wantedKey] = wanted
+        guard let table = try? decoder.decode(SelectedRows.self, from: Data(builtinDevicesJSON.utf8)),
+              wanted.isSubset(of: table.matched) else {
+            return try builtin().devices(named: names)
+        }
+        let devices = table.devices.map { device in
+            var device = device
+            device.sources = device.sources.mapValues { cite($0, legend: table.legend) }
+            return device
+        }
+        return try DeviceCatalog(devices: devices).devices(named: names)
+    }
+
+    /// The table's rows whose id or alias is wanted (`userInfo[wantedKey]`, lowercased), decoded in
+    /// full; every other row only as far as its id and aliases.
+    struct SelectedRows: Decodable {
+        static let wantedKey = CodingUserInfoKey(rawValue: "onnxcost.wantedDevices")
+        var devices: [Device] = []
+        var legend: [String: String]
+        /// The wanted names some row has.
+        var matched: Set<String> = []
+
+        enum Keys: String, CodingKey { case devices, legend = "source_legend" }
+        struct Header: Decodable {
+            var id: String
+            var aliases: [String]?
+        }
+
+        init(from decoder: any Decoder) throws {
+            let wanted = Self.wantedKey.flatMap { decoder.userInfo[$0] as? Set<String> } ?? []
+            let container = try decoder.container(keyedBy: Keys.self)
+            legend = try container.decode([String: String].self, forKey: .legend)
+            var rows = try container.nestedUnkeyedContainer(forKey: .devices)
+            while !rows.isAtEnd {
+                let row = try rows.superDecoder()
+                let header = try Header(from: row)
+                let hits = Set(([header.id] + (header.aliases ?? [])).map { $0.lowercased() }).intersection(wanted)
+                guard !hits.isEmpty else { continue }
+                matched.formUnion(hits)
+                devices.append(try Device(from: row))
+            }
+        }
+    }
+
     /// Source keys expanded to their full citations (`KEY: address and what it says`).
     static func cite(_ keys: [String], legend: [String: String]) -> [String] {
         keys.map { key in legend[key].map { "\(key): \($0)" } ?? key }

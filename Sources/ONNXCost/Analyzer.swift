@@ -72,16 +72,35 @@ public enum Analyzer {
     /// Reads and analyzes the model at `path`.
     public static func analyze(path: String, options: AnalysisOptions = .init(),
                                registry: OpRegistry = .builtin) throws(AnalysisError) -> AnalysisReport {
-        var catalog: DeviceCatalog?
-        var devices: [Device] = []
-        if !options.devices.isEmpty || options.questions.wantsCatalog {
-            do {
-                catalog = try self.catalog(devicesFile: options.devicesFile)
-                devices = try catalog!.devices(named: options.devices)
-            } catch { throw .device(error) }
-        }
+        let (devices, catalog) = try resolveCatalog(options)
         let loaded: LoadedModel
         do { loaded = try ModelLoader.load(path: path) } catch { throw .load(error) }
+        return try analyzeChecked(loaded, options: options, devices: devices, catalog: catalog, registry: registry)
+    }
+
+    /// Analyzes a model already read (the CLI reads it once, to check `--dim`/`--input` against it
+    /// too), with the devices of `options` and the same errors as `analyze(path:)`.
+    public static func analyze(_ loaded: LoadedModel, options: AnalysisOptions = .init(),
+                               registry: OpRegistry = .builtin) throws(AnalysisError) -> AnalysisReport {
+        let (devices, catalog) = try resolveCatalog(options)
+        return try analyzeChecked(loaded, options: options, devices: devices, catalog: catalog, registry: registry)
+    }
+
+    /// The devices `options` names and the catalog they come from; none when no device is asked for.
+    static func resolveCatalog(_ options: AnalysisOptions) throws(AnalysisError) -> (devices: [Device], catalog: DeviceCatalog?) {
+        guard !options.devices.isEmpty || options.questions.wantsCatalog else { return ([], nil) }
+        // Only a target question searches the whole catalog: otherwise decode just the rows named.
+        if !options.questions.wantsCatalog && options.devicesFile == nil {
+            do { return (try DeviceCatalog.builtinDevices(named: options.devices), nil) } catch { throw .device(error) }
+        }
+        do {
+            let catalog = try self.catalog(devicesFile: options.devicesFile)
+            return (try catalog.devices(named: options.devices), catalog)
+        } catch { throw .device(error) }
+    }
+
+    static func analyzeChecked(_ loaded: LoadedModel, options: AnalysisOptions, devices: [Device], catalog: DeviceCatalog?,
+                               registry: OpRegistry) throws(AnalysisError) -> AnalysisReport {
         let report = analyze(loaded: loaded, options: options, devices: devices, catalog: catalog, registry: registry)
         if let error = report.modeError { throw .mode(error) }
         return report

@@ -55,6 +55,12 @@ public enum Gate {
         return check(report, budgets: budgets, policy: policy)
     }
 
+    /// Analyzes and checks a model already read.
+    public static func check(_ loaded: LoadedModel, options: AnalysisOptions, budgets: Budgets, policy: Policy = .init()) throws(AnalysisError) -> CheckResult {
+        let report = try Analyzer.analyze(loaded, options: options)
+        return check(report, budgets: budgets, policy: policy)
+    }
+
     /// Checks an analysis already made.
     public static func check(_ report: AnalysisReport, budgets: Budgets, policy: Policy = .init(), registry: OpRegistry = .builtin) -> CheckResult {
         var findings = structuralFindings(report.model, modelPath: report.file.path, registry: registry, requireWeights: policy.requireWeights)

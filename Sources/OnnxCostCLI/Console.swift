@@ -7,6 +7,7 @@ public struct Console: Sendable {
     public var writeError: @Sendable (String) -> Void
     /// Whether stdout is a terminal (colour with `--color auto`).
     public var stdoutIsTerminal: Bool
+    /// The environment variables the commands read (`NO_COLOR`).
     public var environment: [String: String]
 
     public init(writeOut: @escaping @Sendable (String) -> Void, writeError: @escaping @Sendable (String) -> Void,
@@ -19,10 +20,37 @@ public struct Console: Sendable {
 
     /// The process's stdout and stderr.
     public static let standard = Console(
-        writeOut: { FileHandle.standardOutput.write(Data($0.utf8)) },
-        writeError: { FileHandle.standardError.write(Data($0.utf8)) },
+        writeOut: { Console.writeAll($0, to: STDOUT_FILENO) },
+        writeError: { Console.writeAll($0, to: STDERR_FILENO) },
         stdoutIsTerminal: isatty(STDOUT_FILENO) == 1,
-        environment: ProcessInfo.processInfo.environment)
+        environment: Console.readEnvironment())
+
+    /// Writes all of `text` to the file descriptor, straight to the system (no FileHandle to set up at
+    /// start-up, and no trap when the reader has gone: what cannot be written is dropped).
+    static func writeAll(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count, let base = bytes.baseAddress {
+                let written = write(descriptor, base + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// The variables of `environment` from the process: read one by one, not the whole environment
+    /// copied into a dictionary (`ProcessInfo.environment`), which is a measurable part of start-up.
+    static func readEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        for name in ["NO_COLOR"] {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        return environment
+    }
 
     /// The console commands write to: the task's, or the process's.
     @TaskLocal public static var current: Console = .standard

@@ -13,11 +13,23 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
     private var table: [Key: [OperatorEntry]] = [:]
 
     public init(entries: [OperatorEntry]) {
-        table.reserveCapacity(entries.count)
-        for entry in entries {
-            table[Key(domain: entry.schema.domain, type: entry.schema.type), default: []].append(entry)
+        self.init(families: [entries])
+    }
+
+    /// The entries of several tables, inserted in one pass into a table sized for all of them.
+    public init(families: [[OperatorEntry]]) {
+        table.reserveCapacity(families.reduce(0) { $0 + $1.count })
+        for entries in families {
+            for entry in entries {
+                table[Key(domain: entry.schema.domain, type: entry.schema.type), default: []].append(entry)
+            }
         }
-        for key in table.keys where table[key]!.count > 1 { table[key]!.sort { $0.schema.since < $1.schema.since } }
+        // In place: iterating the table while assigning to it would copy it.
+        var index = table.values.startIndex
+        while index != table.values.endIndex {
+            if table.values[index].count > 1 { table.values[index].sort { $0.schema.since < $1.schema.since } }
+            table.values.formIndex(after: &index)
+        }
     }
 
     /// The entry for `type` in `domain` at `opset`: the one with the greatest `since` ≤ opset,
@@ -27,9 +39,11 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
         return candidates.last { $0.schema.since <= opset } ?? candidates.first
     }
 
+    /// The node's rule, as a `RegisteredRule`: the cost pass gets its cost rule back by a cast to that
+    /// one concrete type (a metadata compare), not by a protocol-conformance lookup per op type.
     public func shapeRule(for node: Node, opset: Int) throws(ShapeError) -> (any ShapeRule)? {
         guard let entry = entry(domain: node.domain, type: node.opType, opset: opset) else { return nil }
-        return try entry.instantiate(node: node, opset: opset)
+        return RegisteredRule(try entry.instantiate(node: node, opset: opset))
     }
 
     public func schema(for node: Node, opset: Int) -> OpSchema? {
@@ -38,12 +52,14 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
 
     /// The cost rule of a node this registry inferred: every rule it makes is an `OperatorRule`.
     public func costRule(for rule: any ShapeRule) -> (any CostRule)? {
-        rule as? any OperatorRule
+        if let registered = rule as? RegisteredRule { return registered.rule }
+        return rule as? any OperatorRule
     }
 
     /// The subgraph policy of a control-flow op this registry made (If, Loop, Scan conform).
     public func subgraphCostRule(for rule: any ShapeRule) -> (any SubgraphCostRule)? {
-        rule as? any SubgraphCostRule
+        if let registered = rule as? RegisteredRule { return registered.rule as? any SubgraphCostRule }
+        return rule as? any SubgraphCostRule
     }
 
     /// Every registered (domain, type), for coverage listings.
@@ -58,5 +74,21 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
             return (a.domain != "" ? 1 : 0, a.domain, a.type.lowercased(), a.type, a.since)
                 < (b.domain != "" ? 1 : 0, b.domain, b.type.lowercased(), b.type, b.since)
         }
+    }
+}
+
+/// A rule the registry made: the parsed operator, a shape rule and a cost rule in one.
+public struct RegisteredRule: OperatorRule {
+    /// The operator value the entry parsed (`ConvOp`, a table row's operator...).
+    public let rule: any OperatorRule
+
+    init(_ rule: any OperatorRule) { self.rule = rule }
+
+    public func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
+        try rule.inferShapes(&ctx)
+    }
+
+    public func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
+        try rule.cost(ctx)
     }
 }

@@ -32,6 +32,11 @@ struct ModelOptions: ParsableArguments {
     }
 
     func shapeOptions() throws -> ShapeInferenceOptions {
+        try Self.shapeOptions(inputs: inputs, dims: dims)
+    }
+
+    /// The shape options of `--input` and `--dim` values.
+    static func shapeOptions(inputs: [String], dims: [String]) throws -> ShapeInferenceOptions {
         var options = ShapeInferenceOptions()
         options.dimBindings = try Self.dimBindings(dims)
         for spec in inputs {
@@ -55,10 +60,19 @@ struct ModelOptions: ParsableArguments {
 
     /// The shape options, checked against the model: a binding naming no input or symbol of the
     /// model, or a size that is not positive, exits 2 listing the valid names.
-    func checkedShapeOptions(format: OutputFormat = .text) throws -> ShapeInferenceOptions {
-        let options = try shapeOptions()
+    /// Also returns the model they were checked against: read here only when there
+    /// are bindings to check (`nil` otherwise, or when it does not load: the caller's own load then
+    /// reports why), so the caller need not read it a second time.
+    func checkedShapeOptionsAndModel(format: OutputFormat = .text) throws -> (options: ShapeInferenceOptions, loaded: LoadedModel?) {
+        try Self.checkedShapeOptionsAndModel(model: model, inputs: inputs, dims: dims, format: format)
+    }
+
+    /// The same for plain values (`AnalyzeSettings`).
+    static func checkedShapeOptionsAndModel(model: String, inputs: [String], dims: [String],
+                                            format: OutputFormat = .text) throws -> (options: ShapeInferenceOptions, loaded: LoadedModel?) {
+        let options = try shapeOptions(inputs: inputs, dims: dims)
         guard !options.inputShapes.isEmpty || !options.dimBindings.isEmpty,
-              let loaded = try? ModelLoader.load(path: model) else { return options }
+              let loaded = try? ModelLoader.load(path: model) else { return (options, nil) }
         // Symbols the user wrote in --input shapes may be bound by --dim too.
         let written = Set(inputs.flatMap { $0.split(separator: "=", maxSplits: 1).last.map { $0.split(separator: "x").map(String.init) } ?? [] }
             .filter(BindingCheck.isSymbolName))
@@ -66,13 +80,14 @@ struct ModelOptions: ParsableArguments {
         if !problems.isEmpty {
             try Output.fail(kind: "invalid_argument", message: problems.joined(separator: "\n"), format: format)
         }
-        return options
+        return (options, loaded)
     }
 }
 
 extension ModelOptions {
     /// The model, or its load error (stderr, and the JSON error under `--format json`; exit 2).
-    func load(format: OutputFormat) throws -> LoadedModel {
+    func load(format: OutputFormat, reusing loaded: LoadedModel? = nil) throws -> LoadedModel {
+        if let loaded { return loaded }
         do { return try ModelLoader.load(path: model) } catch {
             try Output.fail(kind: error.kind, message: error.description, format: format)
         }
@@ -100,6 +115,11 @@ struct OutputOptions: ParsableArguments {
 
     /// The renderer for `command`, or an argument error (exit 2) when the format does not apply to it.
     func renderer(for command: RenderedCommand) throws -> any ReportRenderer.Type {
+        try Self.renderer(for: command, format: format)
+    }
+
+    /// The renderer of `format` for `command` (plain values).
+    static func renderer(for command: RenderedCommand, format: OutputFormat) throws -> any ReportRenderer.Type {
         guard command.formats.contains(format) else {
             let error = RenderError.unsupported(format: format, command: command.rawValue, supported: command.formats)
             try Output.fail(kind: error.kind, message: error.description, format: format)
@@ -108,10 +128,19 @@ struct OutputOptions: ParsableArguments {
     }
 
     func renderOptions(top: Int = 10, includeNodes: Bool = true) -> RenderOptions {
-        RenderOptions(top: top, includeNodes: includeNodes, pretty: pretty, color: colorEnabled(Console.current))
+        Self.renderOptions(top: top, includeNodes: includeNodes, pretty: pretty, color: color)
+    }
+
+    /// The render options of plain values.
+    static func renderOptions(top: Int = 10, includeNodes: Bool = true, pretty: Bool, color: ColorChoice) -> RenderOptions {
+        RenderOptions(top: top, includeNodes: includeNodes, pretty: pretty, color: colorEnabled(color, Console.current))
     }
 
     func colorEnabled(_ console: Console) -> Bool {
+        Self.colorEnabled(color, console)
+    }
+
+    static func colorEnabled(_ color: ColorChoice, _ console: Console) -> Bool {
         switch color {
         case .always: true
         case .never: false

@@ -4,7 +4,7 @@ import ONNXCost
 
 /// The default command: the full cost report.
 struct Analyze: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Analyze a model (the default command).")
+    static let configuration = CommandConfiguration(commandName: "analyze", abstract: "Analyze a model (the default command).")
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var output: OutputOptions
@@ -92,7 +92,62 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        var options = AnalysisOptions(shapes: try model.checkedShapeOptions(format: output.format), precision: dtype, devices: device, devicesFile: devicesFile,
+        try settings.run()
+    }
+
+    /// What was parsed, as plain values.
+    var settings: AnalyzeSettings {
+        AnalyzeSettings(model: model.model, inputs: model.inputs, dims: model.dims, format: output.format, pretty: output.pretty,
+                        color: output.color, device: device, dtype: dtype, devicesFile: devicesFile, noFusion: noFusion,
+                        noCacheReuse: noCacheReuse, batchSymbol: batchSymbol, targetLatency: targetLatency,
+                        targetThroughput: targetThroughput, measuredLatency: measuredLatency, measuredThroughput: measuredThroughput,
+                        sweep: sweep, training: training, optimizer: optimizer, mixedPrecision: mixedPrecision, recompute: recompute,
+                        gpus: gpus, linkGbps: linkGbps, steps: steps, prefill: prefill, decode: decode, batch: batch, kvDtype: kvDtype,
+                        tp: tp, top: top, noNodes: noNodes, strict: strict)
+    }
+}
+
+/// The analyze command's settings as plain values: `Analyze` parses them; the bare `onnxcost MODEL`
+/// form makes them directly (`AnalyzeSettings(model:)`, every other field at the option's default:
+/// a test checks that this equals what the parser gives), so it runs without building the parser's
+/// reflection tables.
+struct AnalyzeSettings: Equatable {
+    var model: String
+    var inputs: [String] = []
+    var dims: [String] = []
+    var format: OutputFormat = .text
+    var pretty = false
+    var color: ColorChoice = .auto
+    var device: [String] = []
+    var dtype: Precision?
+    var devicesFile: String?
+    var noFusion = false
+    var noCacheReuse = false
+    var batchSymbol: String?
+    var targetLatency: String?
+    var targetThroughput: String?
+    var measuredLatency: String?
+    var measuredThroughput: String?
+    var sweep: String?
+    var training = false
+    var optimizer: String = "adam"
+    var mixedPrecision: Precision?
+    var recompute = false
+    var gpus: Int = 1
+    var linkGbps: Double?
+    var steps: Int = 1
+    var prefill: Int?
+    var decode: Int?
+    var batch: Int = 1
+    var kvDtype: Precision?
+    var tp: Int = 1
+    var top = 10
+    var noNodes = false
+    var strict = false
+
+    func run() throws {
+        let (shapes, loaded) = try ModelOptions.checkedShapeOptionsAndModel(model: model, inputs: inputs, dims: dims, format: format)
+        var options = AnalysisOptions(shapes: shapes, precision: dtype, devices: device, devicesFile: devicesFile,
                                       fusion: !noFusion)
         options.cacheReuse = !noCacheReuse
         options.questions.batchSymbol = batchSymbol
@@ -127,14 +182,20 @@ struct Analyze: ParsableCommand {
         if (measuredLatency != nil || measuredThroughput != nil || sweep != nil) && device.isEmpty {
             throw ValidationError("--measured-latency, --measured-throughput and --sweep need --device")
         }
-        let renderer = try output.renderer(for: .analyze)
+        let renderer = try OutputOptions.renderer(for: .analyze, format: format)
         let report: AnalysisReport
         do {
-            report = try Analyzer.analyze(path: model.model, options: options)
+            // The model is read once: the binding check above already has it when bindings were given.
+            if let loaded {
+                report = try Analyzer.analyze(loaded, options: options)
+            } else {
+                report = try Analyzer.analyze(path: model, options: options)
+            }
         } catch {
-            try Output.fail(kind: error.kind, message: error.description, format: output.format)
+            try Output.fail(kind: error.kind, message: error.description, format: format)
         }
-        Output.write(try renderer.analysis(report, options: output.renderOptions(top: top, includeNodes: !noNodes)))
+        Output.write(try renderer.analysis(report, options: OutputOptions.renderOptions(top: top, includeNodes: !noNodes, pretty: pretty, color: color)))
+        ProcessLifetime.keep(report)
         if strict, let reasons = Output.strictFailures(report) {
             Output.error("onnxcost: --strict: \(reasons)\n")
             throw ExitCode(1)

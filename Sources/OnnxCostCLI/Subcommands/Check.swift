@@ -6,6 +6,7 @@ import ONNXCost
 /// 1 when one fails, 2 when the model or the arguments are invalid.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Gate a model: structural validation and budgets. Exit 0 pass, 1 a rule or budget failed, 2 invalid model or arguments.")
 
     @OptionGroup var model: ModelOptions
@@ -32,12 +33,17 @@ struct Check: ParsableCommand {
                                    memory: try maxMemory.map(Quantities.bytes), peakMemory: try maxPeakMemory.map(Quantities.bytes),
                                    latency: try maxLatency.map(Quantities.seconds))
         if budgets.latency != nil && device.isEmpty { throw ValidationError("--max-latency needs --device") }
-        let options = AnalysisOptions(shapes: try model.checkedShapeOptions(format: output.format), precision: dtype, devices: device,
+        let (shapes, loaded) = try model.checkedShapeOptionsAndModel(format: output.format)
+        let options = AnalysisOptions(shapes: shapes, precision: dtype, devices: device,
                                       devicesFile: devicesFile)
         let result: CheckResult
         do {
-            result = try Gate.check(path: model.model, options: options, budgets: budgets,
-                                    policy: Gate.Policy(failOnUncosted: noUnsupported, requireWeights: requireWeights))
+            let policy = Gate.Policy(failOnUncosted: noUnsupported, requireWeights: requireWeights)
+            if let loaded {
+                result = try Gate.check(loaded, options: options, budgets: budgets, policy: policy)
+            } else {
+                result = try Gate.check(path: model.model, options: options, budgets: budgets, policy: policy)
+            }
         } catch {
             try Output.fail(kind: error.kind, message: error.description, format: output.format)
         }

@@ -3,7 +3,7 @@ import ONNXCost
 
 /// `onnxcost devices`: the device database.
 struct Devices: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the accelerators the roofline knows (dense peaks from datasheets).")
+    static let configuration = CommandConfiguration(commandName: "devices", abstract: "List the accelerators the roofline knows (dense peaks from datasheets).")
 
     @Option(help: ArgumentHelp("Extra devices or overrides: {\"devices\": [rows as `devices --format json` prints]} (docs/devices.md).", valueName: "path"))
     var devicesFile: String?

@@ -4,6 +4,7 @@ import ONNXCost
 /// `onnxcost diff A B`: what a quantization or an optimization pass changed.
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Compare two models: totals and per-op-type deltas (B − A), nodes in one model only, input/output shape changes.")
 
     @Argument(help: "The model before (A).") var before: String

@@ -10,7 +10,7 @@ import ONNXCost
 /// only ever mapped by its one worker. Rows stream to stdout as workers finish; the progress bar
 /// and the summary go to stderr (docs/scan.md).
 struct Scan: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Analyze every .onnx file under a folder (jsonl: one object per model).")
+    static let configuration = CommandConfiguration(commandName: "scan", abstract: "Analyze every .onnx file under a folder (jsonl: one object per model).")
 
     @Argument(help: "Folders or files to scan (folders are searched recursively for *.onnx).")
     var paths: [String] = []
