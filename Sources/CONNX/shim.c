@@ -287,6 +287,7 @@ typedef struct {
     size_t error_offset;
     size_t nodes;          /* NodeProtos seen in the whole file (graphs and functions) */
     size_t opset_imports;  /* OperatorSetIdProtos seen in the whole file */
+    size_t references;     /* node inputs/outputs and graph inputs/outputs seen in the whole file */
 } walker;
 
 /* Elements a repeated scalar field adds: 1 when written unpacked, else one per varint in the packed
@@ -310,6 +311,10 @@ static CONNX_status check_caps(walker *w, const ProtobufCMessageDescriptor *desc
         (descriptor == &onnx__function_proto__descriptor && number == 7)) {
         if (++w->nodes > CONNX_MAX_NODES)
             return CONNX_ERR_TOO_MANY_NODES;
+    } else if ((descriptor == &onnx__node_proto__descriptor && (number == 1 || number == 2)) ||
+               (descriptor == &onnx__graph_proto__descriptor && (number == 11 || number == 12))) {
+        if (++w->references > CONNX_MAX_TENSOR_REFERENCES)
+            return CONNX_ERR_TOO_MANY_REFERENCES;
     } else if ((descriptor == &onnx__model_proto__descriptor && number == 8) ||
                (descriptor == &onnx__function_proto__descriptor && number == 9)) {
         if (++w->opset_imports > CONNX_MAX_OPSET_IMPORTS)
@@ -731,6 +736,7 @@ const char *CONNX_status_name(CONNX_status status)
     case CONNX_ERR_TOO_MANY_NODES: return "too_many_nodes";
     case CONNX_ERR_TOO_MANY_VALUES: return "too_many_values";
     case CONNX_ERR_TOO_MANY_OPSETS: return "too_many_opsets";
+    case CONNX_ERR_TOO_MANY_REFERENCES: return "too_many_references";
     }
     return "unknown";
 }

@@ -348,6 +348,9 @@ struct FreeList {
 /// Lists of ids keyed by dense ids (tensors, nodes, groups), in four flat arrays instead of an array
 /// of arrays: one heap block per table, not one per non-empty list (a 100,000-node graph had
 /// 500,000 small arrays in its fusion plan). Each list keeps the order its ids were appended in.
+/// Entries and ids are stored as Int32: the loader refuses files with more than 2^28 node and graph
+/// inputs and outputs (`CONNX_MAX_TENSOR_REFERENCES`), which bounds every tensor id, node index and
+/// list length below 2^31, so the narrowing never wraps; reading back widens, which cannot trap.
 struct ListTable {
     private var heads: [Int32]
     private var tails: [Int32]

@@ -90,7 +90,7 @@ public enum ModelLoader {
             // A TensorProto file fails as a model; say what it is (not for a file refused for its
             // counts or for memory: parsing it again as a tensor would allocate what was refused).
             let refusedForSize = [CONNX_ERR_NO_MEMORY, CONNX_ERR_TOO_MANY_NODES, CONNX_ERR_TOO_MANY_VALUES,
-                                  CONNX_ERR_TOO_MANY_OPSETS, CONNX_ERR_TOO_LARGE].contains(status)
+                                  CONNX_ERR_TOO_MANY_OPSETS, CONNX_ERR_TOO_MANY_REFERENCES, CONNX_ERR_TOO_LARGE].contains(status)
             if !refusedForSize, isTensorFile(buffer) { throw .tensorFileNotModel(path: path) }
             if isText(buffer) { throw .notAModel(path: path, reason: "it is a text file") }
             throw mapStatus(status, path: path, offset: unpacked.error_offset)
@@ -130,6 +130,8 @@ public enum ModelLoader {
         case CONNX_ERR_TOO_MANY_VALUES:
             .limitExceeded(path: path, what: "dims in one shape (or \(CONNX_MAX_ATTRIBUTE_VALUES) values in one attribute)", limit: Int(CONNX_MAX_DIMS))
         case CONNX_ERR_TOO_MANY_OPSETS: .limitExceeded(path: path, what: "opset imports", limit: Int(CONNX_MAX_OPSET_IMPORTS))
+        case CONNX_ERR_TOO_MANY_REFERENCES:
+            .limitExceeded(path: path, what: "node and graph inputs and outputs", limit: Int(CONNX_MAX_TENSOR_REFERENCES))
         case CONNX_ERR_UNPACK: .notAModel(path: path, reason: "the protobuf fields do not match ModelProto")
         default: .notAModel(path: path, reason: statusName(status))
         }

@@ -903,16 +903,8 @@ enum KnownCrashes {
         #expect(cpu < 10 * Robust.slowdown, "recursive function: \(cpu) s")
         #expect(report.map(Robust.warnings)?.contains("recursive") == true)
 
-        var functions: [[UInt8]] = []
-        for level in 0..<40 {
-            let body = level == 39 ? [P.node("Relu", inputs: ["a"], outputs: ["o"])]
-                : [P.node("F\(level + 1)", inputs: ["a"], outputs: ["m"], domain: "local"),
-                   P.node("F\(level + 1)", inputs: ["m"], outputs: ["o"], domain: "local")]
-            functions.append(P.function(name: "F\(level)", domain: "local", inputs: ["a"], outputs: ["o"], nodes: body))
-        }
-        let exponential = Samples.model(nodes: [P.node("F0", inputs: ["x"], outputs: ["y"], domain: "local")],
-                                        inputs: [P.valueInfo("x", shape: [2])], outputs: [P.valueInfo("y", shape: nil)],
-                                        opsets: [("", 17), ("local", 1)], functions: functions)
+        // F0…F39, each calling the next twice: 2^40 nodes if inlined.
+        let exponential = Hostile.functionFanOut()
         // The default budget (500,000 inlined nodes) bounds the work; a smaller one keeps this test quick.
         let options = AnalysisOptions(shapes: ShapeInferenceOptions(maxInlinedNodes: 20_000))
         cpu = Robust.cpuSeconds { report = Robust.analyze(exponential, options: options) }

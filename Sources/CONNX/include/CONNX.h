@@ -43,6 +43,7 @@ typedef enum {
     CONNX_ERR_TOO_MANY_NODES = 12,  /* more than CONNX_MAX_NODES NodeProtos in the file */
     CONNX_ERR_TOO_MANY_VALUES = 13, /* a dims list or an attribute's value list past CONNX_MAX_DIMS / CONNX_MAX_ATTRIBUTE_VALUES */
     CONNX_ERR_TOO_MANY_OPSETS = 14, /* more than CONNX_MAX_OPSET_IMPORTS opset_import entries in the file */
+    CONNX_ERR_TOO_MANY_REFERENCES = 15, /* more than CONNX_MAX_TENSOR_REFERENCES node and graph inputs/outputs */
 } CONNX_status;
 
 /** Counts the pre-pass caps before protobuf-c allocates anything for them: memory stays proportional
@@ -51,6 +52,9 @@ typedef enum {
 #define CONNX_MAX_DIMS 4096u
 #define CONNX_MAX_ATTRIBUTE_VALUES 1048576u
 #define CONNX_MAX_OPSET_IMPORTS 4096u
+/** Node inputs and outputs plus graph inputs and outputs in the whole file (2^28): tensor ids and
+ *  list entries of the cost pass then fit 32 bits (`ListTable` stores them as Int32). */
+#define CONNX_MAX_TENSOR_REFERENCES 268435456u
 
 /** Messages nested deeper than this are rejected before protobuf-c (which recurses without a limit) sees them. */
 #define CONNX_MAX_NESTING 256
