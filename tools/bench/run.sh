@@ -3,11 +3,13 @@
 # and rewrites the generated part of docs/benchmarks.md (between the bench:begin/bench:end markers).
 #
 #   tools/bench/run.sh                 # everything, default run counts
-#   tools/bench/run.sh --runs 9        # extra arguments go to onnxcost-bench (see --help)
+#   tools/bench/run.sh --runs 15       # extra arguments go to onnxcost-bench (see --help)
+#   BENCH_NO_DOCS=1 tools/bench/run.sh --runs 3 --startup-runs 5 --cold-runs 2 --python-runs 2 --suite-runs 1  # a quick check
 #   BENCH_NO_DOCS=1 tools/bench/run.sh # print the Markdown, leave docs/benchmarks.md alone
 #
 # Environment: BENCH_INPUTS (default /tmp/onnxcost-bench) for the generated models,
-# BENCH_SCRATCH (default .build-bench) for the build. Needs python3 with `onnx` for the inputs only;
+# BENCH_SCRATCH (default .build-bench) for the build, BENCH_ONNXCOST=PATH to measure that onnxcost
+# binary instead of building one (the harness is still built here). Needs python3 with `onnx` for the inputs only;
 # onnx-tool and onnxsim are measured when `import onnx_tool` / `import onnxsim` work.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -17,7 +19,13 @@ scratch="${BENCH_SCRATCH:-.build-bench}"
 doc="docs/benchmarks.md"
 
 echo "== build (release, --scratch-path $scratch)" >&2
-swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product onnxcost >&2  # as tools/onnxcost builds it
+if [ -n "${BENCH_ONNXCOST:-}" ]; then
+  onnxcost="$(cd "$(dirname "$BENCH_ONNXCOST")" && pwd)/$(basename "$BENCH_ONNXCOST")"
+  [ -x "$onnxcost" ] || { echo "BENCH_ONNXCOST=$BENCH_ONNXCOST is not an executable" >&2; exit 2; }
+else
+  swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product onnxcost >&2  # as tools/onnxcost builds it
+  onnxcost="$scratch/release/onnxcost"
+fi
 swift build -c release --scratch-path "$scratch" --product onnxcost-bench >&2
 cc -O2 -o "$scratch/bench-launch" tools/bench/launch.c
 
@@ -30,7 +38,7 @@ python="$(python3 -c 'import sys; print(sys.executable)')"
 echo "== measure" >&2
 out="$(mktemp)"
 trap 'rm -f "$out" "$out.doc"' EXIT
-"$scratch/release/onnxcost-bench" --onnxcost "$scratch/release/onnxcost" --launcher "$scratch/bench-launch" \
+"$scratch/release/onnxcost-bench" --onnxcost "$onnxcost" --launcher "$scratch/bench-launch" \
   --inputs "$inputs" --python "$python" "$@" >"$out"
 
 if [ -n "${BENCH_NO_DOCS:-}" ]; then

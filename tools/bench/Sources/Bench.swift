@@ -9,9 +9,12 @@ struct BenchOptions {
     var testdata = "/usr/share/libonnx-testdata/data"
     var python = "python3"
     var usePython = true
-    var runs = 5
+    var runs = 9
+    /// Issue 15 judges the ResNet-50 process on its median wall time beside `/bin/true` and
+    /// `onnxcost --help`: enough alternated runs for that median to mean something on a busy machine.
+    var startupRuns = 31
     var coldRuns = 5
-    var pythonRuns = 3
+    var pythonRuns = 5
     var suiteRuns = 3
     var inProcessRuns = 3
 
@@ -22,9 +25,12 @@ struct BenchOptions {
       --inputs DIR       what tools/bench/prepare_inputs.py wrote (default /tmp/onnxcost-bench)
       --testdata DIR     ONNX backend suite (default /usr/share/libonnx-testdata/data)
       --python PATH      interpreter for onnx-tool / onnxsim (default python3); --no-python skips them
-      --runs N           warm runs per process case (default 5; one more warm-up run is discarded)
+      --runs N           warm runs per process case (default 9; one more warm-up run is discarded;
+                         the 500,000- and 1,000,000-node chains run at most 3 times)
+      --startup-runs N   runs of each start-up case: ResNet-50, /bin/true, onnxcost --help, … alternated
+                         (default 31)
       --cold-runs N      cold runs (page cache of the model evicted first) (default 5)
-      --python-runs N    runs of each Python tool (default 3)
+      --python-runs N    runs of each Python tool (default 5)
       --suite-runs N     passes over the backend suite, each a fresh process (default 3)
     Run from the repository root (tools/bench/run.sh does).
     """
@@ -49,6 +55,7 @@ struct BenchOptions {
             case "--python": options.python = value(argument)
             case "--no-python": options.usePython = false
             case "--runs": options.runs = count(argument)
+            case "--startup-runs": options.startupRuns = count(argument)
             case "--cold-runs": options.coldRuns = count(argument)
             case "--python-runs": options.pythonRuns = count(argument)
             case "--suite-runs": options.suiteRuns = count(argument)
@@ -145,6 +152,16 @@ struct Harness {
     // MARK: inputs
 
     func input(_ name: String) -> String { options.inputs + "/" + name }
+
+    static let resnet = "Fixtures/models/resnet50.onnx"
+
+    /// The LLM-shaped graphs of issue 15, each analyzed with every symbol of its inputs bound to
+    /// `decoderDims` (the Mixtral-shaped MoE has the decoder's four symbols; `ResolvedCheck` verifies it).
+    static let llmModels: [(label: String, path: String)] = [
+        ("Llama-3-70B-shaped decoder", "Fixtures/models/llama3_70b_shape.onnx"),
+        ("Mixtral-shaped MoE", "Fixtures/models/mixtral_moe_shape.onnx"),
+    ]
+    static let decoderDims = ["batch": 1, "sequence": 128, "past_sequence": 1024, "past_sequence+sequence": 1152]
 
     /// The Relu chains `prepare_inputs.py` writes for the scaling fit.
     static let chainSizes: [(tag: String, nodes: Int)] = [("100k", 100_000), ("250k", 250_000), ("500k", 500_000), ("1m", 1_000_000)]
@@ -249,8 +266,8 @@ struct Harness {
         let loadBefore = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
         let vggInline = input("vgg16_inline.onnx")
         let resnetInline = input("resnet50_inline.onnx")
-        let chain = input("relu_chain_100k.onnx")
-        for path in [vggInline, resnetInline, chain] {
+        let chains = Self.chainSizes.map { input("relu_chain_\($0.tag).onnx") }
+        for path in [vggInline, resnetInline] + chains {
             requireFile(path, hint: "run python3 tools/bench/prepare_inputs.py \(options.inputs)")
         }
         requireFile(options.onnxcost, hint: "swift build -c release --scratch-path .build-bench --product onnxcost")
@@ -267,16 +284,19 @@ struct Harness {
         var vggWarm = measure(vggCases, runs: options.runs, cold: false)
         addInProcess(&vggWarm)
 
-        // 2. ResNet-50: onnxcost against onnx-tool (and onnxsim's ModelInfo).
-        progress("ResNet-50")
+        // 2. ResNet-50's whole process beside the floors (a process that does nothing, onnxcost's own
+        // start-up), alternated run by run; then onnx-tool and onnxsim's ModelInfo on the same graph.
+        progress("ResNet-50 and the start-up floors (\(options.startupRuns) runs each, alternated)")
         var resnet = measure([
-            onnxcostCase("onnxcost ResNet-50", model: "Fixtures/models/resnet50.onnx", weights: "graph only (weights external)"),
-            onnxcostCase("onnxcost ResNet-50 inline", model: resnetInline, weights: "weights inline"),
-            Case(label: "`onnxcost devices` (process floor)", tool: .onnxcost, argv: [options.onnxcost, "devices"], file: nil,
-                 graph: "no model: start-up, argument parsing, device table"),
+            onnxcostCase("onnxcost ResNet-50", model: Self.resnet, weights: "graph only (weights external)"),
             Case(label: "`/bin/true` (a process that does nothing)", tool: .cat, argv: ["/bin/true"], file: nil,
                  graph: "no model: the spawn floor"),
-        ], runs: options.runs, cold: false)
+            Case(label: "`onnxcost --help` (start-up floor)", tool: .onnxcost, argv: [options.onnxcost, "--help"], file: nil,
+                 graph: "no model: start-up, argument parsing, help text"),
+            onnxcostCase("onnxcost ResNet-50 inline", model: resnetInline, weights: "weights inline"),
+            Case(label: "`onnxcost devices`", tool: .onnxcost, argv: [options.onnxcost, "devices"], file: nil,
+                 graph: "no model: start-up, argument parsing, device table"),
+        ], runs: options.startupRuns, cold: false)
         addInProcess(&resnet)
         var pythonTools: [Measured] = []
         var pythonNotes: [String] = []
@@ -313,7 +333,7 @@ struct Harness {
             }
         }
 
-        // 5. Big graphs: GPT-2 and BERT with symbols unbound and bound, Swin-T, the 100k-node Relu chain.
+        // 5. Big graphs: GPT-2 and BERT with symbols unbound and bound, Swin-T (the Relu chains are in 6).
         progress("big graphs")
         var graphs = measure([
             onnxcostCase("GPT-2, symbols unbound", model: "Fixtures/models/gpt2.onnx", weights: "graph only"),
@@ -323,7 +343,6 @@ struct Harness {
             onnxcostCase("BERT-base, batch=1 sequence=512", model: "Fixtures/models/bert_base.onnx", weights: "graph only",
                          dims: ["batch": 1, "sequence": 512]),
             onnxcostCase("Swin-T, symbols unbound", model: "Fixtures/models/swin_t.onnx", weights: "graph only"),
-            onnxcostCase("Relu chain, 100,000 nodes", model: chain, weights: "generated"),
         ], runs: options.runs, cold: false)
         addInProcess(&graphs)
 
@@ -333,20 +352,22 @@ struct Harness {
         var scaling: [Measured] = []
         for (tag, nodes) in Self.chainSizes {
             let path = input("relu_chain_\(tag).onnx")
-            guard FileManager.default.fileExists(atPath: path) else { continue }
             scaling += measure([onnxcostCase("Relu chain, \(Format.count(nodes)) nodes", model: path, weights: "generated")],
                                runs: nodes >= 500_000 ? min(options.runs, 3) : options.runs, cold: false)
         }
-        let decoderDims = ["batch": 1, "sequence": 128, "past_sequence": 1024, "past_sequence+sequence": 1152]
-        var llm = measure([
-            onnxcostCase("Llama-3-70B-shaped decoder, bound", model: "Fixtures/models/llama3_70b_shape.onnx", weights: "graph only",
-                         dims: decoderDims),
-            onnxcostCase("Llama-3-70B-shaped decoder, unbound", model: "Fixtures/models/llama3_70b_shape.onnx", weights: "graph only"),
-            onnxcostCase("Mixtral-shaped MoE, bound", model: "Fixtures/models/mixtral_moe_shape.onnx", weights: "graph only",
-                         dims: decoderDims),
-            onnxcostCase("Mixtral-shaped MoE, unbound", model: "Fixtures/models/mixtral_moe_shape.onnx", weights: "graph only"),
-        ], runs: options.runs, cold: false)
+        var llm = measure(Self.llmModels.flatMap { model in [
+            onnxcostCase("\(model.label), bound", model: model.path, weights: "graph only", dims: Self.decoderDims),
+            onnxcostCase("\(model.label), unbound", model: model.path, weights: "graph only"),
+        ] }, runs: options.runs, cold: false)
         addInProcess(&llm)
+        let resolved = Self.llmModels.map { model in
+            ResolvedCheck.run(label: model.label, binary: options.onnxcost, model: model.path, dims: Self.decoderDims, scratch: scratch)
+        }
+
+        // 7. One binary: the executable alone in an empty folder, and what it links.
+        progress("one binary")
+        let binary = BinaryCheck.run(binary: options.onnxcost, model: FileManager.default.currentDirectoryPath + "/" + Self.resnet,
+                                     scratch: scratch)
 
         // 3. The backend suite in one process on one core.
         progress("backend suite")
@@ -355,7 +376,8 @@ struct Harness {
         let loadAfter = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
         let report = Report(options: options, scratch: scratch, vggCold: vggCold, vggWarm: vggWarm, resnet: resnet,
                             pythonTools: pythonTools, pythonNotes: pythonNotes, versions: versions, graphs: graphs,
-                            scaling: scaling, llm: llm, suite: suite, loadBefore: loadBefore, loadAfter: loadAfter)
+                            scaling: scaling, llm: llm, resolved: resolved, binary: binary, suite: suite,
+                            loadBefore: loadBefore, loadAfter: loadAfter)
         print(report.markdown())
         try? FileManager.default.removeItem(atPath: scratch)
     }
