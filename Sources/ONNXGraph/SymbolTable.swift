@@ -18,11 +18,6 @@ struct SymbolID: Hashable, Sendable {
 
     /// Whether the name stands for an expression past `Polynomial.Budget` (`expr_…`).
     var isOpaque: Bool { SymbolTable.shared.entry(self).isOpaque }
-
-    /// Whether this symbol sorts before `other` by name (the order of factors in a monomial).
-    func precedes(_ other: SymbolID) -> Bool {
-        self != other && SymbolTable.shared.entry(self).name < SymbolTable.shared.entry(other).name
-    }
 }
 
 /// The process-wide, append-only table behind `SymbolID`: a name never leaves it and an id is never
