@@ -82,9 +82,9 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     /// so the synthesized equality and hash still compare values.
     enum Storage: Hashable, Sendable {
         case constant(Int)
-        /// The power is stored in 32 bits (a polynomial of larger degree is past the budget and kept general),
-        /// so a `SymbolicInt` is 32 bytes.
-        case single(coefficient: Int, symbol: String, power: Int32)
+        /// The symbol is an interned id and the power 16 bits (a larger power is far past
+        /// `Budget.maxDegree` and kept general), so a `SymbolicInt` is 16 bytes of plain data.
+        case single(coefficient: Int, symbol: SymbolID, power: UInt16)
         case general([Term])
     }
 
@@ -95,7 +95,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         get {
             switch storage {
             case .constant(let c): c == 0 ? [] : [Term(coefficient: c, monomial: .one)]
-            case .single(let c, let symbol, let power): [Term(coefficient: c, monomial: Monomial(factors: [.init(symbol: symbol, power: Int(power))]))]
+            case .single(let c, let symbol, let power): [Term(coefficient: c, monomial: Monomial(factors: [.init(symbol: symbol.name, power: Int(power))]))]
             case .general(let terms): terms
             }
         }
@@ -108,8 +108,8 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         if terms.count == 1 {
             let factors = terms[0].monomial.factors
             if factors.isEmpty { return .constant(terms[0].coefficient) }
-            if factors.count == 1, let power = Int32(exactly: factors[0].power) {
-                return .single(coefficient: terms[0].coefficient, symbol: factors[0].symbol, power: power)
+            if factors.count == 1, let power = UInt16(exactly: factors[0].power) {
+                return .single(coefficient: terms[0].coefficient, symbol: SymbolID(factors[0].symbol), power: power)
             }
         }
         return .general(terms)
@@ -188,10 +188,14 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     /// Whether the polynomial is within `Budget`.
     var isWithinBudget: Bool {
         switch storage {
-        case .constant: return true
-        case .single(_, _, let power): return Int(power) <= Budget.maxDegree
-        case .general: break
+        case .constant: true
+        case .single(_, _, let power): Int(power) <= Budget.maxDegree
+        case .general(let terms): Self.isWithinBudget(terms)
         }
+    }
+
+    /// `isWithinBudget` of a `.general` polynomial, out of line so the inline forms stay a compare.
+    private static func isWithinBudget(_ terms: [Term]) -> Bool {
         guard terms.count <= Budget.maxTerms else { return false }
         var factorCount = 0
         for term in terms {
@@ -235,7 +239,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
     /// Whether any symbol stands for an expression past the budget.
     public var hasOpaqueExpression: Bool {
         if case .constant = storage { return false }
-        if case .single(_, let symbol, _) = storage { return symbol.hasPrefix(Budget.opaquePrefix) }
+        if case .single(_, let symbol, _) = storage { return symbol.isOpaque }
         return terms.contains { $0.monomial.factors.contains { $0.symbol.hasPrefix(Budget.opaquePrefix) } }
     }
 
@@ -243,8 +247,12 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         storage = .constant(constant)
     }
 
+    init(storage: Storage) {
+        self.storage = storage
+    }
+
     public init(symbol: String) {
-        storage = .single(coefficient: 1, symbol: symbol, power: 1)
+        storage = .single(coefficient: 1, symbol: SymbolID(symbol), power: 1)
     }
 
     init(normalizing raw: [Term]) {
@@ -264,20 +272,14 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
 
     /// The value when the polynomial has no symbols.
     public var constantValue: Int? {
-        switch storage {
-        case .constant(let c): return c
-        case .single: return nil
-        case .general: break
-        }
-        if terms.isEmpty { return 0 }
-        if terms.count == 1, terms[0].monomial.factors.isEmpty { return terms[0].coefficient }
-        return nil
+        // Canonical storage: a constant is never `.general`.
+        if case .constant(let c) = storage { c } else { nil }
     }
 
     /// Every symbol that appears.
     public var symbols: Set<String> {
         if case .constant = storage { return [] }
-        if case .single(_, let symbol, _) = storage { return [symbol] }
+        if case .single(_, let symbol, _) = storage { return [symbol.name] }
         return Set(terms.flatMap { $0.monomial.factors.map(\.symbol) })
     }
 
@@ -366,11 +368,21 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
             let (power, powerOverflow) = Int(p).addingReportingOverflow(Int(q))
             if overflow || powerOverflow { return nil }
             var result = self
-            if let narrow = Int32(exactly: power) {
+            if let narrow = UInt16(exactly: power) {
                 result.storage = .single(coefficient: product, symbol: s, power: narrow)
             } else {
-                result.terms = [Term(coefficient: product, monomial: Monomial(factors: [.init(symbol: s, power: power)]))]
+                result.storage = .general([Term(coefficient: product, monomial: Monomial(factors: [.init(symbol: s.name, power: power)]))])
             }
+            return result.isWithinBudget ? result : Self.opaque(self, "*", other)
+        }
+        // `a·s^p · b·t^q` of two symbols (`batch*sequence`): the one term the expansion below gives,
+        // its two factors in name order, without building and sorting term lists.
+        if case .single(let a, let s, let p) = storage, case .single(let b, let t, let q) = other.storage {
+            let (product, overflow) = a.multipliedReportingOverflow(by: b)
+            if overflow { return nil }
+            let first = Monomial.Factor(symbol: s.name, power: Int(p)), second = Monomial.Factor(symbol: t.name, power: Int(q))
+            let factors = first.symbol < second.symbol ? [first, second] : [second, first]
+            let result = Polynomial(storage: .general([Term(coefficient: product, monomial: Monomial(factors: factors))]))
             return result.isWithinBudget ? result : Self.opaque(self, "*", other)
         }
         let lhs = terms, rhs = other.terms
@@ -440,7 +452,7 @@ public struct Polynomial: Hashable, Sendable, CustomStringConvertible {
         switch storage {
         case .constant: return self
         case .single(let c, let symbol, let power):
-            guard let value = bindings[symbol] else { return self }
+            guard let value = bindings[symbol.name] else { return self }
             guard let raised = Self.power(value, Int(power)) else { return nil }
             let (product, overflow) = c.multipliedReportingOverflow(by: raised)
             return overflow ? nil : Polynomial(constant: product)

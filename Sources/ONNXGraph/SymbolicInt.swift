@@ -78,6 +78,7 @@ public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, Expressibl
             let (product, overflow) = a.multipliedReportingOverflow(by: b)
             return overflow ? .unknown : .value(product)
         }
+        if let product = singleTimesConstant(lhs, rhs) ?? singleTimesConstant(rhs, lhs) { return product }
         // `1 · p` is `p` (what the product below gives a true polynomial within the budget), without
         // wrapping, scaling and re-checking it: every element count starts from 1.
         if case .value(1) = lhs, case .polynomial(let p) = rhs, p.constantValue == nil, p.isWithinBudget { return rhs }
@@ -87,7 +88,24 @@ public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, Expressibl
         return SymbolicInt(a.multiplied(by: b))
     }
 
+    /// `c·s^p · k` (`batch · 1024`, every symbolic element count) as `*` computes it — a zero
+    /// factor is 0, an overflowing coefficient `.unknown` — without the general product; `nil` when
+    /// the operands are not of that form or the power is past the budget (then `*` names it).
+    @inline(__always)
+    static func singleTimesConstant(_ symbolic: SymbolicInt, _ constant: SymbolicInt) -> SymbolicInt? {
+        guard case .value(let k) = constant, case .polynomial(let p) = symbolic,
+              case .single(let c, let s, let power) = p.storage, Int(power) <= Polynomial.Budget.maxDegree else { return nil }
+        if k == 0 { return 0 }
+        let (product, overflow) = c.multipliedReportingOverflow(by: k)
+        return overflow ? .unknown : .polynomial(Polynomial(storage: .single(coefficient: product, symbol: s, power: power)))
+    }
+
     public static func += (lhs: inout SymbolicInt, rhs: SymbolicInt) {
+        if case .value(let a) = lhs, case .value(let b) = rhs {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            lhs = overflow ? .unknown : .value(sum)
+            return
+        }
         // Two multiples of one power of one symbol (summing a chain's equal counts): the sum `+`
         // gives when it is a non-zero multiple within the budget, built in place.
         if case .polynomial(let a) = lhs, case .polynomial(let b) = rhs,
@@ -95,9 +113,7 @@ public enum SymbolicInt: Hashable, Sendable, CustomStringConvertible, Expressibl
            p == q, Int(p) <= Polynomial.Budget.maxDegree, s == t {
             let (sum, overflow) = x.addingReportingOverflow(y)
             if !overflow && sum != 0 {
-                var result = a
-                result.storage = .single(coefficient: sum, symbol: s, power: p)
-                lhs = .polynomial(result)
+                lhs = .polynomial(Polynomial(storage: .single(coefficient: sum, symbol: s, power: p)))
                 return
             }
         }
