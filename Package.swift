@@ -50,7 +50,8 @@ let package = Package(
         /// The thin executable: `OnnxCost.main()`.
         .executableTarget(name: "onnxcost", dependencies: ["OnnxCostCLI"], swiftSettings: swiftSettings),
         /// The loader alone: the graph model it builds from files.
-        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXGraph", "ONNXLoader"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        /// (and the CONNX arena's own tests: the one C data structure with a contract of its own).
+        .testTarget(name: "ONNXLoaderTests", dependencies: ["CONNX", "ONNXGraph", "ONNXLoader"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         /// Shape propagation below the facade: the loader reads fixtures, the registry supplies the rules.
         .testTarget(
             name: "ShapeInferenceTests", dependencies: ["ONNXGraph", "ONNXLoader", "ShapeInference", "Operators"],

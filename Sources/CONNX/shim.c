@@ -578,20 +578,6 @@ static CONNX_status prepare_message(walker *w, const ProtobufCMessageDescriptor 
  * Public unpacking API
  * ------------------------------------------------------------------------------------------- */
 
-static void *noting_alloc(void *data, size_t size)
-{
-    void *p = malloc(size);
-    if (p == NULL && size > 0)
-        *(bool *)data = true;
-    return p;
-}
-
-static void plain_free(void *data, void *pointer)
-{
-    (void)data;
-    free(pointer);
-}
-
 CONNX_status CONNX_model_unpack(const uint8_t *bytes, size_t size, size_t strip_threshold,
                                 CONNX_unpacked_model *out)
 {
@@ -613,25 +599,37 @@ CONNX_status CONNX_model_unpack(const uint8_t *bytes, size_t size, size_t strip_
         return status;
     }
 
-    /* malloc/free, noting a failed allocation so that it is reported as out of memory rather than
-     * as a file protobuf-c refused (the model is freed by the default allocator: also free). */
-    bool allocation_failed = false;
-    ProtobufCAllocator allocator = {.alloc = noting_alloc, .free = plain_free, .allocator_data = &allocation_failed};
+    /* Into an arena (arena.c), which notes a failed allocation so that it is reported as out of
+     * memory rather than as a file protobuf-c refused. */
+    CONNX_arena *arena = CONNX_arena_create();
+    if (arena == NULL) {
+        free(compacted);
+        return CONNX_ERR_NO_MEMORY;
+    }
+    ProtobufCAllocator allocator = CONNX_arena_allocator(arena);
     Onnx__ModelProto *model = compacted != NULL ? onnx__model_proto__unpack(&allocator, compacted_size, compacted)
                                                 : onnx__model_proto__unpack(&allocator, size, bytes);
     free(compacted); /* protobuf-c copied everything it keeps */
-    if (model == NULL)
+    if (model == NULL) {
+        bool allocation_failed = CONNX_arena_failed(arena);
+        CONNX_arena_destroy(arena);
         return allocation_failed ? CONNX_ERR_NO_MEMORY : CONNX_ERR_UNPACK; /* protobuf-c does not say where */
+    }
     out->model = model;
+    out->arena = arena;
     out->stripped_payloads = w.stripped_payloads;
     out->stripped_bytes = w.stripped_bytes;
     return CONNX_OK;
 }
 
-void CONNX_model_free(Onnx__ModelProto *model)
+void CONNX_unpacked_model_free(CONNX_unpacked_model *unpacked)
 {
-    if (model != NULL)
-        onnx__model_proto__free_unpacked(model, NULL);
+    if (unpacked == NULL)
+        return;
+    /* every allocation of the model is in the arena: no walk over the messages */
+    CONNX_arena_destroy(unpacked->arena);
+    unpacked->arena = NULL;
+    unpacked->model = NULL;
 }
 
 CONNX_status CONNX_tensor_unpack(const uint8_t *bytes, size_t size, Onnx__TensorProto **out)

@@ -85,7 +85,7 @@ public enum ModelLoader {
         guard let base = buffer.baseAddress, buffer.count > 0 else { throw .emptyFile(path: path) }
         var unpacked = CONNX_unpacked_model()
         let status = CONNX_model_unpack(base.assumingMemoryBound(to: UInt8.self), buffer.count, stripThreshold, &unpacked)
-        defer { CONNX_model_free(unpacked.model) }
+        defer { CONNX_unpacked_model_free(&unpacked) }
         guard status == CONNX_OK, let proto = unpacked.model else {
             // A TensorProto file fails as a model; say what it is (not for a file refused for its
             // counts or for memory: parsing it again as a tensor would allocate what was refused).

@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         visit(&unpacked.model->base, &totals, 0);
         if (totals.markers != unpacked.stripped_payloads || totals.marker_bytes != unpacked.stripped_bytes)
             fuzz_fail("markers do not add up to stripped_payloads / stripped_bytes");
-        CONNX_model_free(unpacked.model);
+        CONNX_unpacked_model_free(&unpacked);
     } else {
         if (unpacked.model != NULL)
             fuzz_fail("a failure returned a model");
