@@ -1,20 +1,7 @@
 /*
- * CONNX shim: file mapping, a validating wire-format pre-pass that strips large TensorProto payloads
- * before protobuf-c sees the bytes, and readers for the markers it leaves. See include/CONNX.h.
- *
- * Why a pre-pass: protobuf-c copies every `bytes` field and recurses into nested messages without a
- * depth limit. The pre-pass follows exactly the message-typed fields that protobuf-c follows (it
- * reads the same generated descriptors), so every message protobuf-c will parse has first been
- * checked here: tags, varints, fixed fields and lengths against their enclosing buffer, and depth.
- *
- * Stripping is two linear passes over the input:
- *  1. measure: validate, decide which payload fields to strip, and compute the new size of every
- *     nested message that contains a stripped payload. Those sizes are recorded in pre-order in a
- *     growable array, keyed by the offset of the message content in the input.
- *  2. write: copy the input into a buffer of the measured size, re-encoding the length prefix of
- *     each recorded message and replacing each stripped payload by a marker; everything else is
- *     copied verbatim.
- * No global mutable state: several files may be unpacked in parallel.
+ * CONNX shim: file mapping and unpacking. Before protobuf-c sees the bytes, the pre-pass of
+ * prepass.c validates them and strips large TensorProto payloads; protobuf-c then unpacks into an
+ * arena (arena.c). See include/CONNX.h.
  */
 /* O_CLOEXEC and mmap are POSIX.1-2008; ask for them when compiled as strict ISO C (-std=c11).
  * Apple's headers expose them by default and hide other things under _POSIX_C_SOURCE. */
@@ -23,6 +10,7 @@
 #endif
 
 #include "CONNX.h"
+#include "prepass.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,472 +97,6 @@ void CONNX_unmap_file(CONNX_mapped_file *file)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Wire-format primitives. Positions are offsets into the whole input buffer; `end` bounds the
- * enclosing message. Every reader fails rather than read at or past `end`.
- * ------------------------------------------------------------------------------------------- */
-
-enum {
-    WIRE_VARINT = 0,
-    WIRE_FIXED64 = 1,
-    WIRE_LENGTH_DELIMITED = 2,
-    WIRE_FIXED32 = 5,
-};
-
-#define MAX_VARINT_BYTES 10
-#define MAX_TAG_BYTES 5             /* protobuf-c rejects longer tags */
-#define MAX_FIELD_NUMBER 536870911u /* 2^29 - 1 */
-
-/* Reads a base-128 varint of at most 10 bytes whose value fits 64 bits. */
-static CONNX_status read_varint(const uint8_t *bytes, size_t *pos, size_t end, uint64_t *value)
-{
-    uint64_t result = 0;
-    size_t at = *pos;
-    for (unsigned i = 0; i < MAX_VARINT_BYTES; i++) {
-        if (at >= end)
-            return CONNX_ERR_TRUNCATED;
-        uint8_t byte = bytes[at++];
-        if (i == MAX_VARINT_BYTES - 1 && byte > 1)
-            return CONNX_ERR_MALFORMED; /* bits beyond 64, or an 11th byte */
-        result |= (uint64_t)(byte & 0x7f) << (7 * i);
-        if ((byte & 0x80) == 0) {
-            *value = result;
-            *pos = at;
-            return CONNX_OK;
-        }
-    }
-    return CONNX_ERR_MALFORMED; /* unreachable: the 10th byte either ends or fails above */
-}
-
-/* Reads a field tag with the same limits protobuf-c applies (at most 5 bytes), and rejects what is
- * not a valid tag: field number 0 or above 2^29-1, groups (3, 4) and wire types 6 and 7. */
-static CONNX_status read_tag(const uint8_t *bytes, size_t *pos, size_t end, uint32_t *field_number,
-                             unsigned *wire_type)
-{
-    uint64_t tag = 0;
-    size_t at = *pos;
-    for (unsigned i = 0;; i++) {
-        if (i == MAX_TAG_BYTES)
-            return CONNX_ERR_MALFORMED;
-        if (at >= end)
-            return CONNX_ERR_TRUNCATED;
-        uint8_t byte = bytes[at++];
-        tag |= (uint64_t)(byte & 0x7f) << (7 * i);
-        if ((byte & 0x80) == 0)
-            break;
-    }
-    uint64_t number = tag >> 3;
-    unsigned wire = (unsigned)(tag & 7);
-    if (number == 0 || number > MAX_FIELD_NUMBER)
-        return CONNX_ERR_MALFORMED;
-    if (wire != WIRE_VARINT && wire != WIRE_FIXED64 && wire != WIRE_LENGTH_DELIMITED && wire != WIRE_FIXED32)
-        return CONNX_ERR_MALFORMED;
-    *field_number = (uint32_t)number;
-    *wire_type = wire;
-    *pos = at;
-    return CONNX_OK;
-}
-
-/* One field as laid out in the input: [tag_begin, value_begin) holds the tag (and for
- * length-delimited fields the length prefix too), [value_begin, value_end) the value. */
-typedef struct {
-    uint32_t field_number;
-    unsigned wire_type;
-    size_t tag_begin;
-    size_t tag_end;     /* end of the tag bytes, where a length prefix starts */
-    size_t value_begin; /* content of a length-delimited field, or the scalar bytes */
-    size_t value_end;
-} wire_field;
-
-/* Reads the field that starts at *pos. On failure *error_at is where the problem was found. */
-static CONNX_status read_field(const uint8_t *bytes, size_t *pos, size_t end, wire_field *field,
-                               size_t *error_at)
-{
-    size_t at = *pos;
-    field->tag_begin = at;
-    *error_at = at;
-    CONNX_status status = read_tag(bytes, &at, end, &field->field_number, &field->wire_type);
-    if (status != CONNX_OK)
-        return status;
-    field->tag_end = at;
-    *error_at = at;
-    uint64_t value;
-    switch (field->wire_type) {
-    case WIRE_VARINT:
-        field->value_begin = at;
-        status = read_varint(bytes, &at, end, &value);
-        if (status != CONNX_OK)
-            return status;
-        break;
-    case WIRE_FIXED64:
-        if (end - at < 8)
-            return CONNX_ERR_TRUNCATED;
-        field->value_begin = at;
-        at += 8;
-        break;
-    case WIRE_FIXED32:
-        if (end - at < 4)
-            return CONNX_ERR_TRUNCATED;
-        field->value_begin = at;
-        at += 4;
-        break;
-    case WIRE_LENGTH_DELIMITED:
-        status = read_varint(bytes, &at, end, &value);
-        if (status != CONNX_OK)
-            return status;
-        /* compare against what is left, never add to the position first: no wrap-around */
-        if (value > (uint64_t)(end - at))
-            return CONNX_ERR_TRUNCATED;
-        field->value_begin = at;
-        at += (size_t)value;
-        break;
-    default:
-        return CONNX_ERR_MALFORMED;
-    }
-    field->value_end = at;
-    *pos = at;
-    return CONNX_OK;
-}
-
-static size_t varint_size(uint64_t value)
-{
-    size_t size = 1;
-    while (value >= 0x80) {
-        value >>= 7;
-        size++;
-    }
-    return size;
-}
-
-/* Writes a varint; the caller has checked that varint_size(value) bytes fit. */
-static size_t write_varint(uint8_t *out, uint64_t value)
-{
-    size_t n = 0;
-    while (value >= 0x80) {
-        out[n++] = (uint8_t)(value | 0x80);
-        value >>= 7;
-    }
-    out[n++] = (uint8_t)value;
-    return n;
-}
-
-static bool add_size(size_t *total, size_t amount)
-{
-    if (amount > SIZE_MAX - *total)
-        return false;
-    *total += amount;
-    return true;
-}
-
-/* ---------------------------------------------------------------------------------------------
- * The stripping walker
- * ------------------------------------------------------------------------------------------- */
-
-/* A nested message that contains a stripped payload, so its length prefix must be re-encoded. */
-typedef struct {
-    size_t content_begin; /* offset of the message content in the input; unique and increasing */
-    size_t new_size;      /* size of the rewritten content */
-} rewritten_message;
-
-typedef struct {
-    const uint8_t *bytes;
-    size_t size;
-    size_t strip_threshold; /* 0: strip nothing */
-    rewritten_message *rewritten; /* pre-order; during measuring also the stack of open messages */
-    size_t rewritten_count;
-    size_t rewritten_capacity;
-    size_t stripped_payloads;
-    size_t stripped_bytes;
-    size_t error_offset;
-    size_t nodes;          /* NodeProtos seen in the whole file (graphs and functions) */
-    size_t opset_imports;  /* OperatorSetIdProtos seen in the whole file */
-    size_t references;     /* node inputs/outputs and graph inputs/outputs seen in the whole file */
-} walker;
-
-/* Elements a repeated scalar field adds: 1 when written unpacked, else one per varint in the packed
- * run (fixed-width packed runs hold fewer elements than bytes, so this bounds them too). */
-static size_t repeated_elements(const walker *w, const wire_field *field)
-{
-    if (field->wire_type != WIRE_LENGTH_DELIMITED)
-        return 1;
-    size_t count = 0;
-    for (size_t i = field->value_begin; i < field->value_end; i++)
-        count += w->bytes[i] < 0x80;
-    return count;
-}
-
-/* The pre-pass caps (CONNX.h). `values` counts this message's capped list elements so far. */
-static CONNX_status check_caps(walker *w, const ProtobufCMessageDescriptor *descriptor, const wire_field *field,
-                               size_t *values)
-{
-    uint32_t number = field->field_number;
-    if ((descriptor == &onnx__graph_proto__descriptor && number == 1) ||
-        (descriptor == &onnx__function_proto__descriptor && number == 7)) {
-        if (++w->nodes > CONNX_MAX_NODES)
-            return CONNX_ERR_TOO_MANY_NODES;
-    } else if ((descriptor == &onnx__node_proto__descriptor && (number == 1 || number == 2)) ||
-               (descriptor == &onnx__graph_proto__descriptor && (number == 11 || number == 12))) {
-        if (++w->references > CONNX_MAX_TENSOR_REFERENCES)
-            return CONNX_ERR_TOO_MANY_REFERENCES;
-    } else if ((descriptor == &onnx__model_proto__descriptor && number == 8) ||
-               (descriptor == &onnx__function_proto__descriptor && number == 9)) {
-        if (++w->opset_imports > CONNX_MAX_OPSET_IMPORTS)
-            return CONNX_ERR_TOO_MANY_OPSETS;
-    } else if ((descriptor == &onnx__tensor_proto__descriptor && number == 1) ||
-               (descriptor == &onnx__sparse_tensor_proto__descriptor && number == 3)) {
-        *values += repeated_elements(w, field);
-        if (*values > CONNX_MAX_DIMS)
-            return CONNX_ERR_TOO_MANY_VALUES;
-    } else if (descriptor == &onnx__tensor_shape_proto__descriptor && number == 1) {
-        if (++*values > CONNX_MAX_DIMS) /* Dimension messages, one per field */
-            return CONNX_ERR_TOO_MANY_VALUES;
-    } else if (descriptor == &onnx__attribute_proto__descriptor && number >= 7 && number <= 11) {
-        /* floats=7 (packed: 4 bytes each), ints=8 (packed varints), strings, tensors, graphs */
-        if (number == 7 && field->wire_type == WIRE_LENGTH_DELIMITED)
-            *values += (field->value_end - field->value_begin) / 4;
-        else
-            *values += number == 8 ? repeated_elements(w, field) : 1;
-        if (*values > CONNX_MAX_ATTRIBUTE_VALUES)
-            return CONNX_ERR_TOO_MANY_VALUES;
-    }
-    return CONNX_OK;
-}
-
-/* TensorProto fields that hold element data: float_data=4, int32_data=5, string_data=6,
- * int64_data=7, raw_data=9, double_data=10, uint64_data=11 (onnx-ml.proto). */
-static bool is_tensor_payload_field(uint32_t field_number)
-{
-    switch (field_number) {
-    case 4: case 5: case 6: case 7: case 9: case 10: case 11:
-        return true;
-    default:
-        return false;
-    }
-}
-
-static bool should_strip(const walker *w, const ProtobufCMessageDescriptor *descriptor,
-                         const wire_field *field)
-{
-    return w->strip_threshold > 0 && descriptor == &onnx__tensor_proto__descriptor &&
-           field->wire_type == WIRE_LENGTH_DELIMITED && is_tensor_payload_field(field->field_number) &&
-           field->value_end - field->value_begin > w->strip_threshold;
-}
-
-/* The message type protobuf-c will parse this field as, or NULL when it keeps the bytes as they are
- * (scalars, strings, packed arrays, unknown fields, or a wire type protobuf-c will refuse). */
-static const ProtobufCMessageDescriptor *nested_message_type(const ProtobufCMessageDescriptor *descriptor,
-                                                             const wire_field *field)
-{
-    if (field->wire_type != WIRE_LENGTH_DELIMITED)
-        return NULL;
-    const ProtobufCFieldDescriptor *member = protobuf_c_message_descriptor_get_field(descriptor, field->field_number);
-    if (member == NULL || member->type != PROTOBUF_C_TYPE_MESSAGE)
-        return NULL;
-    return (const ProtobufCMessageDescriptor *)member->descriptor;
-}
-
-static const uint64_t stripped_marker_tag = ((uint64_t)CONNX_STRIPPED_FIELD << 3) | WIRE_LENGTH_DELIMITED;
-
-static size_t marker_content_size(const wire_field *field)
-{
-    return varint_size(field->field_number) + varint_size(field->value_begin) +
-           varint_size(field->value_end - field->value_begin);
-}
-
-static size_t marker_size(const wire_field *field)
-{
-    size_t content = marker_content_size(field);
-    return varint_size(stripped_marker_tag) + varint_size(content) + content;
-}
-
-static CONNX_status push_rewritten(walker *w, size_t content_begin)
-{
-    if (w->rewritten_count == w->rewritten_capacity) {
-        size_t capacity = w->rewritten_capacity ? w->rewritten_capacity * 2 : 64;
-        if (capacity > SIZE_MAX / sizeof(rewritten_message))
-            return CONNX_ERR_NO_MEMORY;
-        rewritten_message *grown = realloc(w->rewritten, capacity * sizeof(rewritten_message));
-        if (grown == NULL)
-            return CONNX_ERR_NO_MEMORY;
-        w->rewritten = grown;
-        w->rewritten_capacity = capacity;
-    }
-    w->rewritten[w->rewritten_count].content_begin = content_begin;
-    w->rewritten[w->rewritten_count].new_size = 0;
-    w->rewritten_count++;
-    return CONNX_OK;
-}
-
-/* Pass 1. Validates the message content [begin, end) of type `descriptor` at nesting `depth`,
- * computes its size after stripping, and reports whether anything inside it was stripped.
- * Recursion is bounded by CONNX_MAX_NESTING. */
-static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor *descriptor, size_t begin,
-                                    size_t end, unsigned depth, size_t *new_size, bool *changed)
-{
-    size_t total = 0;
-    bool any_change = false;
-    size_t pos = begin;
-    size_t capped_values = 0;
-    while (pos < end) {
-        wire_field field;
-        size_t error_at;
-        CONNX_status status = read_field(w->bytes, &pos, end, &field, &error_at);
-        if (status != CONNX_OK) {
-            w->error_offset = error_at;
-            return status;
-        }
-        status = check_caps(w, descriptor, &field, &capped_values);
-        if (status != CONNX_OK) {
-            w->error_offset = field.tag_begin;
-            return status;
-        }
-        size_t contribution = field.value_end - field.tag_begin; /* verbatim */
-        /* A file must not carry our own marker: a forged one could point a tensor's payload at
-         * other bytes of the file. */
-        if (field.field_number == CONNX_STRIPPED_FIELD) {
-            w->error_offset = field.tag_begin;
-            return CONNX_ERR_MALFORMED;
-        }
-        const ProtobufCMessageDescriptor *nested = nested_message_type(descriptor, &field);
-        if (nested != NULL) {
-            if (depth >= CONNX_MAX_NESTING) {
-                w->error_offset = field.tag_begin;
-                return CONNX_ERR_TOO_DEEP;
-            }
-            size_t slot = w->rewritten_count;
-            status = push_rewritten(w, field.value_begin);
-            if (status != CONNX_OK) {
-                w->error_offset = field.tag_begin;
-                return status;
-            }
-            size_t nested_size;
-            bool nested_changed;
-            status = measure_message(w, nested, field.value_begin, field.value_end, depth + 1, &nested_size,
-                                     &nested_changed);
-            if (status != CONNX_OK)
-                return status;
-            if (nested_changed) {
-                w->rewritten[slot].new_size = nested_size;
-                any_change = true;
-                contribution = field.tag_end - field.tag_begin;
-                if (!add_size(&contribution, varint_size(nested_size)) || !add_size(&contribution, nested_size)) {
-                    w->error_offset = field.tag_begin;
-                    return CONNX_ERR_TOO_LARGE;
-                }
-            } else {
-                /* nothing inside changed, so every slot pushed after ours was popped: pop ours */
-                w->rewritten_count = slot;
-            }
-        } else if (should_strip(w, descriptor, &field)) {
-            contribution = marker_size(&field);
-            any_change = true;
-            w->stripped_payloads++;
-            w->stripped_bytes += field.value_end - field.value_begin;
-        }
-        if (!add_size(&total, contribution)) {
-            w->error_offset = field.tag_begin;
-            return CONNX_ERR_TOO_LARGE;
-        }
-    }
-    *new_size = total;
-    *changed = any_change;
-    return CONNX_OK;
-}
-
-typedef struct {
-    uint8_t *bytes;
-    size_t size;
-    size_t used;
-} output_buffer;
-
-static bool output_copy(output_buffer *out, const uint8_t *from, size_t count)
-{
-    if (count > out->size - out->used)
-        return false;
-    memcpy(out->bytes + out->used, from, count);
-    out->used += count;
-    return true;
-}
-
-static bool output_varint(output_buffer *out, uint64_t value)
-{
-    if (varint_size(value) > out->size - out->used)
-        return false;
-    out->used += write_varint(out->bytes + out->used, value);
-    return true;
-}
-
-/* Pass 2. Writes the message content [begin, end) with the decisions pass 1 made. The input was
- * validated by pass 1; any disagreement here is an internal inconsistency and fails cleanly.
- * `next_rewritten` walks w->rewritten in the same pre-order pass 1 recorded it. */
-static CONNX_status write_message(walker *w, const ProtobufCMessageDescriptor *descriptor, size_t begin,
-                                  size_t end, unsigned depth, output_buffer *out, size_t *next_rewritten)
-{
-    size_t pos = begin;
-    while (pos < end) {
-        wire_field field;
-        size_t error_at;
-        CONNX_status status = read_field(w->bytes, &pos, end, &field, &error_at);
-        if (status != CONNX_OK) {
-            w->error_offset = error_at;
-            return status;
-        }
-        const ProtobufCMessageDescriptor *nested = nested_message_type(descriptor, &field);
-        if (nested != NULL && *next_rewritten < w->rewritten_count &&
-            w->rewritten[*next_rewritten].content_begin == field.value_begin) {
-            if (depth >= CONNX_MAX_NESTING)
-                return CONNX_ERR_TOO_DEEP;
-            size_t nested_size = w->rewritten[(*next_rewritten)++].new_size;
-            if (!output_copy(out, w->bytes + field.tag_begin, field.tag_end - field.tag_begin) ||
-                !output_varint(out, nested_size))
-                return CONNX_ERR_MALFORMED;
-            size_t nested_start = out->used;
-            status = write_message(w, nested, field.value_begin, field.value_end, depth + 1, out, next_rewritten);
-            if (status != CONNX_OK)
-                return status;
-            if (out->used - nested_start != nested_size)
-                return CONNX_ERR_MALFORMED;
-        } else if (should_strip(w, descriptor, &field)) {
-            if (!output_varint(out, stripped_marker_tag) || !output_varint(out, marker_content_size(&field)) ||
-                !output_varint(out, field.field_number) || !output_varint(out, field.value_begin) ||
-                !output_varint(out, field.value_end - field.value_begin))
-                return CONNX_ERR_MALFORMED;
-        } else if (!output_copy(out, w->bytes + field.tag_begin, field.value_end - field.tag_begin)) {
-            return CONNX_ERR_MALFORMED;
-        }
-    }
-    return CONNX_OK;
-}
-
-/* Validates `bytes` as a message of type `descriptor` and, when a payload was stripped, builds the
- * compacted copy in *compacted (caller frees). */
-static CONNX_status prepare_message(walker *w, const ProtobufCMessageDescriptor *descriptor,
-                                    uint8_t **compacted, size_t *compacted_size)
-{
-    *compacted = NULL;
-    *compacted_size = 0;
-    size_t new_size;
-    bool changed;
-    CONNX_status status = measure_message(w, descriptor, 0, w->size, 0, &new_size, &changed);
-    if (status != CONNX_OK || !changed)
-        return status;
-
-    output_buffer out = {.bytes = malloc(new_size ? new_size : 1), .size = new_size, .used = 0};
-    if (out.bytes == NULL)
-        return CONNX_ERR_NO_MEMORY;
-    size_t next_rewritten = 0;
-    status = write_message(w, descriptor, 0, w->size, 0, &out, &next_rewritten);
-    if (status == CONNX_OK && (out.used != new_size || next_rewritten != w->rewritten_count))
-        status = CONNX_ERR_MALFORMED; /* the passes disagree: refuse rather than unpack garbage */
-    if (status != CONNX_OK) {
-        free(out.bytes);
-        return status;
-    }
-    *compacted = out.bytes;
-    *compacted_size = new_size;
-    return CONNX_OK;
-}
-
-/* ---------------------------------------------------------------------------------------------
  * Public unpacking API
  * ------------------------------------------------------------------------------------------- */
 
@@ -589,15 +111,14 @@ CONNX_status CONNX_model_unpack(const uint8_t *bytes, size_t size, size_t strip_
     if (bytes == NULL)
         return CONNX_ERR_TRUNCATED;
 
-    walker w = {.bytes = bytes, .size = size, .strip_threshold = strip_threshold};
-    uint8_t *compacted;
-    size_t compacted_size;
-    CONNX_status status = prepare_message(&w, &onnx__model_proto__descriptor, &compacted, &compacted_size);
-    free(w.rewritten);
+    CONNX_prepared_message prepared;
+    CONNX_status status = CONNX_prepare_message(bytes, size, strip_threshold, &onnx__model_proto__descriptor, &prepared);
     if (status != CONNX_OK) {
-        out->error_offset = w.error_offset;
+        out->error_offset = prepared.error_offset;
         return status;
     }
+    uint8_t *compacted = prepared.compacted;
+    size_t compacted_size = prepared.compacted_size;
 
     /* Into an arena (arena.c), which notes a failed allocation so that it is reported as out of
      * memory rather than as a file protobuf-c refused. */
@@ -617,8 +138,8 @@ CONNX_status CONNX_model_unpack(const uint8_t *bytes, size_t size, size_t strip_
     }
     out->model = model;
     out->arena = arena;
-    out->stripped_payloads = w.stripped_payloads;
-    out->stripped_bytes = w.stripped_bytes;
+    out->stripped_payloads = prepared.stripped_payloads;
+    out->stripped_bytes = prepared.stripped_bytes;
     return CONNX_OK;
 }
 
@@ -642,12 +163,9 @@ CONNX_status CONNX_tensor_unpack(const uint8_t *bytes, size_t size, Onnx__Tensor
     if (bytes == NULL)
         return CONNX_ERR_TRUNCATED;
 
-    walker w = {.bytes = bytes, .size = size, .strip_threshold = 0};
-    uint8_t *compacted;
-    size_t compacted_size;
-    CONNX_status status = prepare_message(&w, &onnx__tensor_proto__descriptor, &compacted, &compacted_size);
-    free(w.rewritten);
-    free(compacted); /* never set: nothing is stripped at threshold 0 */
+    CONNX_prepared_message prepared;
+    CONNX_status status = CONNX_prepare_message(bytes, size, 0, &onnx__tensor_proto__descriptor, &prepared);
+    free(prepared.compacted); /* never set: nothing is stripped at threshold 0 */
     if (status != CONNX_OK)
         return status;
     Onnx__TensorProto *tensor = onnx__tensor_proto__unpack(NULL, size, bytes);
@@ -661,59 +179,6 @@ void CONNX_tensor_free(Onnx__TensorProto *tensor)
 {
     if (tensor != NULL)
         onnx__tensor_proto__free_unpacked(tensor, NULL);
-}
-
-static bool is_stripped_marker(const ProtobufCMessageUnknownField *field)
-{
-    return field->tag == CONNX_STRIPPED_FIELD && field->wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
-}
-
-size_t CONNX_tensor_stripped_count(const Onnx__TensorProto *tensor)
-{
-    if (tensor == NULL || tensor->base.unknown_fields == NULL)
-        return 0;
-    size_t count = 0;
-    for (unsigned i = 0; i < tensor->base.n_unknown_fields; i++)
-        if (is_stripped_marker(&tensor->base.unknown_fields[i]))
-            count++;
-    return count;
-}
-
-int CONNX_tensor_stripped_payload(const Onnx__TensorProto *tensor, size_t index, uint32_t *field_number,
-                                  uint64_t *offset, uint64_t *length)
-{
-    if (tensor == NULL || tensor->base.unknown_fields == NULL)
-        return -1;
-    for (unsigned i = 0; i < tensor->base.n_unknown_fields; i++) {
-        const ProtobufCMessageUnknownField *field = &tensor->base.unknown_fields[i];
-        if (!is_stripped_marker(field))
-            continue;
-        if (index-- != 0)
-            continue;
-        if (field->data == NULL && field->len != 0)
-            return -1;
-        /* protobuf-c keeps a length-delimited unknown field with its length prefix; the content
-         * after it must be exactly three varints */
-        uint64_t content_length, number, at, count;
-        size_t pos = 0;
-        if (read_varint(field->data, &pos, field->len, &content_length) != CONNX_OK ||
-            content_length != (uint64_t)(field->len - pos))
-            return -1;
-        if (read_varint(field->data, &pos, field->len, &number) != CONNX_OK ||
-            read_varint(field->data, &pos, field->len, &at) != CONNX_OK ||
-            read_varint(field->data, &pos, field->len, &count) != CONNX_OK || pos != field->len)
-            return -1;
-        if (number == 0 || number > MAX_FIELD_NUMBER)
-            return -1;
-        if (field_number != NULL)
-            *field_number = (uint32_t)number;
-        if (offset != NULL)
-            *offset = at;
-        if (length != NULL)
-            *length = count;
-        return 0;
-    }
-    return -1;
 }
 
 const char *CONNX_status_name(CONNX_status status)

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the CONNX shim (Sources/CONNX/shim.c). Build and run with
+ * libFuzzer harness for the CONNX shim (Sources/CONNX: shim.c, prepass.c, arena.c). Build and run with
  * tools/fuzz/run-shim-fuzzer.sh. Each input is unpacked as a ModelProto with a low strip threshold
  * (so the compaction path runs on small inputs) and as a TensorProto. Beyond "no crash", it checks
  * the shim's own promises on every model it accepts: each marker decodes, points inside the input,
