@@ -75,9 +75,9 @@ final class Engine {
         defer { graphDepth -= 1 }
         if functionDepth > 0 { inlinedNodes += graph.nodes.count }
         var constants = Set<String>()
-        // Room for every name the graph uses, so the table is not rehashed as it grows.
-        scope.reserve(formalNames.count + graph.initializers.count
-                      + graph.nodes.reduce(0) { $0 + $1.inputs.count + $1.outputs.count })
+        // Room for every value the graph defines, so the table is not rehashed as it grows (inputs
+        // are mostly other nodes' outputs: counting them too would double the table).
+        scope.reserve(formalNames.count + graph.initializers.count + graph.nodes.reduce(0) { $0 + $1.outputs.count })
         for (name, type) in zip(formalNames, formalInputs) where !name.isEmpty {
             scope.define(scope.id(name), type)
         }
