@@ -232,25 +232,42 @@ extension CostPass.State {
 }
 
 /// Tensor names interned to dense integer ids (0, 1, 2...) in the order first seen: each lookup
-/// hashes the name once, and everything after indexes arrays.
+/// hashes the name once, and everything after indexes arrays. Built on the shape pass's table of the
+/// same graph (`GraphInference.tensorNames`): names it holds are found there, by id, without hashing.
 struct TensorIDs {
+    /// The shape pass's ids, and this table's id of each (-1 until seen here).
+    private let shared: TensorNameTable
+    private var fromShared: [Int32]
+    /// Names the shape pass's table does not hold.
     private var table: [String: Int] = [:]
     private var names: [String] = []
 
     var count: Int { names.count }
 
-    /// Room for about `capacity` names without rehashing.
-    init(capacity: Int = 0) {
-        table.reserveCapacity(capacity)
+    /// Room for about `capacity` names, ids of `shared`'s names kept apart from it.
+    init(capacity: Int = 0, shared: TensorNameTable = TensorNameTable()) {
+        self.shared = shared
+        fromShared = Array(repeating: -1, count: shared.count)
         names.reserveCapacity(capacity)
     }
 
     /// The id of `name`, given a new one when it is first seen.
     mutating func id(_ name: String) -> Int {
+        if let sharedID = shared.id(of: name) { return id(shared: sharedID) }
         // One lookup: the defaulting subscript's accessor inserts `next` when the name is new.
         let next = names.count
         let id = Self.read(&table[name, default: next])
         if id == next { names.append(name) }
+        return id
+    }
+
+    /// The id of the shape pass's id `sharedID` (no hashing).
+    mutating func id(shared sharedID: Int) -> Int {
+        let known = fromShared[sharedID]
+        if known >= 0 { return Int(known) }
+        let id = names.count
+        fromShared[sharedID] = Int32(truncatingIfNeeded: id)
+        names.append(shared.names[sharedID])
         return id
     }
 
@@ -260,7 +277,10 @@ struct TensorIDs {
     private static func read(_ value: inout Int) -> Int { value }
 
     /// The id of `name` when it has one.
-    func existingID(_ name: String) -> Int? { table[name] }
+    func existingID(_ name: String) -> Int? {
+        if let sharedID = shared.id(of: name) { return fromShared[sharedID] >= 0 ? Int(fromShared[sharedID]) : nil }
+        return table.isEmpty ? nil : table[name]
+    }
 }
 
 /// Every tensor name of one graph as a dense id, hashed once for both passes that need them (the
@@ -281,14 +301,19 @@ struct GraphTensorIDs {
     /// activation sweep starts from), so that every later lookup finds its name.
     init(_ graph: GraphInference, extraNames: [String] = []) {
         let count = graph.nodes.count
-        names = TensorIDs(capacity: count + graph.inputNames.count)
+        names = TensorIDs(capacity: count + graph.inputNames.count, shared: graph.tensorNames)
         inputStart.reserveCapacity(count + 1)
         outputStart.reserveCapacity(count + 1)
-        for inference in graph.nodes {
+        // The shape pass named every node's inputs and outputs: its ids are renumbered here (in the
+        // order first seen, as the sweep and the plan number them), without hashing a name again.
+        let shapeIDs = graph.nodeTensorIDs
+        inputIDs.reserveCapacity(shapeIDs.inputIDs.count)
+        outputIDs.reserveCapacity(shapeIDs.outputIDs.count)
+        for index in 0..<count {
             inputStart.append(inputIDs.count)
-            for name in inference.node.inputs { inputIDs.append(name.isEmpty ? -1 : names.id(name)) }
+            for id in shapeIDs.inputs(index) { inputIDs.append(id < 0 ? -1 : names.id(shared: Int(id))) }
             outputStart.append(outputIDs.count)
-            for name in inference.node.outputs { outputIDs.append(name.isEmpty ? -1 : names.id(name)) }
+            for id in shapeIDs.outputs(index) { outputIDs.append(id < 0 ? -1 : names.id(shared: Int(id))) }
         }
         inputStart.append(inputIDs.count)
         outputStart.append(outputIDs.count)

@@ -46,6 +46,10 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
         return RegisteredRule(try entry.instantiate(node: node, opset: opset))
     }
 
+    /// Every operator parses only its attributes, and checks only which inputs and outputs the node
+    /// has: it never keeps a name, so nodes alike share one instance.
+    public var sharesRules: Bool { true }
+
     public func schema(for node: Node, opset: Int) -> OpSchema? {
         entry(domain: node.domain, type: node.opType, opset: opset)?.schema
     }

@@ -6,7 +6,7 @@ extension Engine {
     /// Declared types are a cross-check only: a conflict is a warning naming the tensor.
     func crossCheck(declared: [ValueInfo], scope: Scope) {
         for info in declared {
-            guard case .tensor(let declaredTensor) = info.type, let inferred = scope.types[info.name]?.tensor else { continue }
+            guard case .tensor(let declaredTensor) = info.type, let inferred = scope.localType(info.name)?.tensor else { continue }
             if declaredTensor.dtype != .undefined && inferred.dtype != .undefined && declaredTensor.dtype != inferred.dtype {
                 diagnostics.append(Diagnostic(.warning, ShapeFinding.declaredType(tensor: info.name, declared: declaredTensor.dtype, inferred: inferred.dtype)))
                 continue

@@ -6,9 +6,14 @@ final class Engine {
     let resolver: any ShapeRuleResolver
     var diagnostics: [Diagnostic] = []
     /// Schemas by op, shared by every node of the op (`schema(for:opset:)`).
-    var schemas: [SchemaKey: SchemaBox?] = [:]
+    var schemas: [SchemaKey: OpSchema?] = [:]
     /// The last schema looked up, and its key.
-    var lastSchema: (key: SchemaKey, box: SchemaBox?)?
+    var lastSchema: (key: SchemaKey, schema: OpSchema?)?
+    /// Rules shared among nodes (`instance(for:opset:)`), when the resolver allows it.
+    var rules: [RuleKey: OpInstance?] = [:]
+    /// The last rule looked up, and its key.
+    var lastRule: (key: RuleKey, instance: OpInstance?)?
+    let sharesRules: Bool
     var unsupported: [String: Int] = [:]
     let functions: [String: Function]
     let modelOpsets: [String: Int]
@@ -30,6 +35,7 @@ final class Engine {
     init(model: Model, resolver: any ShapeRuleResolver, maxInlinedNodes: Int = 500_000) {
         self.model = model
         self.resolver = resolver
+        self.sharesRules = resolver.sharesRules
         self.maxInlinedNodes = maxInlinedNodes
         var functions: [String: Function] = [:]
         for function in model.functions { functions[function.domain + "::" + function.name] = function }
@@ -41,19 +47,19 @@ final class Engine {
 
     /// The schema of `node`'s op at `opset`, looked up once per (domain, op, opset) of the run: a
     /// resolver's schema depends on nothing else.
-    func schema(for node: Node, opset: Int) -> SchemaBox? {
+    func schema(for node: Node, opset: Int) -> OpSchema? {
         let key = SchemaKey(domain: node.domain, opType: node.opType, opset: opset)
         // Runs of one op (a chain of Relus, a layer's repeated pattern) answer without hashing the key.
-        if let last = lastSchema, last.key == key { return last.box }
-        let box: SchemaBox?
+        if let last = lastSchema, last.key == key { return last.schema }
+        let schema: OpSchema?
         if let cached = schemas[key] {
-            box = cached
+            schema = cached
         } else {
-            box = resolver.schema(for: node, opset: opset).map(SchemaBox.init)
-            schemas[key] = .some(box)
+            schema = resolver.schema(for: node, opset: opset)
+            schemas[key] = .some(schema)
         }
-        lastSchema = (key, box)
-        return box
+        lastSchema = (key, schema)
+        return schema
     }
 
     /// The version of `domain` the graph imports; 1 when it imports none (every domain's first opset).
@@ -69,31 +75,41 @@ final class Engine {
         defer { graphDepth -= 1 }
         if functionDepth > 0 { inlinedNodes += graph.nodes.count }
         var constants = Set<String>()
-        // Room for every value the graph defines, so the table is not rehashed as it grows.
-        scope.types.reserveCapacity(scope.types.count + formalNames.count + graph.initializers.count
-                                    + graph.nodes.reduce(0) { $0 + $1.outputs.count })
+        // Room for every value the graph defines, so the table is not rehashed as it grows (inputs
+        // are mostly other nodes' outputs: counting them too would double the table).
+        scope.reserve(formalNames.count + graph.initializers.count + graph.nodes.reduce(0) { $0 + $1.outputs.count })
         for (name, type) in zip(formalNames, formalInputs) where !name.isEmpty {
-            scope.types[name] = type
+            scope.define(scope.id(name), type)
         }
         for tensor in graph.initializers {
-            scope.types[tensor.name] = .tensor(tensor.tensorType)
+            scope.define(scope.id(tensor.name), .tensor(tensor.tensorType))
             if let value = tensor.value { scope.values[tensor.name] = value }
             scope.constants.insert(tensor.name)
             constants.insert(tensor.name)
         }
         for sparse in graph.sparseInitializers {
             let name = sparse.values.name
-            scope.types[name] = .tensor(TensorType(dtype: sparse.values.dtype, shape: sparse.dims.map(Dim.value)))
+            scope.define(scope.id(name), .tensor(TensorType(dtype: sparse.values.dtype, shape: sparse.dims.map(Dim.value))))
             scope.constants.insert(name)
             constants.insert(name)
         }
         let order = topologicalOrder(graph, path: path, scope: scope)
+        let shared = InferredNodes(nodes: graph.nodes, path: path)
         var nodes: [NodeInference] = []
         nodes.reserveCapacity(graph.nodes.count)
+        var tensorIDs = NodeTensorIDs()
+        tensorIDs.inputStart.reserveCapacity(graph.nodes.count + 1)
+        tensorIDs.outputStart.reserveCapacity(graph.nodes.count + 1)
         for index in order {
             let node = graph.nodes[index]
-            let ref = NodeRef(node, index: index, graphPath: path)
-            let inference = inferNode(node, ref: ref, scope: scope, opsets: opsets)
+            // Each name hashed once here; the node's inference and the cost pass use the ids.
+            let firstInput = tensorIDs.inputIDs.count, firstOutput = tensorIDs.outputIDs.count
+            for name in node.inputs { tensorIDs.inputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
+            for name in node.outputs { tensorIDs.outputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
+            tensorIDs.inputStart.append(Int32(truncatingIfNeeded: tensorIDs.inputIDs.count))
+            tensorIDs.outputStart.append(Int32(truncatingIfNeeded: tensorIDs.outputIDs.count))
+            let inference = inferNode(node, index: index, graph: shared, scope: scope, opsets: opsets,
+                                      inputIDs: tensorIDs.inputIDs[firstInput...], outputIDs: tensorIDs.outputIDs[firstOutput...])
             if inference.status == .inferred || inference.status == .upstreamUnknown || inference.rule == nil {
                 if isConstantProducer(node, scope: scope) {
                     for output in node.outputs where !output.isEmpty {
@@ -104,8 +120,8 @@ final class Engine {
             }
             nodes.append(inference)
         }
-        return GraphInference(path: path, nodes: nodes, valueTypes: scope.types, constants: constants,
-                              inputNames: formalNames, outputNames: graph.outputs.map(\.name))
+        return GraphInference(path: path, nodes: nodes, tensorNames: scope.names, nodeTensorIDs: tensorIDs, types: scope.types,
+                              constants: constants, inputNames: formalNames, outputNames: graph.outputs.map(\.name))
     }
 
     /// Constant nodes, and ConstantOfShape of a stored constant shape, produce constants (model
@@ -120,19 +136,21 @@ final class Engine {
 
     // MARK: Nodes
 
-    func inferNode(_ node: Node, ref: NodeRef, scope: Scope, opsets: [String: Int]) -> NodeInference {
+    func inferNode(_ node: Node, index: Int, graph: InferredNodes, scope: Scope, opsets: [String: Int],
+                   inputIDs: ArraySlice<Int32>, outputIDs: ArraySlice<Int32>) -> NodeInference {
+        let ref = NodeRef(node, index: index, graphPath: graph.path)
         let opset = opset(for: node.domain, in: opsets)
         var inputTypes: [ValueType?] = []
         var inputValues: [TensorValue?] = []
         inputTypes.reserveCapacity(node.inputs.count)
         inputValues.reserveCapacity(node.inputs.count)
-        for name in node.inputs {
-            if name.isEmpty {
+        for (name, id) in zip(node.inputs, inputIDs) {
+            if id < 0 {
                 inputTypes.append(nil)
                 inputValues.append(nil)
                 continue
             }
-            if let type = scope.type(name) {
+            if let type = scope.type(id: Int(id)) {
                 inputTypes.append(type)
             } else {
                 diagnostics.append(Diagnostic(.error, node: ref, ShapeFinding.undefinedInput(name)))
@@ -140,44 +158,44 @@ final class Engine {
             }
             inputValues.append(scope.value(name))
         }
-        var inference = NodeInference(index: ref.index, graphPath: ref.graphPath, node: node, opset: opset, inputTypes: inputTypes,
+        var inference = NodeInference(index: index, graph: graph, opset: opset, inputTypes: inputTypes,
                                       inputValues: inputValues.contains { $0 != nil } ? inputValues : [],
                                       outputTypes: node.outputs.map { _ in .unknown }, status: .inferred,
-                                      rule: nil, schemaBox: nil, subgraphs: [])
+                                      instance: nil, subgraphs: [])
 
         // Most models define no functions: no key is built and hashed per node then.
         if !functions.isEmpty, let function = functions[node.domain + "::" + node.opType], resolver.schema(for: node, opset: opset) == nil {
             expandFunction(function, call: node, inference: &inference, scope: scope)
-            record(inference, scope: scope)
+            record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
             return inference
         }
 
-        let rule: (any ShapeRule)?
+        let instance: OpInstance?
         do {
-            rule = try resolver.shapeRule(for: node, opset: opset)
+            instance = try self.instance(for: node, opset: opset)
         } catch {
             inference.status = .failed(error)
             diagnostics.append(Diagnostic(.error, node: ref, error))
-            record(inference, scope: scope)
+            record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
             return inference
         }
-        guard let rule else {
+        guard let instance else {
             inference.status = .unsupported
             let key = node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)"
             unsupported[key, default: 0] += 1
-            record(inference, scope: scope)
+            record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
             return inference
         }
-        inference.rule = rule
-        inference.schemaBox = schema(for: node, opset: opset)
-        if let schema = inference.schema {
+        inference.instance = instance
+        let rule = instance.rule
+        if let schema = instance.schema {
             let given = node.inputs.count
             let trailingEmpty = node.inputs.reversed().prefix { $0.isEmpty }.count
             if given - trailingEmpty > schema.inputs.upperBound || given < schema.inputs.lowerBound {
                 let error = ShapeError.arity(what: "inputs", expected: schema.inputs, got: given)
                 inference.status = .failed(error)
                 diagnostics.append(Diagnostic(.error, node: ref, error))
-                record(inference, scope: scope)
+                record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
                 return inference
             }
             // Rules may set `outputValues[0..<lowerBound]` and read their required outputs: a node
@@ -186,7 +204,7 @@ final class Engine {
                 let error = ShapeError.arity(what: "outputs", expected: schema.outputs, got: node.outputs.count)
                 inference.status = .failed(error)
                 diagnostics.append(Diagnostic(.error, node: ref, error))
-                record(inference, scope: scope)
+                record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
                 return inference
             }
         }
@@ -215,7 +233,7 @@ final class Engine {
         }
         // Room for every output the op may have, even those the node omits: a rule that sets the
         // value of an optional output must not index past the end (extra values are dropped below).
-        if let schema = inference.schema, schema.outputs.upperBound <= 64, ctx.outputValues.count < schema.outputs.upperBound {
+        if let schema = instance.schema, schema.outputs.upperBound <= 64, ctx.outputValues.count < schema.outputs.upperBound {
             ctx.outputValues += Array(repeating: nil, count: schema.outputs.upperBound - ctx.outputValues.count)
         }
         do throws(ShapeError) {
@@ -248,7 +266,7 @@ final class Engine {
             inference.status = .failed(error)
             diagnostics.append(Diagnostic(.error, node: ref, error))
         }
-        record(inference, scope: scope)
+        record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
         return inference
     }
 
@@ -257,20 +275,19 @@ final class Engine {
     }
 
     /// Stores a node's output types and tracks where unknown dims first appeared.
-    func record(_ inference: NodeInference, scope: Scope) {
-        let node = inference.node
+    func record(_ inference: NodeInference, node: Node, ref: NodeRef, outputIDs: ArraySlice<Int32>, scope: Scope) {
         var inheritedOrigin: NodeRef?
         for name in node.inputs where !name.isEmpty {
             if let origin = scope.origin(name) { inheritedOrigin = origin; break }
         }
-        for (index, name) in node.outputs.enumerated() where !name.isEmpty {
+        for (index, id) in outputIDs.enumerated() where id >= 0 {
             let type = inference.outputTypes[index]
-            // One hash: the old value says whether the name was produced before.
-            if scope.types.updateValue(type, forKey: name) != nil {
-                diagnostics.append(Diagnostic(.error, node: inference.ref, ShapeFinding.producedTwice(name)))
+            // The old type says whether the name was produced before.
+            if scope.define(Int(id), type) {
+                diagnostics.append(Diagnostic(.error, node: ref, ShapeFinding.producedTwice(node.outputs[index])))
             }
             if Self.hasUnknown(type) {
-                scope.unknownOrigin[name] = inheritedOrigin ?? inference.ref
+                scope.unknownOrigin[node.outputs[index]] = inheritedOrigin ?? ref
             }
         }
     }

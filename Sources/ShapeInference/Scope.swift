@@ -3,7 +3,9 @@ import ONNXGraph
 /// Values visible at a point of the graph; subgraphs see their parents' values.
 final class Scope {
     let parent: Scope?
-    var types: [String: ValueType] = [:]
+    /// This graph's tensor names as ids; `types` is indexed by them (`nil`: named, not defined here).
+    var names = TensorNameTable()
+    var types: [ValueType?] = []
     var values: [String: TensorValue] = [:]
     var constants: Set<String> = []
     /// For values with unknown dims: the node where the first unknown appeared.
@@ -11,12 +13,39 @@ final class Scope {
 
     init(parent: Scope?) { self.parent = parent }
 
+    /// Room for about `count` more names without rehashing.
+    func reserve(_ count: Int) {
+        if names.count == 0 { names = TensorNameTable(capacity: count) }
+        types.reserveCapacity(types.count + count)
+    }
+
+    /// The id of `name` in this graph (a new one when first seen).
+    func id(_ name: String) -> Int {
+        let id = names.intern(name)
+        if id == types.count { types.append(nil) }
+        return id
+    }
+
+    /// Defines `name` (by id) as `type`; `true` when it was already defined in this graph.
+    @discardableResult
+    func define(_ id: Int, _ type: ValueType) -> Bool {
+        let old = types[id]
+        types[id] = type
+        return old != nil
+    }
+
+    /// The type of id `id` of this graph, or of its name in the enclosing graphs.
+    func type(id: Int) -> ValueType? { types[id] ?? parent?.type(names.names[id]) }
+
+    /// The type of `name` when this graph (not its parents) defines it.
+    func localType(_ name: String) -> ValueType? { names.id(of: name).flatMap { types[$0] } }
+
     // Empty tables are skipped without hashing the name (most graphs carry no values and lose no dims).
-    func type(_ name: String) -> ValueType? { types[name] ?? parent?.type(name) }
+    func type(_ name: String) -> ValueType? { localType(name) ?? parent?.type(name) }
     func value(_ name: String) -> TensorValue? { (values.isEmpty ? nil : values[name]) ?? parent?.value(name) }
-    func isConstant(_ name: String) -> Bool { constants.contains(name) || (types[name] == nil && parent?.isConstant(name) == true) }
+    func isConstant(_ name: String) -> Bool { constants.contains(name) || (localType(name) == nil && parent?.isConstant(name) == true) }
     func origin(_ name: String) -> NodeRef? { (unknownOrigin.isEmpty ? nil : unknownOrigin[name]) ?? parent?.origin(name) }
-    func isDefined(_ name: String) -> Bool { types[name] != nil || parent?.isDefined(name) == true }
+    func isDefined(_ name: String) -> Bool { localType(name) != nil || parent?.isDefined(name) == true }
 }
 
 /// Collects the subgraphs a control-flow rule infers through its context.

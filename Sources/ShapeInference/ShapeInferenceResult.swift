@@ -12,14 +12,14 @@ public enum NodeStatus: Sendable, Equatable {
     case upstreamUnknown
 }
 
-/// The inference of one node. Kept small (a graph holds one per node): the node's reference is
-/// derived from the node, and the schema is shared by every node of the op.
+/// The inference of one node. Kept small (a graph holds one per node): the node itself and its
+/// graph's path are read from the graph's shared node list, and the rule and schema are shared by
+/// every node of the same op, opset and attributes.
 public struct NodeInference: Sendable {
     /// The node's position in its graph.
     public var index: Int
-    /// `""` for the main graph (see `NodeRef.graphPath`).
-    public var graphPath: String
-    public var node: Node
+    /// The nodes of the node's graph and its path, shared by every inference of that graph.
+    @usableFromInline let graph: InferredNodes
     public var opset: Int
     public var inputTypes: [ValueType?]
     /// Values of the inputs that carry one; empty when none does (most nodes), so index it only
@@ -27,26 +27,50 @@ public struct NodeInference: Sendable {
     public var inputValues: [TensorValue?]
     public var outputTypes: [ValueType]
     public var status: NodeStatus
-    /// The operator instance (also its cost rule); `nil` when unsupported or failed to parse.
-    public var rule: (any ShapeRule)?
-    /// The op's schema, one instance per (domain, op, opset) of the run.
-    var schemaBox: SchemaBox?
+    /// The operator instance and its schema; `nil` when unsupported or failed to parse.
+    @usableFromInline var instance: OpInstance?
     /// If branches, Loop/Scan bodies, the expanded body of a model-local function.
     public var subgraphs: [SubgraphInference]
 
-    /// Names the node in messages.
-    public var ref: NodeRef { NodeRef(node, index: index, graphPath: graphPath) }
+    /// The node, as its graph holds it.
+    @inlinable public var node: Node { graph.nodes[index] }
 
-    public var schema: OpSchema? {
-        get { schemaBox?.schema }
-        set { schemaBox = newValue.map(SchemaBox.init) }
+    /// `""` for the main graph (see `NodeRef.graphPath`).
+    public var graphPath: String { graph.path }
+
+    /// Names the node in messages.
+    public var ref: NodeRef { NodeRef(node, index: index, graphPath: graph.path) }
+
+    /// The operator instance (also its cost rule); `nil` when unsupported or failed to parse.
+    @inlinable public var rule: (any ShapeRule)? { instance?.rule }
+
+    /// The op's schema (`nil` when the node has no rule).
+    @inlinable public var schema: OpSchema? { instance?.schema }
+}
+
+/// A graph's nodes and path, held once for all the inferences of its nodes.
+@usableFromInline
+final class InferredNodes: Sendable {
+    @usableFromInline let nodes: [Node]
+    let path: String
+
+    init(nodes: [Node], path: String) {
+        self.nodes = nodes
+        self.path = path
     }
 }
 
-/// One op's schema, shared by the inferences of all its nodes.
-final class SchemaBox: Sendable {
-    let schema: OpSchema
-    init(_ schema: OpSchema) { self.schema = schema }
+/// A parsed operator and its schema, shared by every node with the same op, opset and attributes
+/// (rules hold only what they parse from those; see `ShapeRuleResolver.sharesRules`).
+@usableFromInline
+final class OpInstance: Sendable {
+    @usableFromInline let rule: any ShapeRule
+    @usableFromInline let schema: OpSchema?
+
+    init(rule: any ShapeRule, schema: OpSchema?) {
+        self.rule = rule
+        self.schema = schema
+    }
 }
 
 /// An inferred subgraph and the attribute that holds it.
@@ -59,13 +83,20 @@ public struct SubgraphInference: Sendable {
 public struct GraphInference: Sendable {
     public var path: String
     public var nodes: [NodeInference]
-    /// Types of every value this graph defines (inputs, initializers, node outputs).
-    public var valueTypes: [String: ValueType]
+    /// Every tensor name the graph's nodes, inputs and values use, as dense ids.
+    public var tensorNames: TensorNameTable
+    /// The ids of each node's inputs and outputs, aligned with `nodes`.
+    public var nodeTensorIDs: NodeTensorIDs
+    /// Types by id of every value this graph defines (inputs, initializers, node outputs).
+    var types: [ValueType?]
     /// Names of constant values this graph defines: initializers, Constant outputs, ConstantOfShape
     /// outputs with a constant shape.
     public var constants: Set<String>
     public var inputNames: [String]
     public var outputNames: [String]
+
+    /// Types of every value this graph defines, by name.
+    public var valueTypes: ValueTypes { ValueTypes(names: tensorNames, types: types) }
 }
 
 /// A dim that stayed unknown, and the node where it was lost.

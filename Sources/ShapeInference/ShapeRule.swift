@@ -67,4 +67,13 @@ public protocol ShapeRuleResolver: Sendable {
     func shapeRule(for node: Node, opset: Int) throws(ShapeError) -> (any ShapeRule)?
     /// The schema of the rule that `shapeRule` returns, for arity checks and the params convention.
     func schema(for node: Node, opset: Int) -> OpSchema?
+    /// Whether a rule depends only on the node's op, opset, attributes and which of its inputs and
+    /// outputs are present, never on their names: then nodes that agree on all of those share one
+    /// rule, made once (a 100,000-node chain of Relus parses one).
+    var sharesRules: Bool { get }
+}
+
+extension ShapeRuleResolver {
+    /// Rules are made per node unless the resolver states that they may be shared.
+    public var sharesRules: Bool { false }
 }

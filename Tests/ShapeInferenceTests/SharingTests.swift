@@ -1,0 +1,65 @@
+import ONNXGraph
+import Operators
+@testable import ShapeInference
+import Testing
+
+/// Tensor ids and shared operator instances: what the shape pass hands the cost pass, and what it
+/// makes once for many nodes.
+@Suite struct SharingTests {
+    @Test func tensorNameTableGivesEachNameOneDenseID() {
+        var table = TensorNameTable(capacity: 4)
+        #expect(table.intern("x") == 0)
+        #expect(table.intern("y") == 1)
+        #expect(table.intern("x") == 0)
+        #expect(table.id(of: "y") == 1)
+        #expect(table.id(of: "z") == nil)
+        #expect(table.names == ["x", "y"])
+        #expect(TensorNameTable().id(of: "x") == nil)
+    }
+
+    static func model(_ nodes: [Node], initializers: [TensorData] = []) -> Model {
+        let x = ValueInfo(name: "x", type: .tensor(TensorType(dtype: .float, shape: [.value(2), .value(3)])))
+        return Model(irVersion: 8, opsetImports: [OpsetImport(domain: "", version: 17)],
+                     graph: Graph(name: "g", nodes: nodes, inputs: [x], outputs: [], initializers: initializers))
+    }
+
+    /// Whether two nodes hold the very same operator instance (not merely equal ones).
+    static func sameRule(_ a: NodeInference, _ b: NodeInference) -> Bool {
+        guard let x = a.instance, let y = b.instance else { return false }
+        return x === y
+    }
+
+    @Test func nodesAlikeShareOneRuleAndOthersDoNot() {
+        let nodes = [
+            Node(name: "a", opType: "Relu", inputs: ["x"], outputs: ["a"]),
+            Node(name: "b", opType: "Relu", inputs: ["a"], outputs: ["b"]),
+            Node(name: "c", opType: "LeakyRelu", inputs: ["b"], outputs: ["c"], attributes: [Attribute(name: "alpha", value: .float(0.1))]),
+            Node(name: "d", opType: "LeakyRelu", inputs: ["c"], outputs: ["d"], attributes: [Attribute(name: "alpha", value: .float(0.2))]),
+            Node(name: "e", opType: "LeakyRelu", inputs: ["d"], outputs: ["e"], attributes: [Attribute(name: "alpha", value: .float(0.1))]),
+        ]
+        let main = ShapePropagation(model: Self.model(nodes), resolver: OpRegistry.builtin).run().main
+        #expect(Self.sameRule(main.nodes[0], main.nodes[1]))
+        #expect(Self.sameRule(main.nodes[2], main.nodes[4]))
+        #expect(!Self.sameRule(main.nodes[2], main.nodes[3]))
+        // Shared or not, each node keeps its own name and types.
+        #expect(main.nodes[1].node.name == "b")
+        #expect(main.nodes[4].ref.name == "e")
+        #expect(main.valueTypes["e"] == .tensor(TensorType(dtype: .float, shape: [.value(2), .value(3)])))
+        #expect(main.valueTypes["nothing"] == nil)
+    }
+
+    @Test func idsOfEveryNodeInputAndOutputMatchTheNames() {
+        let nodes = [
+            Node(name: "a", opType: "Relu", inputs: ["x"], outputs: ["a"]),
+            Node(name: "clip", opType: "Clip", inputs: ["a", "", "hi"], outputs: ["b"]),
+        ]
+        let hi = TensorData(name: "hi", dtype: .float, dims: [], location: .inline(byteCount: 4), value: nil)
+        let main = ShapePropagation(model: Self.model(nodes, initializers: [hi]), resolver: OpRegistry.builtin).run().main
+        let ids = main.nodeTensorIDs
+        let name = { (id: Int32) in id < 0 ? "" : main.tensorNames.names[Int(id)] }
+        #expect(ids.count == 2)
+        #expect(ids.inputs(1).map(name) == ["a", "", "hi"])
+        #expect(ids.outputs(1).map(name) == ["b"])
+        #expect(ids.inputs(0).map(name) == ["x"])
+    }
+}
