@@ -72,8 +72,10 @@ extension CostPass.State {
     ///
     /// `ids` are the graph's tensor ids when the caller has them (the main graph's, shared with the
     /// fusion plan); they must hold every name of `inputs`.
-    mutating func activationMemory(_ graph: GraphInference, inputs: [String], ids shared: GraphTensorIDs? = nil,
-                                   recordSeries: Bool = false)
+    /// `costs` are the graph's node costs when the caller has them (the main graph's): a node's
+    /// only output's size is then read from its `bytesWritten` instead of computed again.
+    func activationMemory(_ graph: GraphInference, inputs: [String], ids shared: GraphTensorIDs? = nil,
+                          costs: [NodeCost]? = nil, recordSeries: Bool = false)
         -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?, candidates: [PeakCandidate], live: [SymbolicInt]) {
         let steps = graph.nodes.count
         // Every tensor name has an integer id, hashed once; the sweep below then indexes arrays.
@@ -110,7 +112,7 @@ extension CostPass.State {
             for slot in outputStart[step]..<outputStart[step + 1] {
                 let id = outputIDs[slot]
                 guard id >= 0, !folded[id] else { continue }
-                let size = bytes(nodes[step].outputTypes[slot - outputStart[step]].tensor)
+                let size = outputBytes(nodes, step: step, slot: slot - outputStart[step], costs: costs)
                 sizes[id] = size
                 sum += size
             }
@@ -183,6 +185,16 @@ extension CostPass.State {
             candidates = [PeakCandidate(bytes: peak, node: peakNode)]
         }
         return (sum, peak, peakNode, candidates, series)
+    }
+
+    /// Bytes of output `slot` of `nodes[step]` at the costed width. A node's only output is what its
+    /// `bytesWritten` already counted (`0 + bytes`, the same value), so with `costs` that is read
+    /// rather than the element count computed again; otherwise computed.
+    func outputBytes(_ nodes: [NodeInference], step: Int, slot: Int, costs: [NodeCost]?) -> SymbolicInt {
+        if let costs, slot == 0, nodes[step].outputTypes.count == 1, nodes[step].outputTypes[0] != .unknown {
+            return costs[step].bytesWritten
+        }
+        return bytes(nodes[step].outputTypes[slot].tensor)
     }
 
     /// The most candidates kept; past it the smallest (at the representative size) is dropped.

@@ -10,6 +10,10 @@ public struct CostOptions: Sendable {
 }
 
 /// The cost of one node of the main graph (subgraph costs folded into their control-flow node).
+///
+/// Kept small, since every node's record lives until the report is written: the node's names and
+/// output types are read from the shape pass's own record of it (not stored again), and the counts
+/// that are zero on most nodes (MACs, transcendentals, parameters) sit in a box only where one is not.
 public struct NodeCost: Sendable {
     public enum Status: Sendable, Equatable {
         case costed
@@ -19,19 +23,76 @@ public struct NodeCost: Sendable {
         indirect case failed(CostError)
     }
 
-    public var ref: NodeRef
-    /// The node's output types as inferred (the shape pass's own array, shared, not copied).
-    public var outputs: [ValueType]
-    public var macs: SymbolicInt
+    /// The counts that are zero on nearly every node of a large graph (elementwise ops and views
+    /// have no MACs, most ops no transcendentals, only a weight's first consumer has parameters).
+    @usableFromInline
+    final class RareCounts: Sendable {
+        @usableFromInline let macs: SymbolicInt
+        @usableFromInline let transcendentals: SymbolicInt
+        @usableFromInline let params: SymbolicInt
+
+        init(macs: SymbolicInt, transcendentals: SymbolicInt, params: SymbolicInt) {
+            self.macs = macs
+            self.transcendentals = transcendentals
+            self.params = params
+        }
+
+        /// A box for the three counts, or `nil` when all are zero.
+        @usableFromInline
+        static func boxed(macs: SymbolicInt, transcendentals: SymbolicInt, params: SymbolicInt) -> RareCounts? {
+            macs == 0 && transcendentals == 0 && params == 0 ? nil : RareCounts(macs: macs, transcendentals: transcendentals, params: params)
+        }
+    }
+
     public var flops: SymbolicInt
-    public var transcendentals: SymbolicInt
-    /// Elements of parameters this node is the first to consume.
-    public var params: SymbolicInt
     public var bytesRead: SymbolicInt
     public var bytesWritten: SymbolicInt
+    // Read by the inlinable accessors below, so that a reader in another module (the report)
+    // reads the fields it needs in place instead of copying the whole record per access.
+    /// The shape pass's records of this node's graph (its array, shared, not copied).
+    @usableFromInline let graphNodes: [NodeInference]
+    @usableFromInline var rareCounts: RareCounts?
+    /// This node's position in `graphNodes`. 32 bits: the loader refuses files of more than
+    /// `CONNX_MAX_NODES` (10^7) nodes. Placed before the 1-byte type, so both share one word.
+    @usableFromInline let position: Int32
     /// The precision the MACs and FLOPs run at.
     public var computeType: DataType
     public var status: Status
+
+    init(graphNodes: [NodeInference], position: Int, macs: SymbolicInt, flops: SymbolicInt, transcendentals: SymbolicInt,
+         params: SymbolicInt, bytesRead: SymbolicInt, bytesWritten: SymbolicInt, computeType: DataType, status: Status) {
+        self.flops = flops
+        self.bytesRead = bytesRead
+        self.bytesWritten = bytesWritten
+        self.graphNodes = graphNodes
+        self.rareCounts = RareCounts.boxed(macs: macs, transcendentals: transcendentals, params: params)
+        self.computeType = computeType
+        self.status = status
+        self.position = Int32(truncatingIfNeeded: position)
+    }
+
+    /// Names the node (from the shape pass's record, field by field: reading its computed `ref`
+    /// through the array copied the whole record).
+    @inlinable public var ref: NodeRef {
+        let index = Int(position)
+        return NodeRef(graphPath: graphNodes[index].graphPath, index: graphNodes[index].index, name: graphNodes[index].node.name,
+                       opType: graphNodes[index].node.opType, domain: graphNodes[index].node.domain)
+    }
+    /// The node's output types as inferred (the shape pass's own array, shared, not copied).
+    @inlinable public var outputs: [ValueType] { graphNodes[Int(position)].outputTypes }
+    public var macs: SymbolicInt {
+        @inlinable get { rareCounts?.macs ?? 0 }
+        set { rareCounts = .boxed(macs: newValue, transcendentals: transcendentals, params: params) }
+    }
+    public var transcendentals: SymbolicInt {
+        @inlinable get { rareCounts?.transcendentals ?? 0 }
+        set { rareCounts = .boxed(macs: macs, transcendentals: newValue, params: params) }
+    }
+    /// Elements of parameters this node is the first to consume.
+    public var params: SymbolicInt {
+        @inlinable get { rareCounts?.params ?? 0 }
+        set { rareCounts = .boxed(macs: macs, transcendentals: transcendentals, params: newValue) }
+    }
 
     public var outputShapes: [[Dim]?] { outputs.map { $0.tensor?.shape } }
     public var outputTypes: [DataType?] { outputs.map { $0.tensor?.dtype } }
@@ -113,7 +174,7 @@ public struct CostPass {
     static let representativeSymbolValue = 1024
 
     public func run() -> CostReport {
-        var state = State(options: options, rules: rules, constantTensors: constantTensors())
+        let state = State(options: options, rules: rules, constantTensors: constantTensors())
         let nodes = state.costGraph(shapes.main, enclosingConstants: [])
         var totals = state.totals
         // Summed as SymbolicInt: a total beyond 64 bits is unknown, never a trap.
@@ -123,7 +184,7 @@ public struct CostPass {
         // The main graph's tensor names, hashed once for the activation sweep and the fusion plan.
         let sweepInputs = shapes.inputs.map(\.name)
         let ids = GraphTensorIDs(shapes.main, extraNames: sweepInputs)
-        let memory = state.activationMemory(shapes.main, inputs: sweepInputs, ids: ids, recordSeries: true)
+        let memory = state.activationMemory(shapes.main, inputs: sweepInputs, ids: ids, costs: nodes, recordSeries: true)
         totals.activationBytes = memory.sum
         totals.peakActivationBytes = memory.peak
         totals.peakCandidates = memory.candidates
@@ -159,7 +220,9 @@ public struct CostPass {
         return result
     }
 
-    struct State {
+    /// The pass's running totals and findings. A class: the pass's methods share one instance
+    /// (a struct was copied whole for every node).
+    final class State {
         let options: CostOptions
         let rules: any CostRuleResolver
         let constantTensors: [String: TensorData]
@@ -199,7 +262,7 @@ public struct CostPass {
             return false
         }
 
-        mutating func costGraph(_ graph: GraphInference, enclosingConstants: Set<String>) -> [NodeCost] {
+        func costGraph(_ graph: GraphInference, enclosingConstants: Set<String>) -> [NodeCost] {
             let constants = enclosingConstants.union(graph.constants)
             // Only DequantizeLinear producers matter (QDQ recognition); keeping just those keeps the
             // map small on 100,000-node graphs.
@@ -207,20 +270,41 @@ public struct CostPass {
             for index in graph.nodes.indices where graph.nodes[index].schema?.traits.contains(.dequantize) == true {
                 for output in graph.nodes[index].node.outputs where !output.isEmpty { producers[output] = graph.nodes[index] }
             }
-            return graph.nodes.map { costNode($0, constants: constants, producers: producers) }
+            // A loop rather than `map`, whose closure copied the whole state for every node.
+            let nodes = graph.nodes
+            var costs: [NodeCost] = []
+            costs.reserveCapacity(nodes.count)
+            for index in nodes.indices {
+                let counts = costNode(nodes[index], constants: constants, producers: producers)
+                costs.append(NodeCost(graphNodes: nodes, position: index, macs: counts.macs, flops: counts.flops,
+                                      transcendentals: counts.transcendentals, params: counts.params, bytesRead: counts.bytesRead,
+                                      bytesWritten: counts.bytesWritten, computeType: counts.computeType, status: counts.status))
+            }
+            return costs
+        }
+
+        /// A node's counts while the pass works them out (stored as a `NodeCost` once done).
+        struct Counts {
+            var macs: SymbolicInt = 0
+            var flops: SymbolicInt = 0
+            var transcendentals: SymbolicInt = 0
+            var params: SymbolicInt
+            var bytesRead: SymbolicInt
+            var bytesWritten: SymbolicInt
+            var computeType: DataType
+            var status: NodeCost.Status = .costed
         }
 
         /// One node's cost: parameters, bytes, its rule's compute, and its subgraphs' compute.
-        mutating func costNode(_ inference: NodeInference, constants: Set<String>, producers: [String: NodeInference]) -> NodeCost {
+        func costNode(_ inference: NodeInference, constants: Set<String>, producers: [String: NodeInference]) -> Counts {
             let inputTensors = inference.inputTypes.map { $0?.tensor }
             let outputTensors = inference.outputTypes.map(\.tensor)
             coverage.totalNodes += 1
             let params = countParameters(inference, inputTensors: inputTensors, constants: constants)
             totals.params += params
             let bytes = bytesMoved(inference, inputTensors: inputTensors, outputTensors: outputTensors, producers: producers)
-            var cost = NodeCost(ref: inference.ref, outputs: inference.outputTypes,
-                                macs: 0, flops: 0, transcendentals: 0, params: params, bytesRead: bytes.read,
-                                bytesWritten: bytes.written, computeType: costedType(inputTensors.first??.dtype ?? .float), status: .costed)
+            var cost = Counts(params: params, bytesRead: bytes.read, bytesWritten: bytes.written,
+                              computeType: costedType(inputTensors.first??.dtype ?? .float))
             let context = CostContext(node: inference.node, opset: inference.opset, inputs: inputTensors, outputs: outputTensors,
                                       inputValues: inference.inputValues)
             applyRule(inference, context: context, producers: producers, to: &cost)
@@ -228,13 +312,13 @@ public struct CostPass {
             if !inference.subgraphs.isEmpty && (cost.status == .costed || inference.rule == nil) {
                 foldSubgraphs(inference, context: context, constants: constants, into: &cost)
             }
-            addToTotals(cost, node: inference.node)
+            addToTotals(cost, inference: inference)
             return cost
         }
 
         /// Parameters: elements of the constants this node is the first to consume (added to the
         /// per-type totals here).
-        mutating func countParameters(_ inference: NodeInference, inputTensors: [TensorType?], constants: Set<String>) -> SymbolicInt {
+        func countParameters(_ inference: NodeInference, inputTensors: [TensorType?], constants: Set<String>) -> SymbolicInt {
             let node = inference.node
             var params: SymbolicInt = 0
             // An empty set answers without hashing the name (a graph of activations only).
@@ -294,7 +378,7 @@ public struct CostPass {
         }
 
         /// The compute the node's cost rule states, or why there is none.
-        mutating func applyRule(_ inference: NodeInference, context: CostContext, producers: [String: NodeInference], to cost: inout NodeCost) {
+        func applyRule(_ inference: NodeInference, context: CostContext, producers: [String: NodeInference], to cost: inout Counts) {
             if let shapeRule = inference.rule, let rule = rules.costRule(for: shapeRule), inference.status == .inferred {
                 do {
                     let opCost = try rule.cost(context)
@@ -319,7 +403,7 @@ public struct CostPass {
 
         /// Adds the compute of the node's subgraphs (If branches, Loop/Scan bodies, expanded
         /// functions) as its rule's policy says: repeated, or the costlier branch.
-        mutating func foldSubgraphs(_ inference: NodeInference, context: CostContext, constants: Set<String>, into cost: inout NodeCost) {
+        func foldSubgraphs(_ inference: NodeInference, context: CostContext, constants: Set<String>, into cost: inout Counts) {
             let policy = inference.rule.flatMap(rules.subgraphCostRule(for:))?.subgraphPolicy(context) ?? .repeated(1)
             var branchCosts: [(macs: SymbolicInt, flops: SymbolicInt, transcendentals: SymbolicInt)] = []
             for subgraph in inference.subgraphs {
@@ -352,15 +436,16 @@ public struct CostPass {
         }
 
         /// Adds a costed node to the totals, or an uncosted one to the coverage.
-        mutating func addToTotals(_ cost: NodeCost, node: Node) {
+        func addToTotals(_ cost: Counts, inference: NodeInference) {
             guard cost.status == .costed else {
+                let node = inference.node
                 coverage.uncostedNodes += 1
                 let key = node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)"
                 coverage.uncostedOps[key, default: 0] += 1
                 return
             }
             if cost.macs.isUnknown || cost.flops.isUnknown {
-                diagnostics.append(Diagnostic(.warning, node: cost.ref, CostFinding.unknownCount))
+                diagnostics.append(Diagnostic(.warning, node: inference.ref, CostFinding.unknownCount))
             }
             totals.macs += cost.macs
             totals.flops += cost.flops

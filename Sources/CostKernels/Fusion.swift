@@ -23,8 +23,9 @@ public enum FusionRole: String, Sendable, Codable {
 public struct FusionGroup: Sendable {
     /// Position in `FusionPlan.groups` (also the order the groups run in).
     public var id: Int
-    /// Indices into `CostReport.nodes`, in graph order; the first is the anchor.
-    public var members: [Int]
+    /// Indices into `CostReport.nodes`, in graph order; the first is the anchor. A slice of one
+    /// list shared by every group of the plan (not an array per group).
+    public var members: ArraySlice<Int>
     /// Boundary activations read (produced by another group, or graph inputs).
     public var activationBytesRead: SymbolicInt
     /// Constants read: weights at their stored (or `--dtype`) width; a DequantizeLinear'd weight at its quantized width.
@@ -32,7 +33,7 @@ public struct FusionGroup: Sendable {
     /// Activations written that another group or the graph's outputs consume.
     public var bytesWritten: SymbolicInt
 
-    public var anchor: Int { members[0] }
+    public var anchor: Int { members[members.startIndex] }
     public var bytesMoved: SymbolicInt { activationBytesRead + weightBytesRead + bytesWritten }
 }
 
@@ -211,19 +212,23 @@ extension CostPass.State {
         var graphOutput = [Bool](repeating: false, count: tensors)
         for id in graphOutputIDs { graphOutput[root[id]] = true }
 
-        // Sizes of root tensors, at the costed width (each computed once).
+        // Sizes of root tensors, at the costed width (each computed once; a node's only output's is
+        // its `bytesWritten`).
         var size = [SymbolicInt?](repeating: nil, count: tensors)
         for (name, id) in zip(graph.inputNames, graphInputIDs) { size[id] = bytes(graph.valueTypes[name]?.tensor) }
-        var producer = [Int?](repeating: nil, count: tensors)
+        // The compute node that writes each tensor, -1 for none (32 bits: node indices are below
+        // `CONNX_MAX_NODES`).
+        var producer = [Int32](repeating: -1, count: tensors)
         for index in computes {
             for (slot, id) in outputs(index).enumerated() where id >= 0 {
-                size[id] = bytes(graph.nodes[index].outputTypes[slot].tensor)
-                producer[id] = index
+                size[id] = outputBytes(graph.nodes, step: index, slot: slot, costs: nodes)
+                producer[id] = Int32(truncatingIfNeeded: index)
             }
         }
         /// Element count of a root tensor: a graph input's or its producer's output.
         func elementCount(_ id: Int) -> SymbolicInt? {
-            if let index = producer[id] {
+            if producer[id] >= 0 {
+                let index = Int(producer[id])
                 // The first output of that name, as the producer lists it.
                 guard let slot = outputs(index).firstIndex(of: id) else { return nil }
                 return graph.nodes[index].outputTypes[slot - outputStart[index]].tensor?.elementCount
@@ -231,43 +236,72 @@ extension CostPass.State {
             return graph.valueTypes[names.name(id)]?.tensor?.elementCount
         }
 
+        /// Whether root tensor `id` has `elements` elements. Its producer's output of the same
+        /// shape has them without counting again (the count is the shape's product).
+        func sameElementCount(_ id: Int, _ elements: SymbolicInt, shape: [Dim]?) -> Bool {
+            if let shape, producer[id] >= 0, let slot = outputs(Int(producer[id])).firstIndex(of: id),
+               let sourceShape = graph.nodes[Int(producer[id])].outputTypes[slot - outputStart[Int(producer[id])]].tensor?.shape,
+               sourceShape == shape {
+                return true
+            }
+            return elementCount(id) == elements
+        }
+
         // Assign groups: an epilogue joins the group of the input it is the only consumer of.
         var groupOf = [Int?](repeating: nil, count: count)
-        var members: [[Int]] = []
+        // Members of each group as first numbered, in one table (not an array per group).
+        var membersOf = ListTable(keys: computes.count, capacity: computes.count)
+        var groupCount = 0
         for index in computes {
             var joined: Int?
             if roles[index] == .epilogue {
-                let outputElements = graph.nodes[index].outputTypes.first?.tensor?.elementCount
+                let output = graph.nodes[index].outputTypes.first?.tensor
+                let outputElements = output?.elementCount
                 for id in inputs(index) where id >= 0 && !folded[id] {
                     let r = root[id]
-                    guard let source = producer[r], let group = groupOf[source], consumers.hasOne(r),
+                    guard producer[r] >= 0, let group = groupOf[Int(producer[r])], consumers.hasOne(r),
                           !graphOutput[r], let elements = outputElements, !elements.isUnknown,
-                          elementCount(r) == elements else { continue }
+                          sameElementCount(r, elements, shape: output?.shape) else { continue }
                     joined = group
                     break
                 }
             }
             if let joined {
-                members[joined].append(index)
+                membersOf.append(index, to: joined)
                 groupOf[index] = joined
             } else {
-                groupOf[index] = members.count
-                members.append([index])
+                groupOf[index] = groupCount
+                membersOf.append(index, to: groupCount)
+                groupCount += 1
             }
         }
-
         // A group runs when its last member can: order groups by their last node, so a residual Add
         // fused into an earlier conv runs after the branch it reads (reuse distances depend on it).
-        members.sort { $0.last! < $1.last! }
-        for (id, list) in members.enumerated() { for index in list { groupOf[index] = id } }
+        // Every group's members then lie in one list, in that order.
+        let order = (0..<groupCount).sorted { membersOf.last($0)! < membersOf.last($1)! }
+        var memberList: [Int] = []
+        memberList.reserveCapacity(computes.count)
+        var memberStart: [Int] = []
+        memberStart.reserveCapacity(groupCount + 1)
+        for (id, first) in order.enumerated() {
+            memberStart.append(memberList.count)
+            membersOf.forEach(first) { index in
+                groupOf[index] = id
+                memberList.append(index)
+            }
+        }
+        memberStart.append(memberList.count)
+        membersOf = ListTable(keys: 0)
 
         // Traffic per group: boundary reads, weight reads, boundary writes.
         var groups: [FusionGroup] = []
-        groups.reserveCapacity(members.count)
-        var lastConsumerGroup = [Int?](repeating: nil, count: tensors)
+        groups.reserveCapacity(groupCount)
+        // The last group that reads each tensor, -1 for none.
+        var lastConsumerGroup = [Int32](repeating: -1, count: tensors)
         var readers = ListTable(keys: tensors, capacity: inputIDs.count)
         var readBy = [Int](repeating: -1, count: tensors)
-        for (id, list) in members.enumerated() {
+        for id in 0..<groupCount {
+            let list = memberList[memberStart[id]..<memberStart[id + 1]]
             var activationRead: SymbolicInt = 0, weightRead: SymbolicInt = 0, written: SymbolicInt = 0
             for index in list {
                 let metadata = metadataOf[index]
@@ -283,11 +317,11 @@ extension CostPass.State {
                         continue
                     }
                     let r = root[tensor]
-                    if let source = producer[r], groupOf[source] == id { continue }
+                    if producer[r] >= 0, groupOf[Int(producer[r])] == id { continue }
                     if readBy[r] != id {
                         readBy[r] = id
                         activationRead += size[r] ?? bytes(graph.nodes[index].inputTypes[slot]?.tensor)
-                        lastConsumerGroup[r] = id
+                        lastConsumerGroup[r] = Int32(truncatingIfNeeded: id)
                         readers.append(id, to: r)
                     }
                 }
@@ -360,7 +394,7 @@ extension CostPass.State {
     /// Live boundary bytes over the group schedule: a tensor lives from the group that writes it to
     /// the last group that reads it; graph inputs from the start, graph outputs to the end.
     private func boundaryPeak(graphInputs: [Int], groups: [FusionGroup], groupOf: [Int?], size: [SymbolicInt?],
-                              producer: [Int?], lastConsumerGroup: [Int?], graphOutput: [Bool]) -> SymbolicInt {
+                              producer: [Int32], lastConsumerGroup: [Int32], graphOutput: [Bool]) -> SymbolicInt {
         let end = groups.count
         var freeAfter = ListTable(keys: end + 1, capacity: producer.count)
         var live: SymbolicInt = 0
@@ -369,14 +403,14 @@ extension CostPass.State {
         for id in graphInputs {
             live += size[id] ?? 0
             liveRepresentative += representativeSize[id]
-            let last = graphOutput[id] ? end : (lastConsumerGroup[id] ?? 0)
+            let last = graphOutput[id] ? end : max(Int(lastConsumerGroup[id]), 0)
             if last <= end { freeAfter.append(id, to: last) }
         }
         var written = ListTable(keys: groups.count, capacity: producer.count)
         for (id, index) in producer.enumerated() {
-            guard let index, let group = groupOf[index] else { continue }
-            let last = graphOutput[id] ? end : lastConsumerGroup[id]
-            guard let last else { continue }  // consumed inside its own group only
+            guard index >= 0, let group = groupOf[Int(index)] else { continue }
+            let last = graphOutput[id] ? end : Int(lastConsumerGroup[id])
+            guard last >= 0 else { continue }  // consumed inside its own group only
             written.append(id, to: group)
             freeAfter.append(id, to: max(last, group))
         }
@@ -407,8 +441,9 @@ extension FusionPlan {
                                graphOutputBytes: SymbolicInt) -> FusionPlan {
         var groups: [FusionGroup] = []
         groups.reserveCapacity(nodes.count)
+        let everyNode = Array(nodes.indices)
         for (index, node) in nodes.enumerated() {
-            groups.append(FusionGroup(id: index, members: [index], activationBytesRead: node.bytesRead, weightBytesRead: 0,
+            groups.append(FusionGroup(id: index, members: everyNode[index...index], activationBytesRead: node.bytesRead, weightBytesRead: 0,
                                       bytesWritten: node.bytesWritten))
         }
         return FusionPlan(groups: groups, boundaryTensors: [], groupOfNode: Array(nodes.indices), roleOfNode: Array(repeating: .kernel, count: nodes.count),

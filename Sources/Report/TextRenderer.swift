@@ -216,18 +216,34 @@ public enum TextRenderer {
 
     /// One row per op type (`domain.Op` outside the default domain), heaviest FLOPs first.
     static func opRows(_ report: AnalysisReport) -> [OpRow] {
-        var rows: [String: OpRow] = [:]
+        var rows: [OpRow] = []
+        var rowOf: [String: Int] = [:]
         // By index, reading only the fields summed: binding each whole record copies (retains) all of it.
         let nodes = report.costs.nodes
+        // The previous node's op and row: runs of one op (a chain, a stack of layers) skip the key and its hashing.
+        var previous: (opType: String, domain: String, row: Int)?
         for index in nodes.indices {
-            let domain = nodes[index].ref.domain, opType = nodes[index].ref.opType
-            let key = domain.isEmpty ? opType : "\(domain).\(opType)"
+            let ref = nodes[index].ref
+            let row: Int
+            if let previous, previous.opType == ref.opType, previous.domain == ref.domain {
+                row = previous.row
+            } else {
+                let key = ref.domain.isEmpty ? ref.opType : "\(ref.domain).\(ref.opType)"
+                if let known = rowOf[key] {
+                    row = known
+                } else {
+                    row = rows.count
+                    rowOf[key] = row
+                    rows.append(OpRow(op: key))
+                }
+                previous = (ref.opType, ref.domain, row)
+            }
             // Modified in place: no copy of the row (and of its counts) per node.
-            rows[key, default: OpRow(op: key)].add(costed: nodes[index].status == .costed, macs: nodes[index].macs,
-                                                    flops: nodes[index].flops, params: nodes[index].params,
-                                                    read: nodes[index].bytesRead, written: nodes[index].bytesWritten)
+            rows[row].add(costed: nodes[index].status == .costed, macs: nodes[index].macs,
+                          flops: nodes[index].flops, params: nodes[index].params,
+                          read: nodes[index].bytesRead, written: nodes[index].bytesWritten)
         }
-        return rows.values.map { (row: $0, rank: rank($0.flops)) }
+        return rows.map { (row: $0, rank: rank($0.flops)) }
             .sorted { $0.rank != $1.rank ? $0.rank > $1.rank : $0.row.op < $1.row.op }.map(\.row)
     }
 

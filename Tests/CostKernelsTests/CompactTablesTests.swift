@@ -8,6 +8,31 @@ import Testing
 /// name-keyed dictionaries, and the `SymbolicInt` shortcuts the large-graph passes lean on: each must
 /// answer exactly what the structure it replaced answered.
 @Suite struct CompactTablesTests {
+    /// A node's record reads its names and outputs from the shape pass's array, and keeps MACs,
+    /// transcendentals and params in a box only while one of them is not zero.
+    @Test func nodeCostKeepsRareCountsInABoxOnlyWhenNonZero() {
+        let nodes = [Node(name: "neg", opType: "Neg", inputs: ["A"], outputs: ["N"]),
+                     Node(name: "mm", opType: "MatMul", inputs: ["N", "B"], outputs: ["Y"])]
+        let float = { (dims: [Int]) in ValueType.tensor(TensorType(dtype: .float, shape: dims.map { .value($0) })) }
+        let model = Model(irVersion: 8, opsetImports: [OpsetImport(domain: "", version: 21)],
+                          graph: Graph(name: "g", nodes: nodes, inputs: [ValueInfo(name: "A", type: float([2, 1])), ValueInfo(name: "B", type: float([1, 3]))],
+                                       outputs: [ValueInfo(name: "Y", type: .unknown)]))
+        let shapes = ShapePropagation(model: model, resolver: OpRegistry.builtin).run()
+        var cost = NodeCost(graphNodes: shapes.main.nodes, position: 1, macs: 0, flops: 12, transcendentals: 0, params: 0,
+                            bytesRead: 20, bytesWritten: 24, computeType: .float, status: .costed)
+        #expect(cost.rareCounts == nil)
+        #expect(cost.ref == NodeRef(graphPath: "", index: 1, name: "mm", opType: "MatMul", domain: ""))
+        #expect(cost.outputShapes == [[2, 3]])
+        // 2·3 outputs of a K = 1 product: 6 MACs; the box appears, and holds the other two as zero.
+        cost.macs = 6
+        #expect(cost.rareCounts != nil && cost.macs == 6 && cost.transcendentals == 0 && cost.params == 0)
+        cost.params = 3
+        #expect(cost.macs == 6 && cost.params == 3)
+        cost.macs = 0
+        cost.params = 0
+        #expect(cost.rareCounts == nil && cost.flops == 12 && cost.bytesRead == 20 && cost.bytesWritten == 24)
+    }
+
     @Test func listTableKeepsEachListInAppendOrder() {
         var table = ListTable(keys: 4)
         // Interleaved appends to different keys, as the fusion plan makes them.
