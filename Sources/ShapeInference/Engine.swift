@@ -74,7 +74,6 @@ final class Engine {
         graphDepth += 1
         defer { graphDepth -= 1 }
         if functionDepth > 0 { inlinedNodes += graph.nodes.count }
-        var constants = Set<String>()
         // Room for every value the graph defines, so the table is not rehashed as it grows (inputs
         // are mostly other nodes' outputs: counting them too would double the table).
         scope.reserve(formalNames.count + graph.initializers.count + graph.nodes.reduce(0) { $0 + $1.outputs.count })
@@ -85,43 +84,44 @@ final class Engine {
             scope.define(scope.id(tensor.name), .tensor(tensor.tensorType))
             if let value = tensor.value { scope.values[tensor.name] = value }
             scope.constants.insert(tensor.name)
-            constants.insert(tensor.name)
         }
         for sparse in graph.sparseInitializers {
             let name = sparse.values.name
             scope.define(scope.id(name), .tensor(TensorType(dtype: sparse.values.dtype, shape: sparse.dims.map(Dim.value))))
             scope.constants.insert(name)
-            constants.insert(name)
         }
-        let order = topologicalOrder(graph, path: path, scope: scope)
+        // Every name the nodes use numbered once, in file order; ordering and inference use the ids.
+        var fileIDs = NodeTensorIDs()
+        fileIDs.inputStart.reserveCapacity(graph.nodes.count + 1)
+        fileIDs.outputStart.reserveCapacity(graph.nodes.count + 1)
+        for index in graph.nodes.indices {
+            for name in graph.nodes[index].inputs { fileIDs.inputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
+            for name in graph.nodes[index].outputs { fileIDs.outputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
+            fileIDs.inputStart.append(Int32(truncatingIfNeeded: fileIDs.inputIDs.count))
+            fileIDs.outputStart.append(Int32(truncatingIfNeeded: fileIDs.outputIDs.count))
+        }
+        let sortedOrder = topologicalOrder(graph, ids: fileIDs, path: path, scope: scope)
+        let order = sortedOrder ?? Array(graph.nodes.indices)
+        // Aligned with `nodes` (the order of inference).
+        let tensorIDs = sortedOrder.map(fileIDs.reordered) ?? fileIDs
         let shared = InferredNodes(nodes: graph.nodes, path: path)
         var nodes: [NodeInference] = []
         nodes.reserveCapacity(graph.nodes.count)
-        var tensorIDs = NodeTensorIDs()
-        tensorIDs.inputStart.reserveCapacity(graph.nodes.count + 1)
-        tensorIDs.outputStart.reserveCapacity(graph.nodes.count + 1)
-        for index in order {
+        for (position, index) in order.enumerated() {
             let node = graph.nodes[index]
-            // Each name hashed once here; the node's inference and the cost pass use the ids.
-            let firstInput = tensorIDs.inputIDs.count, firstOutput = tensorIDs.outputIDs.count
-            for name in node.inputs { tensorIDs.inputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
-            for name in node.outputs { tensorIDs.outputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
-            tensorIDs.inputStart.append(Int32(truncatingIfNeeded: tensorIDs.inputIDs.count))
-            tensorIDs.outputStart.append(Int32(truncatingIfNeeded: tensorIDs.outputIDs.count))
             let inference = inferNode(node, index: index, graph: shared, scope: scope, opsets: opsets,
-                                      inputIDs: tensorIDs.inputIDs[firstInput...], outputIDs: tensorIDs.outputIDs[firstOutput...])
+                                      inputIDs: tensorIDs.inputs(position), outputIDs: tensorIDs.outputs(position))
             if inference.status == .inferred || inference.status == .upstreamUnknown || inference.rule == nil {
                 if isConstantProducer(node, scope: scope) {
                     for output in node.outputs where !output.isEmpty {
                         scope.constants.insert(output)
-                        constants.insert(output)
                     }
                 }
             }
             nodes.append(inference)
         }
         return GraphInference(path: path, nodes: nodes, tensorNames: scope.names, nodeTensorIDs: tensorIDs, types: scope.types,
-                              constants: constants, inputNames: formalNames, outputNames: graph.outputs.map(\.name))
+                              constants: scope.constants, inputNames: formalNames, outputNames: graph.outputs.map(\.name))
     }
 
     /// Constant nodes, and ConstantOfShape of a stored constant shape, produce constants (model
@@ -209,27 +209,18 @@ final class Engine {
             }
         }
 
-        let subgraphBox = SubgraphBox()
-        let path = ref.graphPath.isEmpty ? (node.name.isEmpty ? "#\(ref.index)" : node.name)
-            : ref.graphPath + "/" + (node.name.isEmpty ? "#\(ref.index)" : node.name)
-        var ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues) {
-            [unowned self] graph, formalTypes, formalValues in
-            let attribute = node.subgraphs.first { $0.graph == graph }?.attribute ?? "body"
-            guard self.graphDepth < Self.maxGraphDepth else {
-                subgraphBox.tooDeep = true
-                return graph.outputs.map { _ in .unknown }
-            }
-            let child = Scope(parent: scope)
-            for (formal, value) in zip(graph.inputs, formalValues) where !formal.name.isEmpty {
-                if let value { child.values[formal.name] = value }
-            }
-            let result = self.inferGraph(graph, path: path + "/" + attribute, scope: child,
-                                         formalInputs: zip(graph.inputs, self.padded(formalTypes, to: graph.inputs.count)).map { declared, given in
-                                             given == .unknown ? declared.type : given
-                                         },
-                                         formalNames: graph.inputs.map(\.name), opsets: opsets)
-            subgraphBox.graphs.append(SubgraphInference(attribute: attribute, graph: result))
-            return graph.outputs.map { child.type($0.name) ?? .unknown }
+        var ctx: ShapeContext
+        // Only a node holding a graph can infer a subgraph: the others get no box and no closure
+        // capturing the node (made and freed per node otherwise).
+        let subgraphBox: SubgraphBox?
+        if node.attributes.contains(where: { Self.holdsGraph($0.value) }) {
+            let box = SubgraphBox()
+            subgraphBox = box
+            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues,
+                               inferSubgraph: subgraphInferrer(node, ref: ref, scope: scope, opsets: opsets, box: box))
+        } else {
+            subgraphBox = nil
+            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues)
         }
         // Room for every output the op may have, even those the node omits: a rule that sets the
         // value of an optional output must not index past the end (extra values are dropped below).
@@ -260,14 +251,49 @@ final class Engine {
                 diagnostics.append(Diagnostic(.error, node: ref, error))
             }
         }
-        inference.subgraphs = subgraphBox.graphs
-        if subgraphBox.tooDeep {
+        if let subgraphBox {
+            inference.subgraphs = subgraphBox.graphs
+        }
+        if subgraphBox?.tooDeep == true {
             let error = ShapeError.unsupported("subgraphs nested deeper than \(Self.maxGraphDepth) levels are not inferred")
             inference.status = .failed(error)
             diagnostics.append(Diagnostic(.error, node: ref, error))
         }
         record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
         return inference
+    }
+
+    /// Infers the subgraphs of `node` (its If branches, Loop/Scan bodies) for its rule, collecting them in `box`.
+    func subgraphInferrer(_ node: Node, ref: NodeRef, scope: Scope, opsets: [String: Int],
+                          box subgraphBox: SubgraphBox) -> (Graph, [ValueType], [TensorValue?]) -> [ValueType] {
+        let path = ref.graphPath.isEmpty ? (node.name.isEmpty ? "#\(ref.index)" : node.name)
+            : ref.graphPath + "/" + (node.name.isEmpty ? "#\(ref.index)" : node.name)
+        return {
+            [unowned self] graph, formalTypes, formalValues in
+            let attribute = node.subgraphs.first { $0.graph == graph }?.attribute ?? "body"
+            guard self.graphDepth < Self.maxGraphDepth else {
+                subgraphBox.tooDeep = true
+                return graph.outputs.map { _ in .unknown }
+            }
+            let child = Scope(parent: scope)
+            for (formal, value) in zip(graph.inputs, formalValues) where !formal.name.isEmpty {
+                if let value { child.values[formal.name] = value }
+            }
+            let result = self.inferGraph(graph, path: path + "/" + attribute, scope: child,
+                                         formalInputs: zip(graph.inputs, self.padded(formalTypes, to: graph.inputs.count)).map { declared, given in
+                                             given == .unknown ? declared.type : given
+                                         },
+                                         formalNames: graph.inputs.map(\.name), opsets: opsets)
+            subgraphBox.graphs.append(SubgraphInference(attribute: attribute, graph: result))
+            return graph.outputs.map { child.type($0.name) ?? .unknown }
+        }
+    }
+
+    static func holdsGraph(_ value: Attribute.Value) -> Bool {
+        switch value {
+        case .graph, .graphs: return true
+        default: return false
+        }
     }
 
     func padded(_ types: [ValueType], to count: Int) -> [ValueType] {
