@@ -69,8 +69,10 @@ final class Engine {
 
     // MARK: Graphs
 
+    /// Infers `graph` in `scope`; `formalValues` (when not empty) are the known values of its formal
+    /// inputs, aligned with `formalNames`.
     func inferGraph(_ graph: Graph, path: String, scope: Scope, formalInputs: [ValueType], formalNames: [String],
-                    opsets: [String: Int]) -> GraphInference {
+                    formalValues: [TensorValue?] = [], opsets: [String: Int]) -> GraphInference {
         graphDepth += 1
         defer { graphDepth -= 1 }
         if functionDepth > 0 { inlinedNodes += graph.nodes.count }
@@ -80,9 +82,13 @@ final class Engine {
         for (name, type) in zip(formalNames, formalInputs) where !name.isEmpty {
             scope.define(scope.id(name), type)
         }
+        for (name, value) in zip(formalNames, formalValues) where !name.isEmpty {
+            if let value { scope.values[scope.id(name)] = value }
+        }
         for tensor in graph.initializers {
-            scope.define(scope.id(tensor.name), .tensor(tensor.tensorType))
-            if let value = tensor.value { scope.values[tensor.name] = value }
+            let id = scope.id(tensor.name)
+            scope.define(id, .tensor(tensor.tensorType))
+            if let value = tensor.value { scope.values[id] = value }
             scope.constants.insert(tensor.name)
         }
         for sparse in graph.sparseInitializers {
@@ -156,7 +162,7 @@ final class Engine {
                 diagnostics.append(Diagnostic(.error, node: ref, ShapeFinding.undefinedInput(name)))
                 inputTypes.append(.unknown)
             }
-            inputValues.append(scope.value(name))
+            inputValues.append(scope.value(id: Int(id)))
         }
         var inference = NodeInference(index: index, graph: graph, opset: opset, inputTypes: inputTypes,
                                       inputValues: inputValues.contains { $0 != nil } ? inputValues : [],
@@ -239,8 +245,8 @@ final class Engine {
                 outputs += Array(repeating: .unknown, count: node.outputs.count - outputs.count)
             }
             inference.outputTypes = Array(outputs.prefix(node.outputs.count))
-            for (index, output) in node.outputs.enumerated() where !output.isEmpty {
-                if index < ctx.outputValues.count, let value = ctx.outputValues[index] { scope.values[output] = value }
+            for (index, id) in outputIDs.enumerated() where id >= 0 {
+                if index < ctx.outputValues.count, let value = ctx.outputValues[index] { scope.values[Int(id)] = value }
             }
             for warning in ctx.warnings { diagnostics.append(Diagnostic(.warning, node: ref, ShapeFinding.rule(warning))) }
         } catch {
@@ -276,14 +282,11 @@ final class Engine {
                 return graph.outputs.map { _ in .unknown }
             }
             let child = Scope(parent: scope)
-            for (formal, value) in zip(graph.inputs, formalValues) where !formal.name.isEmpty {
-                if let value { child.values[formal.name] = value }
-            }
             let result = self.inferGraph(graph, path: path + "/" + attribute, scope: child,
                                          formalInputs: zip(graph.inputs, self.padded(formalTypes, to: graph.inputs.count)).map { declared, given in
                                              given == .unknown ? declared.type : given
                                          },
-                                         formalNames: graph.inputs.map(\.name), opsets: opsets)
+                                         formalNames: graph.inputs.map(\.name), formalValues: formalValues, opsets: opsets)
             subgraphBox.graphs.append(SubgraphInference(attribute: attribute, graph: result))
             return graph.outputs.map { child.type($0.name) ?? .unknown }
         }
