@@ -215,6 +215,9 @@ final class Engine {
             }
         }
 
+        // Room for every output the op may have, even those the node omits: a rule that sets the
+        // value of an optional output must not index past the end (extra values are dropped below).
+        let outputSlots = instance.schema.map { $0.outputs.upperBound <= 64 ? $0.outputs.upperBound : 0 } ?? 0
         var ctx: ShapeContext
         // Only a node holding a graph can infer a subgraph: the others get no box and no closure
         // capturing the node (made and freed per node otherwise).
@@ -222,16 +225,11 @@ final class Engine {
         if node.attributes.contains(where: { Self.holdsGraph($0.value) }) {
             let box = SubgraphBox()
             subgraphBox = box
-            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues,
+            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues, outputSlots: outputSlots,
                                inferSubgraph: subgraphInferrer(node, ref: ref, scope: scope, opsets: opsets, box: box))
         } else {
             subgraphBox = nil
-            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues)
-        }
-        // Room for every output the op may have, even those the node omits: a rule that sets the
-        // value of an optional output must not index past the end (extra values are dropped below).
-        if let schema = instance.schema, schema.outputs.upperBound <= 64, ctx.outputValues.count < schema.outputs.upperBound {
-            ctx.outputValues += Array(repeating: nil, count: schema.outputs.upperBound - ctx.outputValues.count)
+            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues, outputSlots: outputSlots)
         }
         do throws(ShapeError) {
             var outputs = try rule.inferShapes(&ctx)
