@@ -97,6 +97,7 @@ final class Engine {
             scope.constants.insert(name)
         }
         // Every name the nodes use numbered once, in file order; ordering and inference use the ids.
+        var constantProducers = 0
         var fileIDs = NodeTensorIDs()
         fileIDs.inputStart.reserveCapacity(graph.nodes.count + 1)
         fileIDs.outputStart.reserveCapacity(graph.nodes.count + 1)
@@ -105,7 +106,11 @@ final class Engine {
             for name in graph.nodes[index].outputs { fileIDs.outputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
             fileIDs.inputStart.append(Int32(truncatingIfNeeded: fileIDs.inputIDs.count))
             fileIDs.outputStart.append(Int32(truncatingIfNeeded: fileIDs.outputIDs.count))
+            let opType = graph.nodes[index].opType
+            if opType == "Constant" || opType == "ConstantOfShape" { constantProducers += graph.nodes[index].outputs.count }
         }
+        // Room for every constant name, so the set is not rehashed as it grows.
+        scope.constants.reserveCapacity(scope.constants.count + constantProducers)
         let sortedOrder = topologicalOrder(graph, ids: fileIDs, path: path, scope: scope)
         let order = sortedOrder ?? Array(graph.nodes.indices)
         // Aligned with `nodes` (the order of inference).
@@ -113,9 +118,10 @@ final class Engine {
         let shared = InferredNodes(nodes: graph.nodes, path: path)
         var nodes: [NodeInference] = []
         nodes.reserveCapacity(graph.nodes.count)
+        let defaultOpset = opset(for: "", in: opsets)
         for (position, index) in order.enumerated() {
             let node = graph.nodes[index]
-            let inference = inferNode(node, index: index, graph: shared, scope: scope, opsets: opsets,
+            let inference = inferNode(node, index: index, graph: shared, scope: scope, opsets: opsets, defaultOpset: defaultOpset,
                                       inputIDs: tensorIDs.inputs(position), outputIDs: tensorIDs.outputs(position))
             if inference.status == .inferred || inference.status == .upstreamUnknown || inference.rule == nil {
                 if isConstantProducer(node, scope: scope) {
@@ -142,10 +148,11 @@ final class Engine {
 
     // MARK: Nodes
 
-    func inferNode(_ node: Node, index: Int, graph: InferredNodes, scope: Scope, opsets: [String: Int],
+    func inferNode(_ node: Node, index: Int, graph: InferredNodes, scope: Scope, opsets: [String: Int], defaultOpset: Int,
                    inputIDs: ArraySlice<Int32>, outputIDs: ArraySlice<Int32>) -> NodeInference {
         let ref = NodeRef(node, index: index, graphPath: graph.path)
-        let opset = opset(for: node.domain, in: opsets)
+        // Most nodes are in the default domain: its version is looked up once per graph, not hashed per node.
+        let opset = node.domain.isEmpty ? defaultOpset : opset(for: node.domain, in: opsets)
         var inputTypes: [ValueType?] = []
         var inputValues: [TensorValue?] = []
         inputTypes.reserveCapacity(node.inputs.count)
