@@ -45,17 +45,15 @@ extension Engine {
         let child = Scope(parent: scope)
         let path = (inference.ref.graphPath.isEmpty ? "" : inference.ref.graphPath + "/") + (call.name.isEmpty ? "#\(inference.ref.index)" : call.name)
         let given = padded(inference.inputTypes.map { $0 ?? .unknown }, to: function.inputs.count)
-        for (index, name) in function.inputs.enumerated() where index < call.inputs.count {
-            if let value = scope.value(call.inputs[index]) { child.values[name] = value }
-        }
+        let values = function.inputs.indices.map { index in index < call.inputs.count ? scope.value(call.inputs[index]) : nil }
         let result = inferGraph(graph, path: path + "/" + function.name, scope: child, formalInputs: given,
-                                formalNames: function.inputs, opsets: opsets)
+                                formalNames: function.inputs, formalValues: values, opsets: opsets)
         inference.subgraphs = [SubgraphInference(attribute: function.name, graph: result)]
         inference.outputTypes = call.outputs.indices.map { index in
             index < function.outputs.count ? (child.type(function.outputs[index]) ?? .unknown) : .unknown
         }
         for (index, name) in call.outputs.enumerated() where index < function.outputs.count && !name.isEmpty {
-            if let value = child.values[function.outputs[index]] { scope.values[name] = value }
+            if let value = child.localValue(function.outputs[index]) { scope.values[scope.id(name)] = value }
         }
     }
 }

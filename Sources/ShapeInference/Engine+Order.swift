@@ -4,44 +4,49 @@ extension Engine {
     // MARK: Order
 
     /// Nodes in an order where every producer comes before its consumers, keeping the file's order
-    /// where it already is one. Iterative, so a 100,000-node chain does not exhaust the stack.
-    /// Nodes on a cycle are reported and appended last (their inputs then look undefined).
-    func topologicalOrder(_ graph: Graph, path: String, scope: Scope) -> [Int] {
+    /// where it already is one; `nil` when the file's order is one (the common case). Works on the
+    /// tensor ids `ids` gives each node (in file order), so no name is hashed again. Iterative, so a
+    /// 100,000-node chain does not exhaust the stack. Nodes on a cycle are reported and appended last
+    /// (their inputs then look undefined).
+    func topologicalOrder(_ graph: Graph, ids: NodeTensorIDs, path: String, scope: Scope) -> [Int]? {
         let count = graph.nodes.count
-        var producer: [String: Int] = [:]
-        producer.reserveCapacity(count * 2)
-        // Backwards, so the first producer of a name is the one left (one hash per output name).
+        // The producing node of each id of this graph, -1 for none.
+        var producer = [Int32](repeating: -1, count: scope.names.count)
+        // Backwards, so the first producer of a name is the one left.
         for index in stride(from: count - 1, through: 0, by: -1) {
-            for output in graph.nodes[index].outputs where !output.isEmpty { producer[output] = index }
+            for id in ids.outputs(index) where id >= 0 { producer[Int(id)] = Int32(truncatingIfNeeded: index) }
+        }
+        // Names a subgraph reads from this graph: only those this graph numbered can have a producer here.
+        func outerProducers(_ index: Int, _ visit: (Int) -> Void) {
+            for (_, subgraph) in graph.nodes[index].subgraphs {
+                for name in subgraph.outerScopeReferences where !name.isEmpty {
+                    if let id = scope.names.id(of: name), producer[id] >= 0 { visit(Int(producer[id])) }
+                }
+            }
         }
         func dependencies(_ index: Int) -> [Int] {
-            let node = graph.nodes[index]
-            var names = node.inputs
-            if !node.attributes.isEmpty {
-                for (_, subgraph) in node.subgraphs { names.append(contentsOf: subgraph.outerScopeReferences) }
-            }
             var result: [Int] = []
-            for name in names where !name.isEmpty {
-                if let p = producer[name], p != index { result.append(p) }
+            for id in ids.inputs(index) where id >= 0 {
+                let p = Int(producer[Int(id)])
+                if p >= 0, p != index { result.append(p) }
+            }
+            if !graph.nodes[index].attributes.isEmpty {
+                outerProducers(index) { p in if p != index { result.append(p) } }
             }
             return result
         }
         // Fast path: already sorted (checked without building each node's dependency list).
         var sorted = true
         outer: for index in 0..<count {
-            let node = graph.nodes[index]
-            for name in node.inputs where !name.isEmpty {
-                if let p = producer[name], p > index { sorted = false; break outer }
+            for id in ids.inputs(index) where id >= 0 {
+                if Int(producer[Int(id)]) > index { sorted = false; break outer }
             }
-            if !node.attributes.isEmpty {
-                for (_, subgraph) in node.subgraphs {
-                    for name in subgraph.outerScopeReferences where !name.isEmpty {
-                        if let p = producer[name], p > index { sorted = false; break outer }
-                    }
-                }
+            if !graph.nodes[index].attributes.isEmpty {
+                outerProducers(index) { p in if p > index { sorted = false } }
+                if !sorted { break outer }
             }
         }
-        if sorted { return Array(0..<count) }
+        if sorted { return nil }
 
         enum Mark { case unvisited, visiting, done }
         var marks = Array(repeating: Mark.unvisited, count: count)

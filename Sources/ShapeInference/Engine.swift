@@ -69,59 +69,71 @@ final class Engine {
 
     // MARK: Graphs
 
+    /// Infers `graph` in `scope`; `formalValues` (when not empty) are the known values of its formal
+    /// inputs, aligned with `formalNames`.
     func inferGraph(_ graph: Graph, path: String, scope: Scope, formalInputs: [ValueType], formalNames: [String],
-                    opsets: [String: Int]) -> GraphInference {
+                    formalValues: [TensorValue?] = [], opsets: [String: Int]) -> GraphInference {
         graphDepth += 1
         defer { graphDepth -= 1 }
         if functionDepth > 0 { inlinedNodes += graph.nodes.count }
-        var constants = Set<String>()
         // Room for every value the graph defines, so the table is not rehashed as it grows (inputs
         // are mostly other nodes' outputs: counting them too would double the table).
         scope.reserve(formalNames.count + graph.initializers.count + graph.nodes.reduce(0) { $0 + $1.outputs.count })
         for (name, type) in zip(formalNames, formalInputs) where !name.isEmpty {
             scope.define(scope.id(name), type)
         }
+        for (name, value) in zip(formalNames, formalValues) where !name.isEmpty {
+            if let value { scope.values[scope.id(name)] = value }
+        }
         for tensor in graph.initializers {
-            scope.define(scope.id(tensor.name), .tensor(tensor.tensorType))
-            if let value = tensor.value { scope.values[tensor.name] = value }
+            let id = scope.id(tensor.name)
+            scope.define(id, .tensor(tensor.tensorType))
+            if let value = tensor.value { scope.values[id] = value }
             scope.constants.insert(tensor.name)
-            constants.insert(tensor.name)
         }
         for sparse in graph.sparseInitializers {
             let name = sparse.values.name
             scope.define(scope.id(name), .tensor(TensorType(dtype: sparse.values.dtype, shape: sparse.dims.map(Dim.value))))
             scope.constants.insert(name)
-            constants.insert(name)
         }
-        let order = topologicalOrder(graph, path: path, scope: scope)
+        // Every name the nodes use numbered once, in file order; ordering and inference use the ids.
+        var constantProducers = 0
+        var fileIDs = NodeTensorIDs()
+        fileIDs.inputStart.reserveCapacity(graph.nodes.count + 1)
+        fileIDs.outputStart.reserveCapacity(graph.nodes.count + 1)
+        for index in graph.nodes.indices {
+            for name in graph.nodes[index].inputs { fileIDs.inputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
+            for name in graph.nodes[index].outputs { fileIDs.outputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
+            fileIDs.inputStart.append(Int32(truncatingIfNeeded: fileIDs.inputIDs.count))
+            fileIDs.outputStart.append(Int32(truncatingIfNeeded: fileIDs.outputIDs.count))
+            let opType = graph.nodes[index].opType
+            if opType == "Constant" || opType == "ConstantOfShape" { constantProducers += graph.nodes[index].outputs.count }
+        }
+        // Room for every constant name, so the set is not rehashed as it grows.
+        scope.constants.reserveCapacity(scope.constants.count + constantProducers)
+        let sortedOrder = topologicalOrder(graph, ids: fileIDs, path: path, scope: scope)
+        let order = sortedOrder ?? Array(graph.nodes.indices)
+        // Aligned with `nodes` (the order of inference).
+        let tensorIDs = sortedOrder.map(fileIDs.reordered) ?? fileIDs
         let shared = InferredNodes(nodes: graph.nodes, path: path)
         var nodes: [NodeInference] = []
         nodes.reserveCapacity(graph.nodes.count)
-        var tensorIDs = NodeTensorIDs()
-        tensorIDs.inputStart.reserveCapacity(graph.nodes.count + 1)
-        tensorIDs.outputStart.reserveCapacity(graph.nodes.count + 1)
-        for index in order {
+        let defaultOpset = opset(for: "", in: opsets)
+        for (position, index) in order.enumerated() {
             let node = graph.nodes[index]
-            // Each name hashed once here; the node's inference and the cost pass use the ids.
-            let firstInput = tensorIDs.inputIDs.count, firstOutput = tensorIDs.outputIDs.count
-            for name in node.inputs { tensorIDs.inputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
-            for name in node.outputs { tensorIDs.outputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
-            tensorIDs.inputStart.append(Int32(truncatingIfNeeded: tensorIDs.inputIDs.count))
-            tensorIDs.outputStart.append(Int32(truncatingIfNeeded: tensorIDs.outputIDs.count))
-            let inference = inferNode(node, index: index, graph: shared, scope: scope, opsets: opsets,
-                                      inputIDs: tensorIDs.inputIDs[firstInput...], outputIDs: tensorIDs.outputIDs[firstOutput...])
+            let inference = inferNode(node, index: index, graph: shared, scope: scope, opsets: opsets, defaultOpset: defaultOpset,
+                                      inputIDs: tensorIDs.inputs(position), outputIDs: tensorIDs.outputs(position))
             if inference.status == .inferred || inference.status == .upstreamUnknown || inference.rule == nil {
                 if isConstantProducer(node, scope: scope) {
                     for output in node.outputs where !output.isEmpty {
                         scope.constants.insert(output)
-                        constants.insert(output)
                     }
                 }
             }
             nodes.append(inference)
         }
         return GraphInference(path: path, nodes: nodes, tensorNames: scope.names, nodeTensorIDs: tensorIDs, types: scope.types,
-                              constants: constants, inputNames: formalNames, outputNames: graph.outputs.map(\.name))
+                              constants: scope.constants, inputNames: formalNames, outputNames: graph.outputs.map(\.name))
     }
 
     /// Constant nodes, and ConstantOfShape of a stored constant shape, produce constants (model
@@ -136,10 +148,11 @@ final class Engine {
 
     // MARK: Nodes
 
-    func inferNode(_ node: Node, index: Int, graph: InferredNodes, scope: Scope, opsets: [String: Int],
+    func inferNode(_ node: Node, index: Int, graph: InferredNodes, scope: Scope, opsets: [String: Int], defaultOpset: Int,
                    inputIDs: ArraySlice<Int32>, outputIDs: ArraySlice<Int32>) -> NodeInference {
         let ref = NodeRef(node, index: index, graphPath: graph.path)
-        let opset = opset(for: node.domain, in: opsets)
+        // Most nodes are in the default domain: its version is looked up once per graph, not hashed per node.
+        let opset = node.domain.isEmpty ? defaultOpset : opset(for: node.domain, in: opsets)
         var inputTypes: [ValueType?] = []
         var inputValues: [TensorValue?] = []
         inputTypes.reserveCapacity(node.inputs.count)
@@ -156,7 +169,7 @@ final class Engine {
                 diagnostics.append(Diagnostic(.error, node: ref, ShapeFinding.undefinedInput(name)))
                 inputTypes.append(.unknown)
             }
-            inputValues.append(scope.value(name))
+            inputValues.append(scope.value(id: Int(id)))
         }
         var inference = NodeInference(index: index, graph: graph, opset: opset, inputTypes: inputTypes,
                                       inputValues: inputValues.contains { $0 != nil } ? inputValues : [],
@@ -209,32 +222,21 @@ final class Engine {
             }
         }
 
-        let subgraphBox = SubgraphBox()
-        let path = ref.graphPath.isEmpty ? (node.name.isEmpty ? "#\(ref.index)" : node.name)
-            : ref.graphPath + "/" + (node.name.isEmpty ? "#\(ref.index)" : node.name)
-        var ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues) {
-            [unowned self] graph, formalTypes, formalValues in
-            let attribute = node.subgraphs.first { $0.graph == graph }?.attribute ?? "body"
-            guard self.graphDepth < Self.maxGraphDepth else {
-                subgraphBox.tooDeep = true
-                return graph.outputs.map { _ in .unknown }
-            }
-            let child = Scope(parent: scope)
-            for (formal, value) in zip(graph.inputs, formalValues) where !formal.name.isEmpty {
-                if let value { child.values[formal.name] = value }
-            }
-            let result = self.inferGraph(graph, path: path + "/" + attribute, scope: child,
-                                         formalInputs: zip(graph.inputs, self.padded(formalTypes, to: graph.inputs.count)).map { declared, given in
-                                             given == .unknown ? declared.type : given
-                                         },
-                                         formalNames: graph.inputs.map(\.name), opsets: opsets)
-            subgraphBox.graphs.append(SubgraphInference(attribute: attribute, graph: result))
-            return graph.outputs.map { child.type($0.name) ?? .unknown }
-        }
         // Room for every output the op may have, even those the node omits: a rule that sets the
         // value of an optional output must not index past the end (extra values are dropped below).
-        if let schema = instance.schema, schema.outputs.upperBound <= 64, ctx.outputValues.count < schema.outputs.upperBound {
-            ctx.outputValues += Array(repeating: nil, count: schema.outputs.upperBound - ctx.outputValues.count)
+        let outputSlots = instance.schema.map { $0.outputs.upperBound <= 64 ? $0.outputs.upperBound : 0 } ?? 0
+        var ctx: ShapeContext
+        // Only a node holding a graph can infer a subgraph: the others get no box and no closure
+        // capturing the node (made and freed per node otherwise).
+        let subgraphBox: SubgraphBox?
+        if node.attributes.contains(where: { Self.holdsGraph($0.value) }) {
+            let box = SubgraphBox()
+            subgraphBox = box
+            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues, outputSlots: outputSlots,
+                               inferSubgraph: subgraphInferrer(node, ref: ref, scope: scope, opsets: opsets, box: box))
+        } else {
+            subgraphBox = nil
+            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues, outputSlots: outputSlots)
         }
         do throws(ShapeError) {
             var outputs = try rule.inferShapes(&ctx)
@@ -248,8 +250,8 @@ final class Engine {
                 outputs += Array(repeating: .unknown, count: node.outputs.count - outputs.count)
             }
             inference.outputTypes = Array(outputs.prefix(node.outputs.count))
-            for (index, output) in node.outputs.enumerated() where !output.isEmpty {
-                if index < ctx.outputValues.count, let value = ctx.outputValues[index] { scope.values[output] = value }
+            for (index, id) in outputIDs.enumerated() where id >= 0 {
+                if index < ctx.outputValues.count, let value = ctx.outputValues[index] { scope.values[Int(id)] = value }
             }
             for warning in ctx.warnings { diagnostics.append(Diagnostic(.warning, node: ref, ShapeFinding.rule(warning))) }
         } catch {
@@ -260,14 +262,46 @@ final class Engine {
                 diagnostics.append(Diagnostic(.error, node: ref, error))
             }
         }
-        inference.subgraphs = subgraphBox.graphs
-        if subgraphBox.tooDeep {
+        if let subgraphBox {
+            inference.subgraphs = subgraphBox.graphs
+        }
+        if subgraphBox?.tooDeep == true {
             let error = ShapeError.unsupported("subgraphs nested deeper than \(Self.maxGraphDepth) levels are not inferred")
             inference.status = .failed(error)
             diagnostics.append(Diagnostic(.error, node: ref, error))
         }
         record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
         return inference
+    }
+
+    /// Infers the subgraphs of `node` (its If branches, Loop/Scan bodies) for its rule, collecting them in `box`.
+    func subgraphInferrer(_ node: Node, ref: NodeRef, scope: Scope, opsets: [String: Int],
+                          box subgraphBox: SubgraphBox) -> (Graph, [ValueType], [TensorValue?]) -> [ValueType] {
+        let path = ref.graphPath.isEmpty ? (node.name.isEmpty ? "#\(ref.index)" : node.name)
+            : ref.graphPath + "/" + (node.name.isEmpty ? "#\(ref.index)" : node.name)
+        return {
+            [unowned self] graph, formalTypes, formalValues in
+            let attribute = node.subgraphs.first { $0.graph == graph }?.attribute ?? "body"
+            guard self.graphDepth < Self.maxGraphDepth else {
+                subgraphBox.tooDeep = true
+                return graph.outputs.map { _ in .unknown }
+            }
+            let child = Scope(parent: scope)
+            let result = self.inferGraph(graph, path: path + "/" + attribute, scope: child,
+                                         formalInputs: zip(graph.inputs, self.padded(formalTypes, to: graph.inputs.count)).map { declared, given in
+                                             given == .unknown ? declared.type : given
+                                         },
+                                         formalNames: graph.inputs.map(\.name), formalValues: formalValues, opsets: opsets)
+            subgraphBox.graphs.append(SubgraphInference(attribute: attribute, graph: result))
+            return graph.outputs.map { child.type($0.name) ?? .unknown }
+        }
+    }
+
+    static func holdsGraph(_ value: Attribute.Value) -> Bool {
+        switch value {
+        case .graph, .graphs: return true
+        default: return false
+        }
     }
 
     func padded(_ types: [ValueType], to count: Int) -> [ValueType] {

@@ -6,7 +6,8 @@ final class Scope {
     /// This graph's tensor names as ids; `types` is indexed by them (`nil`: named, not defined here).
     var names = TensorNameTable()
     var types: [ValueType?] = []
-    var values: [String: TensorValue] = [:]
+    /// Known values of small tensors, by id of this graph.
+    var values: [Int: TensorValue] = [:]
     var constants: Set<String> = []
     /// For values with unknown dims: the node where the first unknown appeared.
     var unknownOrigin: [String: NodeRef] = [:]
@@ -42,7 +43,11 @@ final class Scope {
 
     // Empty tables are skipped without hashing the name (most graphs carry no values and lose no dims).
     func type(_ name: String) -> ValueType? { localType(name) ?? parent?.type(name) }
-    func value(_ name: String) -> TensorValue? { (values.isEmpty ? nil : values[name]) ?? parent?.value(name) }
+    func value(_ name: String) -> TensorValue? { localValue(name) ?? parent?.value(name) }
+    /// The value of id `id` of this graph, or of its name in the enclosing graphs.
+    func value(id: Int) -> TensorValue? { (values.isEmpty ? nil : values[id]) ?? parent?.value(names.names[id]) }
+    /// The value of `name` when this graph (not its parents) holds one.
+    func localValue(_ name: String) -> TensorValue? { values.isEmpty ? nil : names.id(of: name).flatMap { values[$0] } }
     func isConstant(_ name: String) -> Bool { constants.contains(name) || (localType(name) == nil && parent?.isConstant(name) == true) }
     func origin(_ name: String) -> NodeRef? { (unknownOrigin.isEmpty ? nil : unknownOrigin[name]) ?? parent?.origin(name) }
     func isDefined(_ name: String) -> Bool { localType(name) != nil || parent?.isDefined(name) == true }

@@ -24,8 +24,28 @@ public struct ShapeContext {
         self.opset = opset
         self.inputTypes = inputTypes
         self.inputValues = inputValues
-        self.outputValues = Array(repeating: nil, count: node.outputs.count)
+        self.outputValues = Self.noValues(node.outputs.count)
         self.inferSubgraphWithValues = inferSubgraph
+    }
+
+    /// A context whose `outputValues` has `outputSlots` entries (at least one per node output).
+    init(node: Node, opset: Int, inputTypes: [ValueType?], inputValues: [TensorValue?], outputSlots: Int,
+         inferSubgraph: @escaping (Graph, [ValueType], [TensorValue?]) -> [ValueType] = { g, _, _ in g.outputs.map { _ in .unknown } }) {
+        self.node = node
+        self.opset = opset
+        self.inputTypes = inputTypes
+        self.inputValues = inputValues
+        self.outputValues = Self.noValues(Swift.max(outputSlots, node.outputs.count))
+        self.inferSubgraphWithValues = inferSubgraph
+    }
+
+    /// `count` nils, appended to a reserved array: `Array(repeating:count:)` looks up its storage
+    /// type's metadata on every call, which cost more than the rest of it (once per node).
+    static func noValues(_ count: Int) -> [TensorValue?] {
+        var values: [TensorValue?] = []
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(nil) }
+        return values
     }
 
     /// Infers a subgraph given the types of its formal inputs.

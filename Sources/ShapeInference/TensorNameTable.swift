@@ -46,6 +46,22 @@ public struct NodeTensorIDs: Sendable {
 
     public func inputs(_ index: Int) -> ArraySlice<Int32> { inputIDs[Int(inputStart[index])..<Int(inputStart[index + 1])] }
     public func outputs(_ index: Int) -> ArraySlice<Int32> { outputIDs[Int(outputStart[index])..<Int(outputStart[index + 1])] }
+
+    /// The same lists with node `order[i]` of these as node `i`.
+    func reordered(_ order: [Int]) -> NodeTensorIDs {
+        var result = NodeTensorIDs()
+        result.inputIDs.reserveCapacity(inputIDs.count)
+        result.outputIDs.reserveCapacity(outputIDs.count)
+        result.inputStart.reserveCapacity(order.count + 1)
+        result.outputStart.reserveCapacity(order.count + 1)
+        for index in order {
+            result.inputIDs.append(contentsOf: inputs(index))
+            result.outputIDs.append(contentsOf: outputs(index))
+            result.inputStart.append(Int32(truncatingIfNeeded: result.inputIDs.count))
+            result.outputStart.append(Int32(truncatingIfNeeded: result.outputIDs.count))
+        }
+        return result
+    }
 }
 
 /// Types of the values a graph defines, looked up by name (`GraphInference.valueTypes`).

@@ -62,4 +62,36 @@ import Testing
         #expect(ids.outputs(1).map(name) == ["b"])
         #expect(ids.inputs(0).map(name) == ["x"])
     }
+
+    @Test func reorderedListsTakeEachNodesIDsAlong() {
+        var ids = NodeTensorIDs()
+        // Node 0 reads 5 and writes 6; node 1 reads 7 and an omitted input, writes 5.
+        ids.inputIDs = [5, 7, -1]
+        ids.inputStart = [0, 1, 3]
+        ids.outputIDs = [6, 5]
+        ids.outputStart = [0, 1, 2]
+        let swapped = ids.reordered([1, 0])
+        #expect(swapped.count == 2)
+        #expect(Array(swapped.inputs(0)) == [7, -1])
+        #expect(Array(swapped.outputs(0)) == [5])
+        #expect(Array(swapped.inputs(1)) == [5])
+        #expect(Array(swapped.outputs(1)) == [6])
+    }
+
+    @Test func idsFollowTheInferredOrderWhenTheFileIsNotSorted() {
+        // The file lists the consumer first: it is inferred second, and its ids move with it.
+        let nodes = [
+            Node(name: "second", opType: "Relu", inputs: ["a"], outputs: ["b"]),
+            Node(name: "first", opType: "Relu", inputs: ["x"], outputs: ["a"]),
+        ]
+        let main = ShapePropagation(model: Self.model(nodes), resolver: OpRegistry.builtin).run().main
+        let ids = main.nodeTensorIDs
+        let name = { (id: Int32) in id < 0 ? "" : main.tensorNames.names[Int(id)] }
+        #expect(main.nodes.map(\.node.name) == ["first", "second"])
+        #expect(ids.inputs(0).map(name) == ["x"])
+        #expect(ids.outputs(0).map(name) == ["a"])
+        #expect(ids.inputs(1).map(name) == ["a"])
+        #expect(ids.outputs(1).map(name) == ["b"])
+        #expect(main.valueTypes["b"] == .tensor(TensorType(dtype: .float, shape: [.value(2), .value(3)])))
+    }
 }
