@@ -269,13 +269,16 @@ enum Hostile {
         #expect(committed == hostile.bytes)
     }
 
-    /// Through the binary, under 200 MB of address space: exit 0 or 2, never a signal, within 1 s.
+    /// Through the binary, under 200 MB of address space: exit 0 or 2, never a signal, within 2 s of
+    /// CPU. The bound catches a blow-up (the 2^40 function fan-out expanded would take hours), not a
+    /// constant factor: the slowest case takes 0.14 s in release and 0.9–1.3 s in the debug build the
+    /// suite runs, on a 2-core machine with other builds running.
     @Test(arguments: Hostile.cases)
     func binaryUnderMemoryLimit(_ hostile: HostileCase) throws {
         let path = Robust.regressions.appendingPathComponent(hostile.file).path
         let result = try Hostile.runLimited(path, extra: ["--format", "json"])
         #expect(result.status == 0 || result.status == 2, "status \(result.status)")
-        #expect(result.seconds >= 0 && result.seconds < 1.0 * Robust.slowdown, "\(result.seconds) s of CPU")
+        #expect(result.seconds >= 0 && result.seconds < 2.0 * Robust.slowdown, "\(result.seconds) s of CPU")
     }
 }
 
