@@ -275,6 +275,7 @@ public struct CostPass {
             var constantOf = [Int32](repeating: -1, count: graph.tensorNames.count)
             if !constants.isEmpty {
                 let table = graph.tensorNames
+                self.constants.reserve(constants.count)
                 for name in constants {
                     if let id = table.id(of: name) { constantOf[id] = Int32(truncatingIfNeeded: self.constants.entry(name)) }
                 }
@@ -287,17 +288,39 @@ public struct CostPass {
             }
             // A loop rather than `map`, whose closure copied the whole state for every node.
             let nodes = graph.nodes
-            var costs: [NodeCost] = []
-            costs.reserveCapacity(nodes.count)
             let tensorIDs = graph.nodeTensorIDs
+            // The costs so far, and the node whose only output each tensor id is: a consumer of that
+            // tensor reads what the producer's `bytesWritten` counted. Held in one value, lent to
+            // each node's costing (not rebuilt per node).
+            var earlier = Earlier(nodes: nodes, soleOutputOf: [Int32](repeating: -1, count: graph.tensorNames.count))
+            earlier.costs.reserveCapacity(nodes.count)
             for index in nodes.indices {
                 let counts = costNode(nodes[index], inputIDs: tensorIDs.inputs(index), constantOf: constantOf, constants: constants,
-                                      producers: producers)
-                costs.append(NodeCost(graphNodes: nodes, position: index, macs: counts.macs, flops: counts.flops,
+                                      producers: producers, earlier: earlier)
+                let outputIDs = tensorIDs.outputs(index)
+                let sole = outputIDs.count == 1 && nodes[index].outputTypes[0] != .unknown
+                for id in outputIDs where id >= 0 { earlier.soleOutputOf[Int(id)] = sole ? Int32(truncatingIfNeeded: index) : -1 }
+                earlier.costs.append(NodeCost(graphNodes: nodes, position: index, macs: counts.macs, flops: counts.flops,
                                       transcendentals: counts.transcendentals, params: counts.params, bytesRead: counts.bytesRead,
                                       bytesWritten: counts.bytesWritten, computeType: counts.computeType, status: counts.status))
             }
-            return costs
+            return earlier.costs
+        }
+
+        /// The graph's nodes costed so far, and the one whose only output each tensor id is.
+        struct Earlier {
+            let nodes: [NodeInference]
+            var costs: [NodeCost] = []
+            /// The node whose only output each tensor id is, -1 for none.
+            var soleOutputOf: [Int32]
+
+            /// What the producer of tensor `id` counted as written (`0 + bytes`, the value `bytes`
+            /// gives) when it wrote exactly `type`: the element count is not worked out again.
+            func bytesWritten(ofTensor id: Int32, typed type: TensorType?) -> SymbolicInt? {
+                guard id >= 0, let type, case let producer = Int(soleOutputOf[Int(id)]), producer >= 0,
+                      nodes[producer].outputTypes[0].tensor == type else { return nil }
+                return costs[producer].bytesWritten
+            }
         }
 
         /// A node's counts while the pass works them out (stored as a `NodeCost` once done).
@@ -316,13 +339,14 @@ public struct CostPass {
         /// `inputIDs` are the node's input tensor ids in its graph, `constantOf` each id's entry in
         /// `constants` (-1 when not a constant).
         func costNode(_ inference: NodeInference, inputIDs: ArraySlice<Int32>, constantOf: [Int32], constants: Set<String>,
-                      producers: [String: NodeInference]) -> Counts {
+                      producers: [String: NodeInference], earlier: borrowing Earlier) -> Counts {
             let inputTensors = inference.inputTypes.map { $0?.tensor }
             let outputTensors = inference.outputTypes.map(\.tensor)
             coverage.totalNodes += 1
             let params = countParameters(inference, inputTensors: inputTensors, inputIDs: inputIDs, constantOf: constantOf)
             totals.params += params
-            let bytes = bytesMoved(inference, inputTensors: inputTensors, outputTensors: outputTensors, producers: producers)
+            let bytes = bytesMoved(inference, inputTensors: inputTensors, outputTensors: outputTensors, producers: producers,
+                                   inputIDs: inputIDs, earlier: earlier)
             var cost = Counts(params: params, bytesRead: bytes.read, bytesWritten: bytes.written,
                               computeType: costedType(inputTensors.first??.dtype ?? .float))
             let context = CostContext(node: inference.node, opset: inference.opset, inputs: inputTensors, outputs: outputTensors,
@@ -387,11 +411,18 @@ public struct CostPass {
         /// Bytes read (every present input; the quantized tensor behind a folded DequantizeLinear) and
         /// written (every output); unknown when a type is.
         func bytesMoved(_ inference: NodeInference, inputTensors: [TensorType?], outputTensors: [TensorType?],
-                        producers: [String: NodeInference]) -> (read: SymbolicInt, written: SymbolicInt) {
+                        producers: [String: NodeInference], inputIDs: ArraySlice<Int32>, earlier: borrowing Earlier) -> (read: SymbolicInt, written: SymbolicInt) {
             let inputs = inference.node.inputs
             var read: SymbolicInt = 0
+            let firstID = inputIDs.startIndex
             for (index, type) in inputTensors.enumerated() where index < inputs.count && !inputs[index].isEmpty {
-                read += quantizedInputBytes(inputs[index], producers: producers) ?? bytes(type)
+                if let quantized = quantizedInputBytes(inputs[index], producers: producers) {
+                    read += quantized
+                } else if let written = earlier.bytesWritten(ofTensor: inputIDs[firstID + index], typed: type) {
+                    read += written
+                } else {
+                    read += bytes(type)
+                }
             }
             if inference.inputTypes.contains(where: { $0 == .unknown }) { read = .unknown }
             var written: SymbolicInt = 0
@@ -559,6 +590,13 @@ struct ConstantTable {
     func hasTensor(_ name: String) -> Bool {
         guard let entry = entryOf[name] else { return false }
         return tensors[entry] != nil
+    }
+
+    /// Room for `count` more names.
+    mutating func reserve(_ count: Int) {
+        entryOf.reserveCapacity(entryOf.count + count)
+        tensors.reserveCapacity(tensors.count + count)
+        counted.reserveCapacity(counted.count + count)
     }
 
     func isCounted(_ entry: Int) -> Bool { counted[entry] }
