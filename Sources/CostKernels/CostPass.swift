@@ -78,6 +78,9 @@ public struct NodeCost: Sendable {
         return NodeRef(graphPath: graphNodes[index].graphPath, index: graphNodes[index].index, name: graphNodes[index].node.name,
                        opType: graphNodes[index].node.opType, domain: graphNodes[index].node.domain)
     }
+    /// The node's op type and domain (what a per-op table needs, without building a whole `NodeRef`).
+    @inlinable public var opType: String { graphNodes[Int(position)].node.opType }
+    @inlinable public var domain: String { graphNodes[Int(position)].node.domain }
     /// The node's output types as inferred (the shape pass's own array, shared, not copied).
     @inlinable public var outputs: [ValueType] { graphNodes[Int(position)].outputTypes }
     public var macs: SymbolicInt {
@@ -175,7 +178,9 @@ public struct CostPass {
 
     public func run() -> CostReport {
         let state = State(options: options, rules: rules, constants: constantTable())
-        let nodes = state.costGraph(shapes.main, enclosingConstants: [])
+        // The main graph's constants looked up once, for the pass, the sweep and the fusion plan.
+        let mainConstants = state.constantEntries(shapes.main, constants: shapes.main.constants)
+        let nodes = state.costGraph(shapes.main, enclosingConstants: [], constantOf: mainConstants.entryOf)
         var totals = state.totals
         // Summed as SymbolicInt: a total beyond 64 bits is unknown, never a trap.
         var weightBytes: SymbolicInt = state.weightBytesUnknown ? .unknown : 0
@@ -183,7 +188,7 @@ public struct CostPass {
         totals.weightBytes = weightBytes
         // The main graph's tensor names, hashed once for the activation sweep and the fusion plan.
         let sweepInputs = shapes.inputs.map(\.name)
-        let ids = GraphTensorIDs(shapes.main, extraNames: sweepInputs)
+        let ids = GraphTensorIDs(shapes.main, extraNames: sweepInputs, constantSharedIDs: mainConstants.ids)
         let memory = state.activationMemory(shapes.main, inputs: sweepInputs, ids: ids, costs: nodes, recordSeries: true)
         totals.activationBytes = memory.sum
         totals.peakActivationBytes = memory.peak
@@ -267,19 +272,30 @@ public struct CostPass {
             return false
         }
 
-        func costGraph(_ graph: GraphInference, enclosingConstants: Set<String>) -> [NodeCost] {
-            // The main graph's constants are its own: no union to build (it hashed every name again).
-            let constants = enclosingConstants.isEmpty ? graph.constants : enclosingConstants.union(graph.constants)
-            // Each constant's entry in the pass's table, by the graph's tensor id (-1: not a constant),
-            // so that a node's inputs are checked by id, never by hashing their names.
-            var constantOf = [Int32](repeating: -1, count: graph.tensorNames.count)
+        /// Each constant's entry in the pass's table by the graph's tensor id (-1: not a constant),
+        /// so that a node's inputs are checked by id, never by hashing their names; and the ids of
+        /// those constants.
+        func constantEntries(_ graph: GraphInference, constants: Set<String>) -> (entryOf: [Int32], ids: [Int]) {
+            var entryOf = [Int32](repeating: -1, count: graph.tensorNames.count)
+            var ids: [Int] = []
             if !constants.isEmpty {
                 let table = graph.tensorNames
                 self.constants.reserve(constants.count)
+                ids.reserveCapacity(constants.count)
                 for name in constants {
-                    if let id = table.id(of: name) { constantOf[id] = Int32(truncatingIfNeeded: self.constants.entry(name)) }
+                    guard let id = table.id(of: name) else { continue }
+                    entryOf[id] = Int32(truncatingIfNeeded: self.constants.entry(name))
+                    ids.append(id)
                 }
             }
+            return (entryOf, ids)
+        }
+
+        /// `constantOf` is `constantEntries(graph, ...)`'s table when the caller has it (the main graph's).
+        func costGraph(_ graph: GraphInference, enclosingConstants: Set<String>, constantOf given: [Int32]? = nil) -> [NodeCost] {
+            // The main graph's constants are its own: no union to build (it hashed every name again).
+            let constants = enclosingConstants.isEmpty ? graph.constants : enclosingConstants.union(graph.constants)
+            let constantOf = given ?? constantEntries(graph, constants: constants).entryOf
             // Only DequantizeLinear producers matter (QDQ recognition); keeping just those keeps the
             // map small on 100,000-node graphs.
             var producers: [String: NodeInference] = [:]
