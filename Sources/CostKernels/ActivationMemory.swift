@@ -74,7 +74,7 @@ extension CostPass.State {
     /// fusion plan); they must hold every name of `inputs`.
     /// `costs` are the graph's node costs when the caller has them (the main graph's): a node's
     /// only output's size is then read from its `bytesWritten` instead of computed again.
-    func activationMemory(_ graph: GraphInference, inputs: [String], ids shared: GraphTensorIDs? = nil,
+    func activationMemory(_ graph: GraphInference, inputs: [String], ids shared: GraphTensorIDs? = nil, constantIDs givenConstants: [Int]? = nil,
                           costs: [NodeCost]? = nil, recordSeries: Bool = false)
         -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?, candidates: [PeakCandidate], live: [SymbolicInt]) {
         let steps = graph.nodes.count
@@ -98,7 +98,7 @@ extension CostPass.State {
         let outputIDs = ids.outputIDs, outputStart = ids.outputStart
         // A DequantizeLinear of a weight is folded by every runtime: its float output never exists.
         var folded = [Bool](repeating: false, count: count)
-        for id in ids.constantIDs { folded[id] = true }
+        for id in givenConstants ?? ids.constantIDs(graph) { folded[id] = true }
         for step in nodes.indices where nodes[step].schema?.traits.contains(.dequantize) == true {
             if inputStart[step] < inputStart[step + 1], case let id = inputIDs[inputStart[step]], id >= 0, folded[id] {
                 for slot in outputStart[step]..<outputStart[step + 1] where outputIDs[slot] >= 0 { folded[outputIDs[slot]] = true }
@@ -324,14 +324,10 @@ struct GraphTensorIDs {
     var outerReferences: [Int: [Int]] = [:]
     var graphInputIDs: [Int] = []
     var graphOutputIDs: [Int] = []
-    /// Ids of the graph's constants (`GraphInference.constants`).
-    var constantIDs: [Int] = []
 
-    /// `constantSharedIDs`, when given, are the shape pass's ids of the graph's constants (the cost
-    /// pass looked them up already): then no constant's name is hashed again here.
     /// Ids for every name of `graph`, its inputs and outputs, and `extraNames` (the inputs an
     /// activation sweep starts from), so that every later lookup finds its name.
-    init(_ graph: GraphInference, extraNames: [String] = [], constantSharedIDs: [Int]? = nil) {
+    init(_ graph: GraphInference, extraNames: [String] = []) {
         let count = graph.nodes.count
         names = TensorIDs(capacity: count + graph.inputNames.count, shared: graph.tensorNames)
         inputStart.reserveCapacity(count + 1)
@@ -357,11 +353,19 @@ struct GraphTensorIDs {
         graphInputIDs = graph.inputNames.map { names.id($0) }
         graphOutputIDs = graph.outputNames.map { names.id($0) }
         for name in extraNames { _ = names.id(name) }
-        if let constantSharedIDs {
-            for shared in constantSharedIDs { if let id = names.existingID(shared: shared) { constantIDs.append(id) } }
+    }
+
+    /// Ids of the graph's constants (`GraphInference.constants`). `shared`, when given, are their
+    /// shape-pass ids (the cost pass looked them up already): then no name is hashed again. Not a
+    /// stored field: the fusion plan's closures copy this table, field by field, per call.
+    func constantIDs(_ graph: GraphInference, shared: [Int]? = nil) -> [Int] {
+        var result: [Int] = []
+        if let shared {
+            for sharedID in shared { if let id = names.existingID(shared: sharedID) { result.append(id) } }
         } else {
-            for name in graph.constants { if let id = names.existingID(name) { constantIDs.append(id) } }
+            for name in graph.constants { if let id = names.existingID(name) { result.append(id) } }
         }
+        return result
     }
 
     func inputs(_ index: Int) -> ArraySlice<Int> { inputIDs[inputStart[index]..<inputStart[index + 1]] }

@@ -188,8 +188,10 @@ public struct CostPass {
         totals.weightBytes = weightBytes
         // The main graph's tensor names, hashed once for the activation sweep and the fusion plan.
         let sweepInputs = shapes.inputs.map(\.name)
-        let ids = GraphTensorIDs(shapes.main, extraNames: sweepInputs, constantSharedIDs: mainConstants.ids)
-        let memory = state.activationMemory(shapes.main, inputs: sweepInputs, ids: ids, costs: nodes, recordSeries: true)
+        let ids = GraphTensorIDs(shapes.main, extraNames: sweepInputs)
+        let constantIDs = ids.constantIDs(shapes.main, shared: mainConstants.ids)
+        let memory = state.activationMemory(shapes.main, inputs: sweepInputs, ids: ids, constantIDs: constantIDs, costs: nodes,
+                                            recordSeries: true)
         totals.activationBytes = memory.sum
         totals.peakActivationBytes = memory.peak
         totals.peakCandidates = memory.candidates
@@ -201,7 +203,7 @@ public struct CostPass {
         for node in nodes where node.status == .costed || node.status == .noRule {
             totals.memoryAccessBytes += node.bytesRead + node.bytesWritten
         }
-        let fusion = state.fusionPlan(shapes.main, nodes: nodes, ids: ids)
+        let fusion = state.fusionPlan(shapes.main, nodes: nodes, ids: ids, constantIDs: constantIDs)
         return CostReport(nodes: nodes, totals: totals, coverage: state.coverage, peakNode: memory.peakNode, liveActivationBytes: memory.live,
                           targetPrecision: options.targetPrecision,
                           diagnostics: Diagnostic.collapsed(state.diagnostics)

@@ -94,7 +94,8 @@ extension NodeInference {
 extension CostPass.State {
     /// Groups the main graph's nodes as a deployed runtime fuses them (docs/cost-model.md, "Fusion
     /// groups"), and prices the traffic between groups.
-    func fusionPlan(_ graph: GraphInference, nodes: [NodeCost], ids: GraphTensorIDs) -> FusionPlan {
+    /// `constantIDs` are `ids.constantIDs(graph)`.
+    func fusionPlan(_ graph: GraphInference, nodes: [NodeCost], ids: GraphTensorIDs, constantIDs: [Int]) -> FusionPlan {
         let count = graph.nodes.count
         // Tensor names as dense ids, each name hashed once (the table the activation sweep used);
         // every table below is an array.
@@ -106,7 +107,7 @@ extension CostPass.State {
         let graphInputIDs = ids.graphInputIDs
         let graphOutputIDs = ids.graphOutputIDs
         var constant = [Bool](repeating: false, count: names.count)
-        for id in ids.constantIDs { constant[id] = true }
+        for id in constantIDs { constant[id] = true }
         let tensors = names.count
         // Each node's schema read once (reading it through the array copies the whole record).
         var traitsOf: [OpTraits] = [], metadataOf: [Set<Int>] = []
