@@ -74,7 +74,7 @@ extension CostPass.State {
     /// fusion plan); they must hold every name of `inputs`.
     /// `costs` are the graph's node costs when the caller has them (the main graph's): a node's
     /// only output's size is then read from its `bytesWritten` instead of computed again.
-    func activationMemory(_ graph: GraphInference, inputs: [String], ids shared: GraphTensorIDs? = nil,
+    func activationMemory(_ graph: GraphInference, inputs: [String], ids shared: GraphTensorIDs? = nil, constantIDs givenConstants: [Int]? = nil,
                           costs: [NodeCost]? = nil, recordSeries: Bool = false)
         -> (sum: SymbolicInt, peak: SymbolicInt, peakNode: NodeRef?, candidates: [PeakCandidate], live: [SymbolicInt]) {
         let steps = graph.nodes.count
@@ -98,7 +98,7 @@ extension CostPass.State {
         let outputIDs = ids.outputIDs, outputStart = ids.outputStart
         // A DequantizeLinear of a weight is folded by every runtime: its float output never exists.
         var folded = [Bool](repeating: false, count: count)
-        for name in graph.constants { if let id = names.existingID(name) { folded[id] = true } }
+        for id in givenConstants ?? ids.constantIDs(graph) { folded[id] = true }
         for step in nodes.indices where nodes[step].schema?.traits.contains(.dequantize) == true {
             if inputStart[step] < inputStart[step + 1], case let id = inputIDs[inputStart[step]], id >= 0, folded[id] {
                 for slot in outputStart[step]..<outputStart[step + 1] where outputIDs[slot] >= 0 { folded[outputIDs[slot]] = true }
@@ -133,12 +133,14 @@ extension CostPass.State {
         }
         var peak: SymbolicInt = live
         var peakRepresentative = liveRepresentative
-        var peakNode: NodeRef?
+        // The step of the peak, named once at the end (not a `NodeRef` built per new peak).
+        var peakStep: Int?
         // Non-dominated live sets (see `PeakCandidate`); only needed when sizes are symbolic.
         let trackCandidates = sizes.contains { if case .some(.polynomial) = $0 { true } else { false } }
         var candidates: [PeakCandidate] = []
         var candidateValues: [Double] = []
         var candidateExact: [Int?] = []
+        var candidateSteps: [Int] = []
         var droppedCandidate = false
         var series: [SymbolicInt] = []
         if recordSeries { series.reserveCapacity(steps) }
@@ -160,18 +162,19 @@ extension CostPass.State {
                 if value > innerRepresentative { innerPeak = inner.peak; innerRepresentative = value }
             }
             if recordSeries { series.append(live + innerPeak) }
-            if peakNode == nil || liveRepresentative + innerRepresentative > peakRepresentative {
+            if peakStep == nil || liveRepresentative + innerRepresentative > peakRepresentative {
                 peak = live + innerPeak
                 peakRepresentative = liveRepresentative + innerRepresentative
-                peakNode = nodes[step].ref
+                peakStep = step
             }
             // A step after which nothing is freed is dominated by the next one (which holds all it
             // holds, and more): only steps that free something, run a subgraph or end the graph count.
             freeAt.take(step, into: &dying)
             let mayPeak = !dying.isEmpty || !nodes[step].subgraphs.isEmpty || step == graph.nodes.count - 1
-            if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: nodes[step].ref), to: &candidates,
+            // Named at the end: only the kept candidates get a `NodeRef`.
+            if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: nil), to: &candidates,
                                                   representative: liveRepresentative + innerRepresentative, values: &candidateValues,
-                                                  exact: &candidateExact),
+                                                  exact: &candidateExact, step: step, steps: &candidateSteps),
                !droppedCandidate {
                 droppedCandidate = true
                 diagnostics.append(Diagnostic(.warning, node: nodes[step].ref, CostFinding.peakCandidateLimit(Self.peakCandidateLimit)))
@@ -181,8 +184,11 @@ extension CostPass.State {
                 liveRepresentative -= representativeSize[id] ?? 0
             }
         }
+        let peakNode = peakStep.map { nodes[$0].ref }
         if !trackCandidates || candidates.isEmpty || peak == .unknown {
             candidates = [PeakCandidate(bytes: peak, node: peakNode)]
+        } else {
+            for index in candidates.indices { candidates[index].node = nodes[candidateSteps[index]].ref }
         }
         return (sum, peak, peakNode, candidates, series)
     }
@@ -205,8 +211,10 @@ extension CostPass.State {
     /// `exact` holds each candidate's value with every symbol at the representative value (`nil`
     /// on overflow): `a` can be dominated by `b` only if `a`'s is ≤ `b`'s, so a pair whose values say
     /// otherwise skips the polynomial test (which would answer no).
+    /// `steps` holds each candidate's step (`step` is the new one's), kept aligned with `candidates`.
     static func addCandidate(_ candidate: PeakCandidate, to candidates: inout [PeakCandidate],
-                             representative: Double, values: inout [Double], exact: inout [Int?]) -> Bool {
+                             representative: Double, values: inout [Double], exact: inout [Int?],
+                             step: Int, steps: inout [Int]) -> Bool {
         if candidate.bytes == .unknown { return false }
         let polynomial = candidate.bytes.asPolynomial
         let value = polynomial?.valueWithEverySymbol(at: CostPass.representativeSymbolValue)
@@ -227,16 +235,19 @@ extension CostPass.State {
                 candidates.remove(at: index)
                 values.remove(at: index)
                 exact.remove(at: index)
+                steps.remove(at: index)
             }
             index -= 1
         }
         candidates.append(candidate)
         values.append(representative)
         exact.append(value)
+        steps.append(step)
         if candidates.count > peakCandidateLimit, let smallest = values.indices.min(by: { values[$0] < values[$1] }) {
             candidates.remove(at: smallest)
             values.remove(at: smallest)
             exact.remove(at: smallest)
+            steps.remove(at: smallest)
             return true
         }
         return false
@@ -288,6 +299,11 @@ struct TensorIDs {
 
     private static func read(_ value: inout Int) -> Int { value }
 
+    /// This table's id of the shape pass's id `sharedID`, when it has one.
+    func existingID(shared sharedID: Int) -> Int? {
+        fromShared[sharedID] >= 0 ? Int(fromShared[sharedID]) : nil
+    }
+
     /// The id of `name` when it has one.
     func existingID(_ name: String) -> Int? {
         if let sharedID = shared.id(of: name) { return fromShared[sharedID] >= 0 ? Int(fromShared[sharedID]) : nil }
@@ -337,6 +353,19 @@ struct GraphTensorIDs {
         graphInputIDs = graph.inputNames.map { names.id($0) }
         graphOutputIDs = graph.outputNames.map { names.id($0) }
         for name in extraNames { _ = names.id(name) }
+    }
+
+    /// Ids of the graph's constants (`GraphInference.constants`). `shared`, when given, are their
+    /// shape-pass ids (the cost pass looked them up already): then no name is hashed again. Not a
+    /// stored field: the fusion plan's closures copy this table, field by field, per call.
+    func constantIDs(_ graph: GraphInference, shared: [Int]? = nil) -> [Int] {
+        var result: [Int] = []
+        if let shared {
+            for sharedID in shared { if let id = names.existingID(shared: sharedID) { result.append(id) } }
+        } else {
+            for name in graph.constants { if let id = names.existingID(name) { result.append(id) } }
+        }
+        return result
     }
 
     func inputs(_ index: Int) -> ArraySlice<Int> { inputIDs[inputStart[index]..<inputStart[index + 1]] }

@@ -78,6 +78,9 @@ public struct NodeCost: Sendable {
         return NodeRef(graphPath: graphNodes[index].graphPath, index: graphNodes[index].index, name: graphNodes[index].node.name,
                        opType: graphNodes[index].node.opType, domain: graphNodes[index].node.domain)
     }
+    /// The node's op type and domain (what a per-op table needs, without building a whole `NodeRef`).
+    @inlinable public var opType: String { graphNodes[Int(position)].node.opType }
+    @inlinable public var domain: String { graphNodes[Int(position)].node.domain }
     /// The node's output types as inferred (the shape pass's own array, shared, not copied).
     @inlinable public var outputs: [ValueType] { graphNodes[Int(position)].outputTypes }
     public var macs: SymbolicInt {
@@ -174,8 +177,10 @@ public struct CostPass {
     static let representativeSymbolValue = 1024
 
     public func run() -> CostReport {
-        let state = State(options: options, rules: rules, constantTensors: constantTensors())
-        let nodes = state.costGraph(shapes.main, enclosingConstants: [])
+        let state = State(options: options, rules: rules, constants: constantTable())
+        // The main graph's constants looked up once, for the pass, the sweep and the fusion plan.
+        let mainConstants = state.constantEntries(shapes.main, constants: shapes.main.constants)
+        let nodes = state.costGraph(shapes.main, enclosingConstants: [], constantOf: mainConstants.entryOf)
         var totals = state.totals
         // Summed as SymbolicInt: a total beyond 64 bits is unknown, never a trap.
         var weightBytes: SymbolicInt = state.weightBytesUnknown ? .unknown : 0
@@ -184,7 +189,9 @@ public struct CostPass {
         // The main graph's tensor names, hashed once for the activation sweep and the fusion plan.
         let sweepInputs = shapes.inputs.map(\.name)
         let ids = GraphTensorIDs(shapes.main, extraNames: sweepInputs)
-        let memory = state.activationMemory(shapes.main, inputs: sweepInputs, ids: ids, costs: nodes, recordSeries: true)
+        let constantIDs = ids.constantIDs(shapes.main, shared: mainConstants.ids)
+        let memory = state.activationMemory(shapes.main, inputs: sweepInputs, ids: ids, constantIDs: constantIDs, costs: nodes,
+                                            recordSeries: true)
         totals.activationBytes = memory.sum
         totals.peakActivationBytes = memory.peak
         totals.peakCandidates = memory.candidates
@@ -196,7 +203,7 @@ public struct CostPass {
         for node in nodes where node.status == .costed || node.status == .noRule {
             totals.memoryAccessBytes += node.bytesRead + node.bytesWritten
         }
-        let fusion = state.fusionPlan(shapes.main, nodes: nodes, ids: ids)
+        let fusion = state.fusionPlan(shapes.main, nodes: nodes, ids: ids, constantIDs: constantIDs)
         return CostReport(nodes: nodes, totals: totals, coverage: state.coverage, peakNode: memory.peakNode, liveActivationBytes: memory.live,
                           targetPrecision: options.targetPrecision,
                           diagnostics: Diagnostic.collapsed(state.diagnostics)
@@ -204,17 +211,21 @@ public struct CostPass {
                           fusion: fusion)
     }
 
-    /// Every constant tensor by name: its stored type (initializers of all graphs).
-    func constantTensors() -> [String: TensorData] {
-        var result: [String: TensorData] = [:]
+    /// Every constant tensor by name: its stored type (initializers of all graphs; a later graph's
+    /// tensor of the same name replaces an earlier one's).
+    func constantTable() -> ConstantTable {
+        var result = ConstantTable(capacity: model.graph.initializers.count + model.graph.sparseInitializers.count)
         func collect(_ graph: Graph) {
-            for tensor in graph.initializers { result[tensor.name] = tensor }
+            for tensor in graph.initializers { result.set(tensor) }
             for sparse in graph.sparseInitializers {
                 var dense = sparse.values
                 dense.name = sparse.values.name
-                result[dense.name] = dense
+                result.set(dense)
             }
-            for node in graph.nodes { for (_, sub) in node.subgraphs { collect(sub) } }
+            // Indexed, not bound: binding a node copies (retains) all its fields.
+            for index in graph.nodes.indices where !graph.nodes[index].attributes.isEmpty {
+                for (_, sub) in graph.nodes[index].subgraphs { collect(sub) }
+            }
         }
         collect(model.graph)
         return result
@@ -225,18 +236,19 @@ public struct CostPass {
     final class State {
         let options: CostOptions
         let rules: any CostRuleResolver
-        let constantTensors: [String: TensorData]
+        /// Constants of every graph by name (initializers with their stored type; other constants,
+        /// such as Constant outputs, with none), and which were already counted as parameters.
+        var constants: ConstantTable
         var totals = CostTotals()
         var coverage = Coverage()
         var diagnostics: [Diagnostic] = []
-        var countedParams = Set<String>()
         /// A parameter's element or byte count did not fit 64 bits: the weight-byte total is unknown.
         var weightBytesUnknown = false
 
-        init(options: CostOptions, rules: any CostRuleResolver, constantTensors: [String: TensorData]) {
+        init(options: CostOptions, rules: any CostRuleResolver, constants: ConstantTable) {
             self.options = options
             self.rules = rules
-            self.constantTensors = constantTensors
+            self.constants = constants
         }
 
         /// The element type a tensor is costed at: float tensors take the target precision.
@@ -262,8 +274,30 @@ public struct CostPass {
             return false
         }
 
-        func costGraph(_ graph: GraphInference, enclosingConstants: Set<String>) -> [NodeCost] {
-            let constants = enclosingConstants.union(graph.constants)
+        /// Each constant's entry in the pass's table by the graph's tensor id (-1: not a constant),
+        /// so that a node's inputs are checked by id, never by hashing their names; and the ids of
+        /// those constants.
+        func constantEntries(_ graph: GraphInference, constants: Set<String>) -> (entryOf: [Int32], ids: [Int]) {
+            var entryOf = [Int32](repeating: -1, count: graph.tensorNames.count)
+            var ids: [Int] = []
+            if !constants.isEmpty {
+                let table = graph.tensorNames
+                self.constants.reserve(constants.count)
+                ids.reserveCapacity(constants.count)
+                for name in constants {
+                    guard let id = table.id(of: name) else { continue }
+                    entryOf[id] = Int32(truncatingIfNeeded: self.constants.entry(name))
+                    ids.append(id)
+                }
+            }
+            return (entryOf, ids)
+        }
+
+        /// `constantOf` is `constantEntries(graph, ...)`'s table when the caller has it (the main graph's).
+        func costGraph(_ graph: GraphInference, enclosingConstants: Set<String>, constantOf given: [Int32]? = nil) -> [NodeCost] {
+            // The main graph's constants are its own: no union to build (it hashed every name again).
+            let constants = enclosingConstants.isEmpty ? graph.constants : enclosingConstants.union(graph.constants)
+            let constantOf = given ?? constantEntries(graph, constants: constants).entryOf
             // Only DequantizeLinear producers matter (QDQ recognition); keeping just those keeps the
             // map small on 100,000-node graphs.
             var producers: [String: NodeInference] = [:]
@@ -272,15 +306,39 @@ public struct CostPass {
             }
             // A loop rather than `map`, whose closure copied the whole state for every node.
             let nodes = graph.nodes
-            var costs: [NodeCost] = []
-            costs.reserveCapacity(nodes.count)
+            let tensorIDs = graph.nodeTensorIDs
+            // The costs so far, and the node whose only output each tensor id is: a consumer of that
+            // tensor reads what the producer's `bytesWritten` counted. Held in one value, lent to
+            // each node's costing (not rebuilt per node).
+            var earlier = Earlier(nodes: nodes, soleOutputOf: [Int32](repeating: -1, count: graph.tensorNames.count))
+            earlier.costs.reserveCapacity(nodes.count)
             for index in nodes.indices {
-                let counts = costNode(nodes[index], constants: constants, producers: producers)
-                costs.append(NodeCost(graphNodes: nodes, position: index, macs: counts.macs, flops: counts.flops,
+                let counts = costNode(nodes[index], inputIDs: tensorIDs.inputs(index), constantOf: constantOf, constants: constants,
+                                      producers: producers, earlier: earlier)
+                let outputIDs = tensorIDs.outputs(index)
+                let sole = outputIDs.count == 1 && nodes[index].outputTypes[0] != .unknown
+                for id in outputIDs where id >= 0 { earlier.soleOutputOf[Int(id)] = sole ? Int32(truncatingIfNeeded: index) : -1 }
+                earlier.costs.append(NodeCost(graphNodes: nodes, position: index, macs: counts.macs, flops: counts.flops,
                                       transcendentals: counts.transcendentals, params: counts.params, bytesRead: counts.bytesRead,
                                       bytesWritten: counts.bytesWritten, computeType: counts.computeType, status: counts.status))
             }
-            return costs
+            return earlier.costs
+        }
+
+        /// The graph's nodes costed so far, and the one whose only output each tensor id is.
+        struct Earlier {
+            let nodes: [NodeInference]
+            var costs: [NodeCost] = []
+            /// The node whose only output each tensor id is, -1 for none.
+            var soleOutputOf: [Int32]
+
+            /// What the producer of tensor `id` counted as written (`0 + bytes`, the value `bytes`
+            /// gives) when it wrote exactly `type`: the element count is not worked out again.
+            func bytesWritten(ofTensor id: Int32, typed type: TensorType?) -> SymbolicInt? {
+                guard id >= 0, let type, case let producer = Int(soleOutputOf[Int(id)]), producer >= 0,
+                      nodes[producer].outputTypes[0].tensor == type else { return nil }
+                return costs[producer].bytesWritten
+            }
         }
 
         /// A node's counts while the pass works them out (stored as a `NodeCost` once done).
@@ -296,13 +354,17 @@ public struct CostPass {
         }
 
         /// One node's cost: parameters, bytes, its rule's compute, and its subgraphs' compute.
-        func costNode(_ inference: NodeInference, constants: Set<String>, producers: [String: NodeInference]) -> Counts {
+        /// `inputIDs` are the node's input tensor ids in its graph, `constantOf` each id's entry in
+        /// `constants` (-1 when not a constant).
+        func costNode(_ inference: NodeInference, inputIDs: ArraySlice<Int32>, constantOf: [Int32], constants: Set<String>,
+                      producers: [String: NodeInference], earlier: borrowing Earlier) -> Counts {
             let inputTensors = inference.inputTypes.map { $0?.tensor }
             let outputTensors = inference.outputTypes.map(\.tensor)
             coverage.totalNodes += 1
-            let params = countParameters(inference, inputTensors: inputTensors, constants: constants)
+            let params = countParameters(inference, inputTensors: inputTensors, inputIDs: inputIDs, constantOf: constantOf)
             totals.params += params
-            let bytes = bytesMoved(inference, inputTensors: inputTensors, outputTensors: outputTensors, producers: producers)
+            let bytes = bytesMoved(inference, inputTensors: inputTensors, outputTensors: outputTensors, producers: producers,
+                                   inputIDs: inputIDs, earlier: earlier)
             var cost = Counts(params: params, bytesRead: bytes.read, bytesWritten: bytes.written,
                               computeType: costedType(inputTensors.first??.dtype ?? .float))
             let context = CostContext(node: inference.node, opset: inference.opset, inputs: inputTensors, outputs: outputTensors,
@@ -318,17 +380,20 @@ public struct CostPass {
 
         /// Parameters: elements of the constants this node is the first to consume (added to the
         /// per-type totals here).
-        func countParameters(_ inference: NodeInference, inputTensors: [TensorType?], constants: Set<String>) -> SymbolicInt {
-            let node = inference.node
+        func countParameters(_ inference: NodeInference, inputTensors: [TensorType?], inputIDs: ArraySlice<Int32>,
+                             constantOf: [Int32]) -> SymbolicInt {
             var params: SymbolicInt = 0
-            // An empty set answers without hashing the name (a graph of activations only).
-            for (index, name) in node.inputs.enumerated() where !name.isEmpty && !constants.isEmpty && constants.contains(name) {
-                guard !countedParams.contains(name) else { continue }
-                let tensor = constantTensors[name] ?? inputTensors[index].map {
+            // The ids are aligned with the node's input names (-1 for an omitted one).
+            for (index, id) in inputIDs.enumerated() where id >= 0 {
+                let entry = Int(constantOf[Int(id)])
+                guard entry >= 0, !constants.isCounted(entry) else { continue }
+                let node = inference.node
+                let name = node.inputs[index]
+                let tensor = constants.tensor(entry) ?? inputTensors[index].map {
                     TensorData(name: name, dtype: $0.dtype, dims: $0.shape?.compactMap(\.intValue) ?? [], location: .inline(byteCount: 0), value: nil)
                 }
                 guard var tensor, isParameter(tensor, input: index, of: inference) else { continue }
-                countedParams.insert(name)
+                constants.markCounted(entry)
                 // Packed narrow weights (MatMulNBits, MatMulBnb4, GatherBlockQuantized): logical elements.
                 var packedBytes: Int?
                 if let packed = PackedWeights.logical(node, input: index, stored: tensor) {
@@ -364,11 +429,18 @@ public struct CostPass {
         /// Bytes read (every present input; the quantized tensor behind a folded DequantizeLinear) and
         /// written (every output); unknown when a type is.
         func bytesMoved(_ inference: NodeInference, inputTensors: [TensorType?], outputTensors: [TensorType?],
-                        producers: [String: NodeInference]) -> (read: SymbolicInt, written: SymbolicInt) {
+                        producers: [String: NodeInference], inputIDs: ArraySlice<Int32>, earlier: borrowing Earlier) -> (read: SymbolicInt, written: SymbolicInt) {
             let inputs = inference.node.inputs
             var read: SymbolicInt = 0
+            let firstID = inputIDs.startIndex
             for (index, type) in inputTensors.enumerated() where index < inputs.count && !inputs[index].isEmpty {
-                read += quantizedInputBytes(inputs[index], producers: producers) ?? bytes(type)
+                if let quantized = quantizedInputBytes(inputs[index], producers: producers) {
+                    read += quantized
+                } else if let written = earlier.bytesWritten(ofTensor: inputIDs[firstID + index], typed: type) {
+                    read += written
+                } else {
+                    read += bytes(type)
+                }
             }
             if inference.inputTypes.contains(where: { $0 == .unknown }) { read = .unknown }
             var written: SymbolicInt = 0
@@ -469,7 +541,7 @@ public struct CostPass {
                 guard let producer = producers[name], producer.schema?.traits.contains(.dequantize) == true,
                       let quantized = producer.inputTypes.first??.tensor?.dtype,
                       quantized == .int8 || quantized == .uint8 || quantized == .int4 || quantized == .uint4 else {
-                    if constantTensors[name] != nil { continue }
+                    if constants.hasTensor(name) { continue }
                     return nil
                 }
                 type = quantized == .uint8 ? .uint8 : quantized
@@ -494,4 +566,59 @@ public struct CostPass {
             }
         }
     }
+}
+
+/// Constant tensors of every graph, by name, as dense entries: the cost pass maps each graph's tensor
+/// ids to entries once, then checks a node's inputs (and whether a parameter was already counted,
+/// once per model) by index, not by hashing names.
+struct ConstantTable {
+    private var entryOf: [String: Int] = [:]
+    /// The stored tensor of each entry; `nil` for a constant with no initializer (a Constant output).
+    private var tensors: [TensorData?] = []
+    private var counted: [Bool] = []
+
+    init(capacity: Int = 0) {
+        entryOf.reserveCapacity(capacity)
+        tensors.reserveCapacity(capacity)
+        counted.reserveCapacity(capacity)
+    }
+
+    var count: Int { tensors.count }
+
+    /// The entry of `name`, added (with no stored tensor) when it has none.
+    mutating func entry(_ name: String) -> Int {
+        let next = tensors.count
+        let entry = Self.read(&entryOf[name, default: next])
+        if entry == next {
+            tensors.append(nil)
+            counted.append(false)
+        }
+        return entry
+    }
+
+    /// Stores `tensor` under its name (replacing what that name held).
+    mutating func set(_ tensor: TensorData) {
+        let entry = entry(tensor.name)
+        tensors[entry] = tensor
+    }
+
+    func tensor(_ entry: Int) -> TensorData? { tensors[entry] }
+
+    /// Whether `name` has a stored tensor.
+    func hasTensor(_ name: String) -> Bool {
+        guard let entry = entryOf[name] else { return false }
+        return tensors[entry] != nil
+    }
+
+    /// Room for `count` more names.
+    mutating func reserve(_ count: Int) {
+        entryOf.reserveCapacity(entryOf.count + count)
+        tensors.reserveCapacity(tensors.count + count)
+        counted.reserveCapacity(counted.count + count)
+    }
+
+    func isCounted(_ entry: Int) -> Bool { counted[entry] }
+    mutating func markCounted(_ entry: Int) { counted[entry] = true }
+
+    private static func read(_ value: inout Int) -> Int { value }
 }

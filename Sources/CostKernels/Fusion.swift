@@ -94,7 +94,8 @@ extension NodeInference {
 extension CostPass.State {
     /// Groups the main graph's nodes as a deployed runtime fuses them (docs/cost-model.md, "Fusion
     /// groups"), and prices the traffic between groups.
-    func fusionPlan(_ graph: GraphInference, nodes: [NodeCost], ids: GraphTensorIDs) -> FusionPlan {
+    /// `constantIDs` are `ids.constantIDs(graph)`.
+    func fusionPlan(_ graph: GraphInference, nodes: [NodeCost], ids: GraphTensorIDs, constantIDs: [Int]) -> FusionPlan {
         let count = graph.nodes.count
         // Tensor names as dense ids, each name hashed once (the table the activation sweep used);
         // every table below is an array.
@@ -106,7 +107,7 @@ extension CostPass.State {
         let graphInputIDs = ids.graphInputIDs
         let graphOutputIDs = ids.graphOutputIDs
         var constant = [Bool](repeating: false, count: names.count)
-        for name in graph.constants { if let id = names.existingID(name) { constant[id] = true } }
+        for id in constantIDs { constant[id] = true }
         let tensors = names.count
         // Each node's schema read once (reading it through the array copies the whole record).
         var traitsOf: [OpTraits] = [], metadataOf: [Set<Int>] = []
@@ -306,7 +307,9 @@ extension CostPass.State {
             for index in list {
                 let metadata = metadataOf[index]
                 let appended = !appends.isEmpty && appends.contains(index)
-                for (slot, tensor) in inputs(index).enumerated() where tensor >= 0 && !metadata.contains(slot) && !(appended && slot == 0) {
+                // Empty sets (nearly every node) answer without hashing.
+                for (slot, tensor) in inputs(index).enumerated()
+                where tensor >= 0 && (metadata.isEmpty || !metadata.contains(slot)) && !(appended && slot == 0) {
                     if folded[tensor] {
                         if readBy[tensor] != id {
                             readBy[tensor] = id
@@ -352,7 +355,7 @@ extension CostPass.State {
             for output in outputs(index) where output >= 0 {
                 guard !readers.isEmpty(output) || graphOutput[output] else { continue }
                 boundary.append(BoundaryTensor(bytes: size[output] ?? 0, producerGroup: group, consumerGroups: readers.list(output),
-                                               isGraphOutput: graphOutput[output], isAppendedCache: appends.contains(index)))
+                                               isGraphOutput: graphOutput[output], isAppendedCache: !appends.isEmpty && appends.contains(index)))
             }
         }
         return FusionPlan(groups: groups, boundaryTensors: boundary, groupOfNode: groupOf, roleOfNode: roles, peakActivationBytes: peak,

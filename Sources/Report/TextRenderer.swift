@@ -223,12 +223,13 @@ public enum TextRenderer {
         // The previous node's op and row: runs of one op (a chain, a stack of layers) skip the key and its hashing.
         var previous: (opType: String, domain: String, row: Int)?
         for index in nodes.indices {
-            let ref = nodes[index].ref
+            // Only the two names the key needs (a whole `NodeRef` also copies the node's name and path).
+            let opType = nodes[index].opType, domain = nodes[index].domain
             let row: Int
-            if let previous, previous.opType == ref.opType, previous.domain == ref.domain {
+            if let previous, previous.opType == opType, previous.domain == domain {
                 row = previous.row
             } else {
-                let key = ref.domain.isEmpty ? ref.opType : "\(ref.domain).\(ref.opType)"
+                let key = domain.isEmpty ? opType : "\(domain).\(opType)"
                 if let known = rowOf[key] {
                     row = known
                 } else {
@@ -236,7 +237,7 @@ public enum TextRenderer {
                     rowOf[key] = row
                     rows.append(OpRow(op: key))
                 }
-                previous = (ref.opType, ref.domain, row)
+                previous = (opType, domain, row)
             }
             // Modified in place: no copy of the row (and of its counts) per node.
             rows[row].add(costed: nodes[index].status == .costed, macs: nodes[index].macs,

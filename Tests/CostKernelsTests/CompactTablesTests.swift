@@ -115,4 +115,22 @@ import Testing
         #expect(!PeakCandidate.isDominated(.unknown, by: .unknown))
         #expect(!PeakCandidate.isDominated(p + 1, by: p))
     }
+
+    /// Constants by name as dense entries: a name keeps its first entry, a later tensor of the same
+    /// name replaces the stored one, and a constant with no initializer has an entry but no tensor.
+    @Test func constantTableNumbersNamesOnceAndTracksCountedParameters() {
+        var table = ConstantTable()
+        let weight = TensorData(name: "W", dtype: .float, dims: [2, 3], location: .inline(byteCount: 24), value: nil)
+        table.set(weight)
+        #expect(table.entry("W") == 0)
+        #expect(table.entry("c") == 1)  // a Constant output: an entry, no stored tensor
+        #expect(table.count == 2 && table.tensor(1) == nil)
+        #expect(table.hasTensor("W") && !table.hasTensor("c") && !table.hasTensor("absent"))
+        // A subgraph's initializer of the same name replaces the stored type, under the same entry.
+        table.set(TensorData(name: "W", dtype: .float16, dims: [6], location: .inline(byteCount: 12), value: nil))
+        #expect(table.entry("W") == 0 && table.count == 2 && table.tensor(0)?.dtype == .float16)
+        #expect(!table.isCounted(0) && !table.isCounted(1))
+        table.markCounted(1)
+        #expect(!table.isCounted(0) && table.isCounted(1))
+    }
 }
