@@ -608,7 +608,9 @@ enum KnownCrashes {
     }
 
     /// A 100,000-node chain: loaded, analyzed and rendered as JSON (what `--format json` does) in
-    /// well under 10 s in a debug build.
+    /// under 20 s of CPU in a debug build. The bound catches a pass that is quadratic in the node count
+    /// (10^10 steps: minutes), not constant factors, which the release benchmark measures
+    /// (docs/benchmarks.md): this host's speed drifts by 2× and the debug build took 10.7 s in a slow period.
     @Test func hundredThousandNodes() throws {
         let nodes = (0..<100_000).map { i in P.node("Relu", inputs: [i == 0 ? "x" : "t\(i - 1)"], outputs: ["t\(i)"]) }
         let bytes = Samples.model(nodes: nodes, inputs: [P.valueInfo("x", shape: [1, 8])], outputs: [P.valueInfo("t99999", shape: nil)])
@@ -622,7 +624,7 @@ enum KnownCrashes {
             }
         }
         print("Robust 100k nodes: load + analyze + JSON in \(cpu) s of CPU (\(elapsed) s wall)")
-        #expect(cpu < 10 * Robust.slowdown)
+        #expect(cpu < 20 * Robust.slowdown)
         let result = try #require(report)
         #expect(result.shapes.outputs.first?.type.tensor?.shape == [1, 8])
         #expect(result.costs.totals.flops == .value(100_000 * 8))
