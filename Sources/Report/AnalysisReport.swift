@@ -66,7 +66,9 @@ public struct AnalysisReport: Sendable {
             let (bytes, overflow) = entry.1.addingReportingOverflow(tensor.byteCount ?? 0)
             table[tensor.dtype] = (entry.0 + 1, overflow ? Int.max : bytes)
         }
-        return table.sorted { $0.value.1 > $1.value.1 }.map { ($0.key, $0.value.0, $0.value.1) }
+        // Ties by dtype name: the table's order changes from run to run, the report must not.
+        return table.sorted { $0.value.1 != $1.value.1 ? $0.value.1 > $1.value.1 : $0.key.name < $1.key.name }
+            .map { ($0.key, $0.value.0, $0.value.1) }
     }
 
     public var weightsAreExternal: Bool { model.hasExternalData }

@@ -155,7 +155,7 @@ public enum HTMLRenderer: ReportRenderer {
         let coverageText = coverage.uncostedNodes == 0
             ? "all \(coverage.totalNodes) nodes costed"
             : "\(coverage.uncostedNodes) of \(coverage.totalNodes) nodes NOT costed: "
-                + coverage.uncostedOps.sorted { $0.value > $1.value }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
+                + coverage.uncostedOps.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
         return section("Totals", id: "totals", "<div class=\"cards\">\(cards.map(\.html).joined())</div><p class=\"\(coverage.uncostedNodes == 0 ? "meta" : "alert")\">Coverage: \(escape(coverageText))</p>")
     }
 
@@ -291,10 +291,19 @@ public enum HTMLRenderer: ReportRenderer {
         var low: Int, high: Int
 
         init(_ minimum: Double, _ maximum: Double, maxDecades: Int = 12) {
-            high = Int((log10(maximum)).rounded(.up))
-            low = Int((log10(minimum)).rounded(.down))
+            high = Self.decade(maximum, .up) ?? 1
+            low = Self.decade(minimum, .down) ?? high - 1
             if high <= low { high = low + 1 }
             if high - low > maxDecades { low = high - maxDecades }
+        }
+
+        /// The decade of `value`, or `nil` for zero, negatives and NaN. Hostile counts reach Double's
+        /// ends (a denormal halved to 0, an overflow to infinity), where `Int(log10(_:))` trapped;
+        /// infinity takes Double's top decade.
+        static func decade(_ value: Double, _ rule: FloatingPointRoundingRule) -> Int? {
+            guard value > 0 else { return nil }
+            guard value.isFinite else { return 309 }
+            return Int(log10(value).rounded(rule))  // in -324...309 for a positive finite Double
         }
 
         /// 0...1 along the axis, clamped.

@@ -260,6 +260,16 @@ enum Hostile {
         hostile.expect(report)
     }
 
+    /// With devices every renderer draws a roofline from the hostile counts: its log axes once took
+    /// `Int(log10(_:))` of an infinite or zero bound and trapped (HTML, `--device t4 --dtype int8`).
+    @Test(arguments: Hostile.cases)
+    func rendersWithDevicesInProcess(_ hostile: HostileCase) throws {
+        let names = ["t4", "h100"]
+        let devices = try Analyzer.catalog(devicesFile: nil).devices(named: names)
+        let report = try #require(Robust.feed(hostile.bytes, options: AnalysisOptions(precision: .int8, devices: names), devices: devices).report)
+        #expect(!report.rooflines.isEmpty)
+    }
+
     /// The committed file is the one the writer builds (so the folder replays exactly these cases).
     @Test(arguments: Hostile.cases)
     func committedFileMatches(_ hostile: HostileCase) throws {

@@ -54,7 +54,7 @@ enum Robust {
     /// that does not name the input) is recorded as an issue; a crash would end the test process.
     @discardableResult
     static func feed(_ bytes: [UInt8], path: String = "<memory>", render: Bool = true, options: AnalysisOptions = .init(),
-                     skipKnownCrashes: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) -> Outcome {
+                     devices: [Device] = [], skipKnownCrashes: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) -> Outcome {
         // Crash triage: ROBUST_LAST_INPUT=/tmp/last.onnx keeps the input being fed, so the one that
         // killed the process can be saved under Regressions/.
         if let dump = lastInputPath { FileManager.default.createFile(atPath: dump, contents: Data(bytes)) }
@@ -68,7 +68,7 @@ enum Robust {
             return .rejected(error)
         }
         if skipKnownCrashes && KnownCrashes.predicts(loaded.model) { return .skipped }
-        let report = Analyzer.analyze(loaded: loaded, options: options)
+        let report = Analyzer.analyze(loaded: loaded, options: options, devices: devices)
         if render {
             let json = JSONRenderer.render(report).serialized()
             if json.isEmpty { Issue.record("empty JSON report", sourceLocation: sourceLocation) }
