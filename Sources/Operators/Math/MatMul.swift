@@ -289,7 +289,7 @@ struct EinsumOp: Operator {
     static let formula = "with ≥ 2 operands, MACs = ∏(sizes of all distinct letters, contracted and free) × ∏(ellipsis dims), and FLOPs per point = (operands − 1) multiplies + 1 add when some index is summed (so FLOPs = 2·MACs for a two-operand contraction, = MACs for an outer/elementwise product). One operand: no MACs; FLOPs = the iteration space when something is summed (a reduction), else 0 (transpose/diagonal extraction)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         var shapes: [[Dim]] = []
-        for index in ctx.inputs.indices { shapes.append(try ctx.inputShape(index)) }
+        for index in ctx.inputTypes.indices { shapes.append(try ctx.inputShape(index)) }
         guard let solution = try? EinsumSolution(equation, shapes: shapes) else { throw .unknownShape("inputs (equation does not fit)") }
         let space = solution.space
         let operands = shapes.count
