@@ -161,9 +161,10 @@ extension CostPass.State {
                 let value = representative(inner.peak)
                 if value > innerRepresentative { innerPeak = inner.peak; innerRepresentative = value }
             }
-            if recordSeries { series.append(live + innerPeak) }
+            // Most steps run no subgraph: `live + 0` is `live`, without the general addition.
+            if recordSeries { series.append(Self.sum(live, innerPeak)) }
             if peakStep == nil || liveRepresentative + innerRepresentative > peakRepresentative {
-                peak = live + innerPeak
+                peak = Self.sum(live, innerPeak)
                 peakRepresentative = liveRepresentative + innerRepresentative
                 peakStep = step
             }
@@ -172,7 +173,7 @@ extension CostPass.State {
             freeAt.take(step, into: &dying)
             let mayPeak = !dying.isEmpty || !nodes[step].subgraphs.isEmpty || step == graph.nodes.count - 1
             // Named at the end: only the kept candidates get a `NodeRef`.
-            if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: nil), to: &candidates,
+            if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: Self.sum(live, innerPeak), node: nil), to: &candidates,
                                                   representative: liveRepresentative + innerRepresentative, values: &candidateValues,
                                                   exact: &candidateExact, step: step, steps: &candidateSteps),
                !droppedCandidate {

@@ -436,6 +436,9 @@ public struct CostPass {
             let inputTypes = inference.inputTypes
             var read: SymbolicInt = 0
             var readsUnknown = false
+            // An input's type and its `bytes`: an output of that type (every elementwise op's) has
+            // those bytes, without its element count worked out again.
+            var known: (type: TensorType, bytes: SymbolicInt)?
             let firstID = inputIDs.startIndex
             for index in inputTypes.indices {
                 if inputTypes[index] == .unknown { readsUnknown = true }
@@ -443,18 +446,24 @@ public struct CostPass {
                 let type = inputTypes[index]?.tensor
                 if let quantized = quantizedInputBytes(inputs[index], producers: producers) {
                     Self.add(quantized, to: &read)
-                } else if let written = earlier.bytesWritten(ofTensor: inputIDs[firstID + index], typed: type) {
-                    Self.add(written, to: &read)
-                } else {
-                    Self.add(bytes(type), to: &read)
+                    continue
                 }
+                // The producer's `bytesWritten` of this very type is `bytes(type)`.
+                let size = earlier.bytesWritten(ofTensor: inputIDs[firstID + index], typed: type) ?? bytes(type)
+                Self.add(size, to: &read)
+                if let type { known = (type, size) }
             }
             if readsUnknown { read = .unknown }
             var written: SymbolicInt = 0
             var writesUnknown = false
             for type in inference.outputTypes {
                 if type == .unknown { writesUnknown = true }
-                Self.add(bytes(type.tensor), to: &written)
+                let tensor = type.tensor
+                if let tensor, let known, known.type == tensor {
+                    Self.add(known.bytes, to: &written)
+                } else {
+                    Self.add(bytes(tensor), to: &written)
+                }
             }
             if writesUnknown { written = .unknown }
             return (read, written)

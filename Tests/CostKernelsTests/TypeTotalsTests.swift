@@ -31,4 +31,19 @@ import Testing
             }
         }
     }
+
+    @Test func elementCountMemoAnswersWhatElementCountDoes() {
+        var memo = ElementCountMemo()
+        let symbolic = TensorType(dtype: .float, shape: [.symbol("b"), 1024])
+        #expect(memo.elementCount(nil) == nil)
+        #expect(memo.elementCount(TensorType(dtype: .float, shape: nil)) == .unknown)
+        // b·1024, then the same again (kept), then an equal shape in another array, then a new one: 2·3.
+        #expect(memo.elementCount(symbolic) == .symbol("b") * 1024)
+        #expect(memo.elementCount(symbolic) == .symbol("b") * 1024)
+        #expect(memo.elementCount(TensorType(dtype: .int8, shape: [.symbol("b"), 1024])) == .symbol("b") * 1024)
+        #expect(memo.elementCount(TensorType(dtype: .float, shape: [2, 3])) == 6)
+        // A scalar has one element; an overflowing product is unknown.
+        #expect(memo.elementCount(TensorType(dtype: .float, shape: [])) == 1)
+        #expect(memo.elementCount(TensorType(dtype: .float, shape: [.value(1 << 40), .value(1 << 40)])) == .unknown)
+    }
 }

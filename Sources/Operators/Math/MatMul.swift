@@ -5,9 +5,21 @@ import CostKernels
 // Matrix products: MatMul, Gemm, MatMulInteger, QLinearMatMul, Einsum, and Det (linear algebra). The
 // matmul geometry they share with the com.microsoft ops is in Support/MatMulGeometry.swift.
 
-/// The MAC count of a matmul between inputs `a` and `b` of a cost context.
+/// The MAC count of a matmul between inputs `a` and `b` of a cost context: `MatMulGeometry.macs`.
+/// Where no operand is 1-D and the batch dims need no broadcast (equal, or one operand has none:
+/// every projection and attention product of a transformer), the same product is formed here
+/// without building the output shape or broadcasting (the broadcast of equal dims is those dims).
 private func matmulMACs(_ ctx: CostContext, a: Int, b: Int) throws(CostError) -> Dim {
     let sa = try ctx.inputShape(a), sb = try ctx.inputShape(b)
+    if sa.count >= 2, sb.count >= 2, let k = unified(sa[sa.count - 1], sb[sb.count - 2]) {
+        let batchA = sa.dropLast(2), batchB = sb.dropLast(2)
+        if batchA.isEmpty || batchB.isEmpty || batchA.elementsEqual(batchB) {
+            // `batch.product · m · n · k`, multiplied in the same order.
+            var macs: Dim = 1
+            for dim in batchA.count >= batchB.count ? batchA : batchB { macs = macs * dim }
+            return macs * sa[sa.count - 2] * sb[sb.count - 1] * k
+        }
+    }
     do { return try MatMulGeometry(a: sa, b: sb).macs } catch { throw .shape(error) }
 }
 
