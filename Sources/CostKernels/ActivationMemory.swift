@@ -217,6 +217,9 @@ extension CostPass.State {
                              representative: Double, values: inout [Double], exact: inout [Int?],
                              step: Int, steps: inout [Int]) -> Bool {
         if candidate.bytes == .unknown { return false }
+        // The count of the last one again (a chain's steps hold equal bytes): dominated by it, as
+        // the test below finds (equal counts are), without evaluating either.
+        if let last = candidates.last, last.bytes == candidate.bytes { return false }
         let polynomial = candidate.bytes.asPolynomial
         let value = polynomial?.valueWithEverySymbol(at: CostPass.representativeSymbolValue)
         /// Whether the test must run: when the difference could outgrow the budget (an opaque

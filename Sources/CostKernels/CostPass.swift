@@ -317,15 +317,18 @@ public struct CostPass {
             // each node's costing (not rebuilt per node).
             var earlier = Earlier(nodes: nodes, soleOutputOf: [Int32](repeating: -1, count: graph.tensorNames.count))
             earlier.costs.reserveCapacity(nodes.count)
-            for index in nodes.indices {
-                let counts = costNode(nodes[index], inputIDs: tensorIDs.inputs(index), constantOf: constantOf, constants: constants,
-                                      producers: producers, earlier: earlier)
-                let outputIDs = tensorIDs.outputs(index)
-                let sole = outputIDs.count == 1 && nodes[index].outputTypes[0] != .unknown
-                for id in outputIDs where id >= 0 { earlier.soleOutputOf[Int(id)] = sole ? Int32(truncatingIfNeeded: index) : -1 }
-                earlier.costs.append(NodeCost(graphNodes: nodes, position: index, macs: counts.macs, flops: counts.flops,
-                                      transcendentals: counts.transcendentals, params: counts.params, bytesRead: counts.bytesRead,
-                                      bytesWritten: counts.bytesWritten, computeType: counts.computeType, status: counts.status))
+            // Each record lent to `costNode` in place: indexing the array copied (retained) every field.
+            nodes.withUnsafeBufferPointer { records in
+                for index in records.indices {
+                    let counts = costNode(records[index], inputIDs: tensorIDs.inputs(index), constantOf: constantOf, constants: constants,
+                                          producers: producers, earlier: earlier)
+                    let outputIDs = tensorIDs.outputs(index)
+                    let sole = outputIDs.count == 1 && !Self.isUnknown(records[index].outputTypes[0])
+                    for id in outputIDs where id >= 0 { earlier.soleOutputOf[Int(id)] = sole ? Int32(truncatingIfNeeded: index) : -1 }
+                    earlier.costs.append(NodeCost(graphNodes: nodes, position: index, macs: counts.macs, flops: counts.flops,
+                                                  transcendentals: counts.transcendentals, params: counts.params, bytesRead: counts.bytesRead,
+                                                  bytesWritten: counts.bytesWritten, computeType: counts.computeType, status: counts.status))
+                }
             }
             return earlier.costs
         }
@@ -441,7 +444,7 @@ public struct CostPass {
             var known: (type: TensorType, bytes: SymbolicInt)?
             let firstID = inputIDs.startIndex
             for index in inputTypes.indices {
-                if inputTypes[index] == .unknown { readsUnknown = true }
+                if let type = inputTypes[index], Self.isUnknown(type) { readsUnknown = true }
                 guard index < inputs.count && !inputs[index].isEmpty else { continue }
                 let type = inputTypes[index]?.tensor
                 if let quantized = quantizedInputBytes(inputs[index], producers: producers) {
@@ -457,7 +460,7 @@ public struct CostPass {
             var written: SymbolicInt = 0
             var writesUnknown = false
             for type in inference.outputTypes {
-                if type == .unknown { writesUnknown = true }
+                if Self.isUnknown(type) { writesUnknown = true }
                 let tensor = type.tensor
                 if let tensor, let known, known.type == tensor {
                     Self.add(known.bytes, to: &written)
@@ -467,6 +470,12 @@ public struct CostPass {
             }
             if writesUnknown { written = .unknown }
             return (read, written)
+        }
+
+        /// `type == .unknown`, by its case (the derived `==` copied and compared the payloads).
+        @inline(__always)
+        static func isUnknown(_ type: ValueType) -> Bool {
+            if case .unknown = type { true } else { false }
         }
 
         /// `sum += amount`, skipping the general addition where one side is 0 (`x + 0` and `0 + x`
