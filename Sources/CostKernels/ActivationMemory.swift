@@ -198,7 +198,7 @@ extension CostPass.State {
     /// `bytesWritten` already counted (`0 + bytes`, the same value), so with `costs` that is read
     /// rather than the element count computed again; otherwise computed.
     func outputBytes(_ nodes: [NodeInference], step: Int, slot: Int, costs: [NodeCost]?) -> SymbolicInt {
-        if let costs, slot == 0, nodes[step].outputTypes.count == 1, nodes[step].outputTypes[0] != .unknown {
+        if let costs, slot == 0, nodes[step].outputTypes.count == 1, !Self.isUnknown(nodes[step].outputTypes[0]) {
             return costs[step].bytesWritten
         }
         return bytes(nodes[step].outputTypes[slot].tensor)
