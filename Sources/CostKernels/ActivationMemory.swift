@@ -162,9 +162,10 @@ extension CostPass.State {
                 if value > innerRepresentative { innerPeak = inner.peak; innerRepresentative = value }
             }
             // Most steps run no subgraph: `live + 0` is `live`, without the general addition.
-            if recordSeries { series.append(Self.sum(live, innerPeak)) }
+            let stepBytes = Self.sum(live, innerPeak)
+            if recordSeries { series.append(stepBytes) }
             if peakStep == nil || liveRepresentative + innerRepresentative > peakRepresentative {
-                peak = Self.sum(live, innerPeak)
+                peak = stepBytes
                 peakRepresentative = liveRepresentative + innerRepresentative
                 peakStep = step
             }
@@ -172,8 +173,11 @@ extension CostPass.State {
             // holds, and more): only steps that free something, run a subgraph or end the graph count.
             freeAt.take(step, into: &dying)
             let mayPeak = !dying.isEmpty || !nodes[step].subgraphs.isEmpty || step == graph.nodes.count - 1
-            // Named at the end: only the kept candidates get a `NodeRef`.
-            if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: Self.sum(live, innerPeak), node: nil), to: &candidates,
+            // Named at the end: only the kept candidates get a `NodeRef`. The count of the last
+            // candidate again (a chain's steps hold equal bytes) is dominated by it, as `addCandidate`
+            // would find (equal counts are): skipped before a candidate is built.
+            if trackCandidates, mayPeak, candidates.last?.bytes != stepBytes,
+               Self.addCandidate(PeakCandidate(bytes: stepBytes, node: nil), to: &candidates,
                                                   representative: liveRepresentative + innerRepresentative, values: &candidateValues,
                                                   exact: &candidateExact, step: step, steps: &candidateSteps),
                !droppedCandidate {
@@ -217,9 +221,6 @@ extension CostPass.State {
                              representative: Double, values: inout [Double], exact: inout [Int?],
                              step: Int, steps: inout [Int]) -> Bool {
         if candidate.bytes == .unknown { return false }
-        // The count of the last one again (a chain's steps hold equal bytes): dominated by it, as
-        // the test below finds (equal counts are), without evaluating either.
-        if let last = candidates.last, last.bytes == candidate.bytes { return false }
         let polynomial = candidate.bytes.asPolynomial
         let value = polynomial?.valueWithEverySymbol(at: CostPass.representativeSymbolValue)
         /// Whether the test must run: when the difference could outgrow the budget (an opaque

@@ -478,6 +478,12 @@ public struct CostPass {
             if case .unknown = type { true } else { false }
         }
 
+        /// `count == 0`, by its case.
+        @inline(__always)
+        static func isZero(_ count: SymbolicInt) -> Bool {
+            if case .value(0) = count { true } else { false }
+        }
+
         /// `sum += amount`, skipping the general addition where one side is 0 (`x + 0` and `0 + x`
         /// are exactly `x`, at every case of `SymbolicInt`): most counts of most nodes are 0.
         @inline(__always)
@@ -571,8 +577,8 @@ public struct CostPass {
             Self.add(cost.macs, to: &totals.macs)
             Self.add(cost.flops, to: &totals.flops)
             Self.add(cost.transcendentals, to: &totals.transcendentals)
-            if cost.macs != 0 { macsByType.add(cost.macs, to: cost.computeType) }
-            if cost.flops != 0 { flopsByType.add(cost.flops, to: cost.computeType) }
+            if !Self.isZero(cost.macs) { macsByType.add(cost.macs, to: cost.computeType) }
+            if !Self.isZero(cost.flops) { flopsByType.add(cost.flops, to: cost.computeType) }
         }
 
         /// Adds `amount` to `table[key]`, saturating at `Int.max`; `false` when it saturated.

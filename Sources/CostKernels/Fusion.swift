@@ -225,7 +225,8 @@ extension CostPass.State {
                 if seenBy[r] != index { seenBy[r] = index; consumers.append(index, to: r) }
             }
             // Rare (subgraphs only): an empty table answers without hashing.
-            for id in outerReferences.isEmpty ? [] : outerReferences[index] ?? [] where !folded[id] {
+            guard !outerReferences.isEmpty, let outer = outerReferences[index] else { continue }
+            for id in outer where !folded[id] {
                 let r = root[id]
                 if seenBy[r] != index { seenBy[r] = index; consumers.append(index, to: r) }
             }
