@@ -135,8 +135,6 @@ extension CostPass.State {
 
         var folded = constant
         var appends = Set<Int>()
-        // `appends` by node, for the checks per node (no hashing).
-        var appendsInPlace = [Bool](repeating: false, count: count)
         var roles: [FusionRole] = []
         roles.reserveCapacity(count)
         // Root of every view output: the tensor that really exists in memory.
@@ -189,7 +187,6 @@ extension CostPass.State {
                    graph.nodes[reader].node.opType == "Identity" && outputs(reader).contains { $0 >= 0 && isOutput[$0] }
                }) {
                 appends.insert(index)
-                appendsInPlace[index] = true
             }
             roles.append(role)
             switch role {
@@ -213,6 +210,12 @@ extension CostPass.State {
             case .kernel, .epilogue:
                 break
             }
+        }
+        // `appends` by node, for the checks per node (no hashing); no table when there are none.
+        var appendsInPlace: [Bool] = []
+        if !appends.isEmpty {
+            appendsInPlace = Array(repeating: false, count: count)
+            for index in appends { appendsInPlace[index] = true }
         }
         let computes = (0..<count).filter { roles[$0] == .kernel || roles[$0] == .epilogue }
 
@@ -328,7 +331,7 @@ extension CostPass.State {
             var activationRead: SymbolicInt = 0, weightRead: SymbolicInt = 0, written: SymbolicInt = 0
             for index in list {
                 let metadata = metadataOf[index]
-                let appended = appendsInPlace[index]
+                let appended = !appendsInPlace.isEmpty && appendsInPlace[index]
                 // Empty sets (nearly every node) answer without hashing.
                 for (slot, tensor) in inputs(index).enumerated()
                 where tensor >= 0 && (metadata.isEmpty || !metadata.contains(slot)) && !(appended && slot == 0) {
@@ -377,7 +380,7 @@ extension CostPass.State {
             for output in outputs(index) where output >= 0 {
                 guard !readers.isEmpty(output) || graphOutput[output] else { continue }
                 boundary.append(BoundaryTensor(bytes: size[output] ?? 0, producerGroup: group, consumerGroups: readers.list(output),
-                                               isGraphOutput: graphOutput[output], isAppendedCache: appendsInPlace[index]))
+                                               isGraphOutput: graphOutput[output], isAppendedCache: !appendsInPlace.isEmpty && appendsInPlace[index]))
             }
         }
         return FusionPlan(groups: groups, boundaryTensors: boundary, groupOfNode: groupOf, roleOfNode: roles, peakActivationBytes: peak,
