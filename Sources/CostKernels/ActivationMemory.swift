@@ -161,9 +161,11 @@ extension CostPass.State {
                 let value = representative(inner.peak)
                 if value > innerRepresentative { innerPeak = inner.peak; innerRepresentative = value }
             }
-            if recordSeries { series.append(live + innerPeak) }
+            // Most steps run no subgraph: `live + 0` is `live`, without the general addition.
+            let stepBytes = Self.sum(live, innerPeak)
+            if recordSeries { series.append(stepBytes) }
             if peakStep == nil || liveRepresentative + innerRepresentative > peakRepresentative {
-                peak = live + innerPeak
+                peak = stepBytes
                 peakRepresentative = liveRepresentative + innerRepresentative
                 peakStep = step
             }
@@ -171,8 +173,11 @@ extension CostPass.State {
             // holds, and more): only steps that free something, run a subgraph or end the graph count.
             freeAt.take(step, into: &dying)
             let mayPeak = !dying.isEmpty || !nodes[step].subgraphs.isEmpty || step == graph.nodes.count - 1
-            // Named at the end: only the kept candidates get a `NodeRef`.
-            if trackCandidates, mayPeak, Self.addCandidate(PeakCandidate(bytes: live + innerPeak, node: nil), to: &candidates,
+            // Named at the end: only the kept candidates get a `NodeRef`. The count of the last
+            // candidate again (a chain's steps hold equal bytes) is dominated by it, as `addCandidate`
+            // would find (equal counts are): skipped before a candidate is built.
+            if trackCandidates, mayPeak, candidates.last?.bytes != stepBytes,
+               Self.addCandidate(PeakCandidate(bytes: stepBytes, node: nil), to: &candidates,
                                                   representative: liveRepresentative + innerRepresentative, values: &candidateValues,
                                                   exact: &candidateExact, step: step, steps: &candidateSteps),
                !droppedCandidate {
@@ -197,7 +202,7 @@ extension CostPass.State {
     /// `bytesWritten` already counted (`0 + bytes`, the same value), so with `costs` that is read
     /// rather than the element count computed again; otherwise computed.
     func outputBytes(_ nodes: [NodeInference], step: Int, slot: Int, costs: [NodeCost]?) -> SymbolicInt {
-        if let costs, slot == 0, nodes[step].outputTypes.count == 1, nodes[step].outputTypes[0] != .unknown {
+        if let costs, slot == 0, nodes[step].outputTypes.count == 1, !Self.isUnknown(nodes[step].outputTypes[0]) {
             return costs[step].bytesWritten
         }
         return bytes(nodes[step].outputTypes[slot].tensor)

@@ -182,6 +182,8 @@ public struct CostPass {
         let mainConstants = state.constantEntries(shapes.main, constants: shapes.main.constants)
         let nodes = state.costGraph(shapes.main, enclosingConstants: [], constantOf: mainConstants.entryOf)
         var totals = state.totals
+        totals.macsByType = state.macsByType.dictionary
+        totals.flopsByType = state.flopsByType.dictionary
         // Summed as SymbolicInt: a total beyond 64 bits is unknown, never a trap.
         var weightBytes: SymbolicInt = state.weightBytesUnknown ? .unknown : 0
         for bytes in totals.weightBytesByType.values { weightBytes += .value(bytes) }
@@ -201,7 +203,7 @@ public struct CostPass {
             totals.peakActivationBytes = .symbol("max(\(terms.joined(separator: ", ")))")
         }
         for node in nodes where node.status == .costed || node.status == .noRule {
-            totals.memoryAccessBytes += node.bytesRead + node.bytesWritten
+            State.add(State.sum(node.bytesRead, node.bytesWritten), to: &totals.memoryAccessBytes)
         }
         let fusion = state.fusionPlan(shapes.main, nodes: nodes, ids: ids, constantIDs: constantIDs)
         return CostReport(nodes: nodes, totals: totals, coverage: state.coverage, peakNode: memory.peakNode, liveActivationBytes: memory.live,
@@ -240,6 +242,9 @@ public struct CostPass {
         /// such as Constant outputs, with none), and which were already counted as parameters.
         var constants: ConstantTable
         var totals = CostTotals()
+        /// MACs and FLOPs by compute type, copied into `totals` at the end (no hashing per node).
+        var macsByType = TypeTotals()
+        var flopsByType = TypeTotals()
         var coverage = Coverage()
         var diagnostics: [Diagnostic] = []
         /// A parameter's element or byte count did not fit 64 bits: the weight-byte total is unknown.
@@ -312,15 +317,18 @@ public struct CostPass {
             // each node's costing (not rebuilt per node).
             var earlier = Earlier(nodes: nodes, soleOutputOf: [Int32](repeating: -1, count: graph.tensorNames.count))
             earlier.costs.reserveCapacity(nodes.count)
-            for index in nodes.indices {
-                let counts = costNode(nodes[index], inputIDs: tensorIDs.inputs(index), constantOf: constantOf, constants: constants,
-                                      producers: producers, earlier: earlier)
-                let outputIDs = tensorIDs.outputs(index)
-                let sole = outputIDs.count == 1 && nodes[index].outputTypes[0] != .unknown
-                for id in outputIDs where id >= 0 { earlier.soleOutputOf[Int(id)] = sole ? Int32(truncatingIfNeeded: index) : -1 }
-                earlier.costs.append(NodeCost(graphNodes: nodes, position: index, macs: counts.macs, flops: counts.flops,
-                                      transcendentals: counts.transcendentals, params: counts.params, bytesRead: counts.bytesRead,
-                                      bytesWritten: counts.bytesWritten, computeType: counts.computeType, status: counts.status))
+            // Each record lent to `costNode` in place: indexing the array copied (retained) every field.
+            nodes.withUnsafeBufferPointer { records in
+                for index in records.indices {
+                    let counts = costNode(records[index], inputIDs: tensorIDs.inputs(index), constantOf: constantOf, constants: constants,
+                                          producers: producers, earlier: earlier)
+                    let outputIDs = tensorIDs.outputs(index)
+                    let sole = outputIDs.count == 1 && !Self.isUnknown(records[index].outputTypes[0])
+                    for id in outputIDs where id >= 0 { earlier.soleOutputOf[Int(id)] = sole ? Int32(truncatingIfNeeded: index) : -1 }
+                    earlier.costs.append(NodeCost(graphNodes: nodes, position: index, macs: counts.macs, flops: counts.flops,
+                                                  transcendentals: counts.transcendentals, params: counts.params, bytesRead: counts.bytesRead,
+                                                  bytesWritten: counts.bytesWritten, computeType: counts.computeType, status: counts.status))
+                }
             }
             return earlier.costs
         }
@@ -358,17 +366,15 @@ public struct CostPass {
         /// `constants` (-1 when not a constant).
         func costNode(_ inference: NodeInference, inputIDs: ArraySlice<Int32>, constantOf: [Int32], constants: Set<String>,
                       producers: [String: NodeInference], earlier: borrowing Earlier) -> Counts {
-            let inputTensors = inference.inputTypes.map { $0?.tensor }
-            let outputTensors = inference.outputTypes.map(\.tensor)
             coverage.totalNodes += 1
-            let params = countParameters(inference, inputTensors: inputTensors, inputIDs: inputIDs, constantOf: constantOf)
-            totals.params += params
-            let bytes = bytesMoved(inference, inputTensors: inputTensors, outputTensors: outputTensors, producers: producers,
-                                   inputIDs: inputIDs, earlier: earlier)
+            let params = countParameters(inference, inputIDs: inputIDs, constantOf: constantOf)
+            Self.add(params, to: &totals.params)
+            let bytes = bytesMoved(inference, producers: producers, inputIDs: inputIDs, earlier: earlier)
             var cost = Counts(params: params, bytesRead: bytes.read, bytesWritten: bytes.written,
-                              computeType: costedType(inputTensors.first??.dtype ?? .float))
-            let context = CostContext(node: inference.node, opset: inference.opset, inputs: inputTensors, outputs: outputTensors,
-                                      inputValues: inference.inputValues)
+                              computeType: costedType(inference.inputTypes.first??.tensor?.dtype ?? .float))
+            // The shape pass's type arrays, shared (not mapped into new arrays per node).
+            let context = CostContext(node: inference.node, opset: inference.opset, inputTypes: inference.inputTypes,
+                                      outputTypes: inference.outputTypes, inputValues: inference.inputValues)
             applyRule(inference, context: context, producers: producers, to: &cost)
             // Subgraphs (If branches, Loop/Scan bodies, expanded functions) fold into this node.
             if !inference.subgraphs.isEmpty && (cost.status == .costed || inference.rule == nil) {
@@ -380,8 +386,7 @@ public struct CostPass {
 
         /// Parameters: elements of the constants this node is the first to consume (added to the
         /// per-type totals here).
-        func countParameters(_ inference: NodeInference, inputTensors: [TensorType?], inputIDs: ArraySlice<Int32>,
-                             constantOf: [Int32]) -> SymbolicInt {
+        func countParameters(_ inference: NodeInference, inputIDs: ArraySlice<Int32>, constantOf: [Int32]) -> SymbolicInt {
             var params: SymbolicInt = 0
             // The ids are aligned with the node's input names (-1 for an omitted one).
             for (index, id) in inputIDs.enumerated() where id >= 0 {
@@ -389,7 +394,7 @@ public struct CostPass {
                 guard entry >= 0, !constants.isCounted(entry) else { continue }
                 let node = inference.node
                 let name = node.inputs[index]
-                let tensor = constants.tensor(entry) ?? inputTensors[index].map {
+                let tensor = constants.tensor(entry) ?? inference.inputTypes[index]?.tensor.map {
                     TensorData(name: name, dtype: $0.dtype, dims: $0.shape?.compactMap(\.intValue) ?? [], location: .inline(byteCount: 0), value: nil)
                 }
                 guard var tensor, isParameter(tensor, input: index, of: inference) else { continue }
@@ -428,32 +433,53 @@ public struct CostPass {
 
         /// Bytes read (every present input; the quantized tensor behind a folded DequantizeLinear) and
         /// written (every output); unknown when a type is.
-        func bytesMoved(_ inference: NodeInference, inputTensors: [TensorType?], outputTensors: [TensorType?],
-                        producers: [String: NodeInference], inputIDs: ArraySlice<Int32>, earlier: borrowing Earlier) -> (read: SymbolicInt, written: SymbolicInt) {
+        func bytesMoved(_ inference: NodeInference, producers: [String: NodeInference], inputIDs: ArraySlice<Int32>,
+                        earlier: borrowing Earlier) -> (read: SymbolicInt, written: SymbolicInt) {
             let inputs = inference.node.inputs
+            let inputTypes = inference.inputTypes
             var read: SymbolicInt = 0
+            var readsUnknown = false
+            // An input's type and its `bytes`: an output of that type (every elementwise op's) has
+            // those bytes, without its element count worked out again.
+            var known: (type: TensorType, bytes: SymbolicInt)?
             let firstID = inputIDs.startIndex
-            for (index, type) in inputTensors.enumerated() where index < inputs.count && !inputs[index].isEmpty {
+            for index in inputTypes.indices {
+                if let type = inputTypes[index], Self.isUnknown(type) { readsUnknown = true }
+                guard index < inputs.count && !inputs[index].isEmpty else { continue }
+                let type = inputTypes[index]?.tensor
                 if let quantized = quantizedInputBytes(inputs[index], producers: producers) {
-                    read += quantized
-                } else if let written = earlier.bytesWritten(ofTensor: inputIDs[firstID + index], typed: type) {
-                    read += written
+                    Self.add(quantized, to: &read)
+                    continue
+                }
+                // The producer's `bytesWritten` of this very type is `bytes(type)`.
+                let size = earlier.bytesWritten(ofTensor: inputIDs[firstID + index], typed: type) ?? bytes(type)
+                Self.add(size, to: &read)
+                if let type { known = (type, size) }
+            }
+            if readsUnknown { read = .unknown }
+            var written: SymbolicInt = 0
+            var writesUnknown = false
+            for type in inference.outputTypes {
+                if Self.isUnknown(type) { writesUnknown = true }
+                let tensor = type.tensor
+                if let tensor, let known, known.type == tensor {
+                    Self.add(known.bytes, to: &written)
                 } else {
-                    read += bytes(type)
+                    Self.add(bytes(tensor), to: &written)
                 }
             }
-            if inference.inputTypes.contains(where: { $0 == .unknown }) { read = .unknown }
-            var written: SymbolicInt = 0
-            for type in outputTensors { written += bytes(type) }
-            if inference.outputTypes.contains(.unknown) { written = .unknown }
+            if writesUnknown { written = .unknown }
             return (read, written)
         }
 
         /// The compute the node's cost rule states, or why there is none.
         func applyRule(_ inference: NodeInference, context: CostContext, producers: [String: NodeInference], to cost: inout Counts) {
-            if let shapeRule = inference.rule, let rule = rules.costRule(for: shapeRule), inference.status == .inferred {
-                do {
-                    let opCost = try rule.cost(context)
+            if inference.status == .inferred, let shapeRule = inference.rule {
+                do throws(CostError) {
+                    guard let opCost = try rules.cost(by: shapeRule, context) else {
+                        cost.status = .noRule  // an inferred op without a cost rule
+                        return
+                    }
                     cost.macs = opCost.macs
                     cost.flops = opCost.flops
                     cost.transcendentals = opCost.transcendentals
@@ -519,11 +545,11 @@ public struct CostPass {
             if cost.macs.isUnknown || cost.flops.isUnknown {
                 diagnostics.append(Diagnostic(.warning, node: inference.ref, CostFinding.unknownCount))
             }
-            totals.macs += cost.macs
-            totals.flops += cost.flops
-            totals.transcendentals += cost.transcendentals
-            if cost.macs != 0 { totals.macsByType[cost.computeType, default: 0] += cost.macs }
-            if cost.flops != 0 { totals.flopsByType[cost.computeType, default: 0] += cost.flops }
+            Self.add(cost.macs, to: &totals.macs)
+            Self.add(cost.flops, to: &totals.flops)
+            Self.add(cost.transcendentals, to: &totals.transcendentals)
+            if !Self.isZero(cost.macs) { macsByType.add(cost.macs, to: cost.computeType) }
+            if !Self.isZero(cost.flops) { flopsByType.add(cost.flops, to: cost.computeType) }
         }
 
         /// Adds `amount` to `table[key]`, saturating at `Int.max`; `false` when it saturated.
@@ -566,59 +592,4 @@ public struct CostPass {
             }
         }
     }
-}
-
-/// Constant tensors of every graph, by name, as dense entries: the cost pass maps each graph's tensor
-/// ids to entries once, then checks a node's inputs (and whether a parameter was already counted,
-/// once per model) by index, not by hashing names.
-struct ConstantTable {
-    private var entryOf: [String: Int] = [:]
-    /// The stored tensor of each entry; `nil` for a constant with no initializer (a Constant output).
-    private var tensors: [TensorData?] = []
-    private var counted: [Bool] = []
-
-    init(capacity: Int = 0) {
-        entryOf.reserveCapacity(capacity)
-        tensors.reserveCapacity(capacity)
-        counted.reserveCapacity(capacity)
-    }
-
-    var count: Int { tensors.count }
-
-    /// The entry of `name`, added (with no stored tensor) when it has none.
-    mutating func entry(_ name: String) -> Int {
-        let next = tensors.count
-        let entry = Self.read(&entryOf[name, default: next])
-        if entry == next {
-            tensors.append(nil)
-            counted.append(false)
-        }
-        return entry
-    }
-
-    /// Stores `tensor` under its name (replacing what that name held).
-    mutating func set(_ tensor: TensorData) {
-        let entry = entry(tensor.name)
-        tensors[entry] = tensor
-    }
-
-    func tensor(_ entry: Int) -> TensorData? { tensors[entry] }
-
-    /// Whether `name` has a stored tensor.
-    func hasTensor(_ name: String) -> Bool {
-        guard let entry = entryOf[name] else { return false }
-        return tensors[entry] != nil
-    }
-
-    /// Room for `count` more names.
-    mutating func reserve(_ count: Int) {
-        entryOf.reserveCapacity(entryOf.count + count)
-        tensors.reserveCapacity(tensors.count + count)
-        counted.reserveCapacity(counted.count + count)
-    }
-
-    func isCounted(_ entry: Int) -> Bool { counted[entry] }
-    mutating func markCounted(_ entry: Int) { counted[entry] = true }
-
-    private static func read(_ value: inout Int) -> Int { value }
 }

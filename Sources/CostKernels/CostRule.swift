@@ -63,32 +63,52 @@ public enum CostError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// What a cost rule sees: the node and its inferred input and output types.
+///
+/// Holds the shape pass's own type arrays (shared, not copied): the cost pass builds one context
+/// per node, and mapping them to `[TensorType?]` arrays allocated and freed two arrays per node.
 public struct CostContext: Sendable {
     public let node: Node
     public let opset: Int
-    public let inputs: [TensorType?]
-    public let outputs: [TensorType?]
+    /// The inferred types, as the shape pass recorded them (`nil` for an omitted input).
+    public let inputTypes: [ValueType?]
+    public let outputTypes: [ValueType]
     public let inputValues: [TensorValue?]
 
     public init(node: Node, opset: Int, inputs: [TensorType?], outputs: [TensorType?], inputValues: [TensorValue?] = []) {
+        // A `nil` input stays `nil`; a `nil` output is a value of unknown type (no tensor either way).
+        self.init(node: node, opset: opset, inputTypes: inputs.map { $0.map(ValueType.tensor) },
+                  outputTypes: outputs.map { $0.map(ValueType.tensor) ?? .unknown }, inputValues: inputValues)
+    }
+
+    public init(node: Node, opset: Int, inputTypes: [ValueType?], outputTypes: [ValueType], inputValues: [TensorValue?] = []) {
         self.node = node
         self.opset = opset
-        self.inputs = inputs
-        self.outputs = outputs
+        self.inputTypes = inputTypes
+        self.outputTypes = outputTypes
         self.inputValues = inputValues
     }
 
-    public func hasInput(_ index: Int) -> Bool { index < inputs.count && inputs[index] != nil }
+    /// The tensor type of each input (`nil` when omitted or not a tensor).
+    public var inputs: [TensorType?] { inputTypes.map { $0?.tensor } }
+    /// The tensor type of each output (`nil` when not a tensor).
+    public var outputs: [TensorType?] { outputTypes.map(\.tensor) }
+
+    /// The tensor type of input `index` (`nil` when missing, omitted or not a tensor).
+    public func input(_ index: Int) -> TensorType? { index < inputTypes.count ? inputTypes[index]?.tensor : nil }
+    /// The tensor type of output `index` (`nil` when missing or not a tensor).
+    public func output(_ index: Int) -> TensorType? { index < outputTypes.count ? outputTypes[index].tensor : nil }
+
+    public func hasInput(_ index: Int) -> Bool { input(index) != nil }
 
     /// Shape of input `index`; throws when missing or of unknown rank.
     public func inputShape(_ index: Int) throws(CostError) -> [Dim] {
-        guard index < inputs.count, let shape = inputs[index]?.shape else { throw .unknownShape("input \(index)") }
+        guard let shape = input(index)?.shape else { throw .unknownShape("input \(index)") }
         return shape
     }
 
     /// Shape of output `index`; throws when unknown.
     public func outputShape(_ index: Int = 0) throws(CostError) -> [Dim] {
-        guard index < outputs.count, let shape = outputs[index]?.shape else { throw .unknownShape("output \(index)") }
+        guard let shape = output(index)?.shape else { throw .unknownShape("output \(index)") }
         return shape
     }
 
@@ -98,7 +118,7 @@ public struct CostContext: Sendable {
     /// Element count of input `index`.
     public func inputElements(_ index: Int) throws(CostError) -> SymbolicInt { try inputShape(index).product }
 
-    public func inputType(_ index: Int) -> DataType? { index < inputs.count ? inputs[index]?.dtype : nil }
+    public func inputType(_ index: Int) -> DataType? { input(index)?.dtype }
 }
 
 /// Computes an operator's cost from its inferred types.
@@ -114,6 +134,16 @@ public protocol CostRuleResolver: Sendable {
     /// How the subgraphs of the node whose shape rule is `rule` count (If, Loop, Scan); `nil` when
     /// the op holds none (the pass then counts each subgraph once).
     func subgraphCostRule(for rule: any ShapeRule) -> (any SubgraphCostRule)?
+    /// The cost the node's cost rule states, `nil` when the op has none: what `costRule(for:)`'s
+    /// rule computes, without copying that rule out into an existential box of its own per node.
+    func cost(by rule: any ShapeRule, _ context: CostContext) throws(CostError) -> OpCost?
+}
+
+extension CostRuleResolver {
+    public func cost(by rule: any ShapeRule, _ context: CostContext) throws(CostError) -> OpCost? {
+        guard let costRule = costRule(for: rule) else { return nil }
+        return try costRule.cost(context)
+    }
 }
 
 /// How a control-flow op's subgraphs count toward its cost.

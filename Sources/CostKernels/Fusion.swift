@@ -67,19 +67,20 @@ public struct FusionPlan: Sendable {
 }
 
 extension FusionRole {
-    /// The role of `node`, given which of its inputs (by slot) are constants (or folded).
-    /// The traits come from the op's schema (`OpSchema.traits`).
-    static func of(_ node: Node, traits: OpTraits, inputIsConstant: (Int) -> Bool) -> FusionRole {
+    /// The role of a node with input names `inputs`, given which of them (by slot) are constants (or
+    /// folded) and whether an attribute holds a subgraph. The traits come from the op's schema
+    /// (`OpSchema.traits`). Takes the node's fields, not the node (a copy of every field per node).
+    static func of(inputs: [String], holdsSubgraphs: Bool, traits: OpTraits, inputIsConstant: (Int) -> Bool) -> FusionRole {
         if traits.contains(.metadataOnly) { return .folded }
         // Every present input constant (and at least one present): computed once when the engine is built.
         var data = 0, constants = 0
-        for (slot, name) in node.inputs.enumerated() where !name.isEmpty {
+        for (slot, name) in inputs.enumerated() where !name.isEmpty {
             data += 1
             if !inputIsConstant(slot) { break }
             constants += 1
         }
         if data > 0 && constants == data { return .folded }
-        if !node.subgraphs.isEmpty { return .kernel }
+        if holdsSubgraphs { return .kernel }
         if !traits.isDisjoint(with: [.view, .dequantize]) { return .view }
         if traits.contains(.epilogue) { return .epilogue }
         return .kernel
@@ -89,6 +90,19 @@ extension FusionRole {
 extension NodeInference {
     /// The flags of the node's op (none when it has no schema).
     var traits: OpTraits { schema?.traits ?? [] }
+}
+
+extension Node {
+    /// Whether an attribute holds a subgraph: `!subgraphs.isEmpty`, without building that list.
+    var holdsSubgraphs: Bool {
+        attributes.contains { attribute in
+            switch attribute.value {
+            case .graph: true
+            case .graphs(let graphs): !graphs.isEmpty
+            default: false
+            }
+        }
+    }
 }
 
 extension CostPass.State {
@@ -153,9 +167,11 @@ extension CostPass.State {
         var isGraphInput = [Bool](repeating: false, count: tensors)
         for id in graphInputIDs where !constant[id] { isGraphInput[id] = true }
         for index in 0..<count {
-            let node = graph.nodes[index].node, traits = traitsOf[index]
+            let traits = traitsOf[index]
+            // The node's fields read in place: binding the whole node copied every field of it.
+            let inputNames = graph.nodes[index].node.inputs
             let firstInput = ids.inputStart[index]
-            var role = FusionRole.of(node, traits: traits) { slot in
+            var role = FusionRole.of(inputs: inputNames, holdsSubgraphs: graph.nodes[index].node.holdsSubgraphs, traits: traits) { slot in
                 let id = inputIDs[firstInput + slot]
                 return id >= 0 && folded[id]
             }
@@ -165,7 +181,7 @@ extension CostPass.State {
             }
             // A KV cache appended in place: Concat(past input, new) → present output. A serving runtime
             // writes the new tokens into the past buffer; the past is not copied.
-            if role == .kernel, node.opType == "Concat", node.inputs.count == 2, let past = inputs(index).first, past >= 0,
+            if role == .kernel, graph.nodes[index].node.opType == "Concat", inputNames.count == 2, let past = inputs(index).first, past >= 0,
                isGraphInput[past], let output = outputs(index).first, output >= 0,
                isOutput[output] || nodeReaders.contains(output, where: { reader in
                    graph.nodes[reader].node.opType == "Identity" && outputs(reader).contains { $0 >= 0 && isOutput[$0] }
@@ -180,7 +196,7 @@ extension CostPass.State {
                     folded[output] = true
                     if traits.contains(.dequantize), source >= 0 {
                         foldedBytes[output] = foldedBytes[source] ?? bytes(graph.nodes[index].inputTypes.first??.tensor)
-                    } else if traits.contains(.view) || node.opType == "Transpose", source >= 0,
+                    } else if traits.contains(.view) || graph.nodes[index].node.opType == "Transpose", source >= 0,
                               let bytes = foldedBytes[source] {
                         foldedBytes[output] = bytes
                     } else {
@@ -195,6 +211,12 @@ extension CostPass.State {
                 break
             }
         }
+        // `appends` by node, for the checks per node (no hashing); no table when there are none.
+        var appendsInPlace: [Bool] = []
+        if !appends.isEmpty {
+            appendsInPlace = Array(repeating: false, count: count)
+            for index in appends { appendsInPlace[index] = true }
+        }
         let computes = (0..<count).filter { roles[$0] == .kernel || roles[$0] == .epilogue }
 
         // Real consumers of every root tensor (views see through to their consumers).
@@ -205,7 +227,9 @@ extension CostPass.State {
                 let r = root[id]
                 if seenBy[r] != index { seenBy[r] = index; consumers.append(index, to: r) }
             }
-            for id in outerReferences[index] ?? [] where !folded[id] {
+            // Rare (subgraphs only): an empty table answers without hashing.
+            guard !outerReferences.isEmpty, let outer = outerReferences[index] else { continue }
+            for id in outer where !folded[id] {
                 let r = root[id]
                 if seenBy[r] != index { seenBy[r] = index; consumers.append(index, to: r) }
             }
@@ -253,11 +277,12 @@ extension CostPass.State {
         // Members of each group as first numbered, in one table (not an array per group).
         var membersOf = ListTable(keys: computes.count, capacity: computes.count)
         var groupCount = 0
+        var elementCounts = ElementCountMemo()
         for index in computes {
             var joined: Int?
             if roles[index] == .epilogue {
                 let output = graph.nodes[index].outputTypes.first?.tensor
-                let outputElements = output?.elementCount
+                let outputElements = elementCounts.elementCount(output)
                 for id in inputs(index) where id >= 0 && !folded[id] {
                     let r = root[id]
                     guard producer[r] >= 0, let group = groupOf[Int(producer[r])], consumers.hasOne(r),
@@ -306,7 +331,7 @@ extension CostPass.State {
             var activationRead: SymbolicInt = 0, weightRead: SymbolicInt = 0, written: SymbolicInt = 0
             for index in list {
                 let metadata = metadataOf[index]
-                let appended = !appends.isEmpty && appends.contains(index)
+                let appended = !appendsInPlace.isEmpty && appendsInPlace[index]
                 // Empty sets (nearly every node) answer without hashing.
                 for (slot, tensor) in inputs(index).enumerated()
                 where tensor >= 0 && (metadata.isEmpty || !metadata.contains(slot)) && !(appended && slot == 0) {
@@ -355,7 +380,7 @@ extension CostPass.State {
             for output in outputs(index) where output >= 0 {
                 guard !readers.isEmpty(output) || graphOutput[output] else { continue }
                 boundary.append(BoundaryTensor(bytes: size[output] ?? 0, producerGroup: group, consumerGroups: readers.list(output),
-                                               isGraphOutput: graphOutput[output], isAppendedCache: !appends.isEmpty && appends.contains(index)))
+                                               isGraphOutput: graphOutput[output], isAppendedCache: !appendsInPlace.isEmpty && appendsInPlace[index]))
             }
         }
         return FusionPlan(groups: groups, boundaryTensors: boundary, groupOfNode: groupOf, roleOfNode: roles, peakActivationBytes: peak,

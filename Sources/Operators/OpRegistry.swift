@@ -60,6 +60,13 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
         return rule as? any OperatorRule
     }
 
+    /// The cost by the node's rule, called in place (`costRule(for:)` copies the rule into a new box).
+    public func cost(by rule: any ShapeRule, _ context: CostContext) throws(CostError) -> OpCost? {
+        if let registered = rule as? RegisteredRule { return try registered.rule.cost(context) }
+        guard let rule = rule as? any OperatorRule else { return nil }
+        return try rule.cost(context)
+    }
+
     /// The subgraph policy of a control-flow op this registry made (If, Loop, Scan conform).
     public func subgraphCostRule(for rule: any ShapeRule) -> (any SubgraphCostRule)? {
         if let registered = rule as? RegisteredRule { return registered.rule as? any SubgraphCostRule }

@@ -5,9 +5,21 @@ import CostKernels
 // Matrix products: MatMul, Gemm, MatMulInteger, QLinearMatMul, Einsum, and Det (linear algebra). The
 // matmul geometry they share with the com.microsoft ops is in Support/MatMulGeometry.swift.
 
-/// The MAC count of a matmul between inputs `a` and `b` of a cost context.
+/// The MAC count of a matmul between inputs `a` and `b` of a cost context: `MatMulGeometry.macs`.
+/// Where no operand is 1-D and the batch dims need no broadcast (equal, or one operand has none:
+/// every projection and attention product of a transformer), the same product is formed here
+/// without building the output shape or broadcasting (the broadcast of equal dims is those dims).
 private func matmulMACs(_ ctx: CostContext, a: Int, b: Int) throws(CostError) -> Dim {
     let sa = try ctx.inputShape(a), sb = try ctx.inputShape(b)
+    if sa.count >= 2, sb.count >= 2, let k = unified(sa[sa.count - 1], sb[sb.count - 2]) {
+        let batchA = sa.dropLast(2), batchB = sb.dropLast(2)
+        if batchA.isEmpty || batchB.isEmpty || batchA.elementsEqual(batchB) {
+            // `batch.product · m · n · k`, multiplied in the same order.
+            var macs: Dim = 1
+            for dim in batchA.count >= batchB.count ? batchA : batchB { macs = macs * dim }
+            return macs * sa[sa.count - 2] * sb[sb.count - 1] * k
+        }
+    }
     do { return try MatMulGeometry(a: sa, b: sb).macs } catch { throw .shape(error) }
 }
 
@@ -289,7 +301,7 @@ struct EinsumOp: Operator {
     static let formula = "with ≥ 2 operands, MACs = ∏(sizes of all distinct letters, contracted and free) × ∏(ellipsis dims), and FLOPs per point = (operands − 1) multiplies + 1 add when some index is summed (so FLOPs = 2·MACs for a two-operand contraction, = MACs for an outer/elementwise product). One operand: no MACs; FLOPs = the iteration space when something is summed (a reduction), else 0 (transpose/diagonal extraction)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         var shapes: [[Dim]] = []
-        for index in ctx.inputs.indices { shapes.append(try ctx.inputShape(index)) }
+        for index in ctx.inputTypes.indices { shapes.append(try ctx.inputShape(index)) }
         guard let solution = try? EinsumSolution(equation, shapes: shapes) else { throw .unknownShape("inputs (equation does not fit)") }
         let space = solution.space
         let operands = shapes.count

@@ -174,7 +174,7 @@ struct DequantizeLinearOp: Operator {
     static let formula = "`Conventions.quantizeAffine` (2: shift, scale) FLOPs per element, at the output's float type (not the quantized input's)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         var cost = OpCost.elementwise(try ctx.outputElements(), flopsPerElement: Conventions.quantizeAffine)
-        cost.computeType = ctx.outputs.first??.dtype
+        cost.computeType = ctx.output(0)?.dtype
         return cost
     }
 }

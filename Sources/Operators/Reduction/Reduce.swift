@@ -187,7 +187,7 @@ struct ReduceOp: OperatorRule {
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         let axesValues = ctx.inputValues.count > 1 ? ctx.inputValues[1]?.knownInts : nil
         let spec = axesSpec(hasInput: ctx.hasInput(1), values: axesValues,
-                            inputShape: ctx.hasInput(1) ? ctx.inputs[1]?.shape : nil)
+                            inputShape: ctx.input(1)?.shape)
         if isNoop(spec) { return .zero }
         let inputs = try ctx.inputElements(0), outputs = try ctx.outputElements()
         return OpCost(

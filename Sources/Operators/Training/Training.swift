@@ -54,7 +54,7 @@ struct OptimizerOp: OperatorRule {
     }
 
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
-        let n = (ctx.inputs.count - 2) / row.lists
+        let n = (ctx.inputTypes.count - 2) / row.lists
         var elements: SymbolicInt = 0
         for index in 0..<n { elements += try ctx.inputElements(2 + index) }
         return .elementwise(elements, flopsPerElement: row.flopsPerElement, transcendentalsPerElement: row.transcendentalsPerElement)
