@@ -9,10 +9,10 @@ final class Engine {
     var schemas: [SchemaKey: OpSchema?] = [:]
     /// The last schema looked up, and its key.
     var lastSchema: (key: SchemaKey, schema: OpSchema?)?
-    /// Rules shared among nodes (`instance(for:opset:)`), when the resolver allows it.
-    var rules: [RuleKey: OpInstance?] = [:]
-    /// The last rule looked up, and its key.
-    var lastRule: (key: RuleKey, instance: OpInstance?)?
+    /// Rules shared among nodes (`instance(for:opset:)`), when the resolver allows it, by op type.
+    var rules: [String: RuleBucket] = [:]
+    /// The last rule looked up.
+    var lastRule: SharedRule?
     let sharesRules: Bool
     var unsupported: [String: Int] = [:]
     let functions: [String: Function]
@@ -150,7 +150,8 @@ final class Engine {
 
     func inferNode(_ node: Node, index: Int, graph: InferredNodes, scope: Scope, opsets: [String: Int], defaultOpset: Int,
                    inputIDs: ArraySlice<Int32>, outputIDs: ArraySlice<Int32>) -> NodeInference {
-        let ref = NodeRef(node, index: index, graphPath: graph.path)
+        // Named only in diagnostics and unknown-dim origins: built when one is written.
+        func ref() -> NodeRef { NodeRef(node, index: index, graphPath: graph.path) }
         // Most nodes are in the default domain: its version is looked up once per graph, not hashed per node.
         let opset = node.domain.isEmpty ? defaultOpset : opset(for: node.domain, in: opsets)
         var inputTypes: [ValueType?] = []
@@ -166,7 +167,7 @@ final class Engine {
             if let type = scope.type(id: Int(id)) {
                 inputTypes.append(type)
             } else {
-                diagnostics.append(Diagnostic(.error, node: ref, ShapeFinding.undefinedInput(name)))
+                diagnostics.append(Diagnostic(.error, node: ref(), ShapeFinding.undefinedInput(name)))
                 inputTypes.append(.unknown)
             }
             inputValues.append(scope.value(id: Int(id)))
@@ -188,7 +189,7 @@ final class Engine {
             instance = try self.instance(for: node, opset: opset)
         } catch {
             inference.status = .failed(error)
-            diagnostics.append(Diagnostic(.error, node: ref, error))
+            diagnostics.append(Diagnostic(.error, node: ref(), error))
             record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
             return inference
         }
@@ -201,22 +202,23 @@ final class Engine {
         }
         inference.instance = instance
         let rule = instance.rule
-        if let schema = instance.schema {
+        // The arities are read from the shared schema in place (copying it retains its strings and set).
+        if let inputArity = instance.schema?.inputs, let outputArity = instance.schema?.outputs {
             let given = node.inputs.count
             let trailingEmpty = node.inputs.reversed().prefix { $0.isEmpty }.count
-            if given - trailingEmpty > schema.inputs.upperBound || given < schema.inputs.lowerBound {
-                let error = ShapeError.arity(what: "inputs", expected: schema.inputs, got: given)
+            if given - trailingEmpty > inputArity.upperBound || given < inputArity.lowerBound {
+                let error = ShapeError.arity(what: "inputs", expected: inputArity, got: given)
                 inference.status = .failed(error)
-                diagnostics.append(Diagnostic(.error, node: ref, error))
+                diagnostics.append(Diagnostic(.error, node: ref(), error))
                 record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
                 return inference
             }
             // Rules may set `outputValues[0..<lowerBound]` and read their required outputs: a node
             // that declares fewer outputs than the op requires (a damaged file) fails here, typed.
-            if node.outputs.count < schema.outputs.lowerBound {
-                let error = ShapeError.arity(what: "outputs", expected: schema.outputs, got: node.outputs.count)
+            if node.outputs.count < outputArity.lowerBound {
+                let error = ShapeError.arity(what: "outputs", expected: outputArity, got: node.outputs.count)
                 inference.status = .failed(error)
-                diagnostics.append(Diagnostic(.error, node: ref, error))
+                diagnostics.append(Diagnostic(.error, node: ref(), error))
                 record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
                 return inference
             }
@@ -224,7 +226,8 @@ final class Engine {
 
         // Room for every output the op may have, even those the node omits: a rule that sets the
         // value of an optional output must not index past the end (extra values are dropped below).
-        let outputSlots = instance.schema.map { $0.outputs.upperBound <= 64 ? $0.outputs.upperBound : 0 } ?? 0
+        let maxOutputs = instance.schema?.outputs.upperBound ?? 0
+        let outputSlots = maxOutputs <= 64 ? maxOutputs : 0
         var ctx: ShapeContext
         // Only a node holding a graph can infer a subgraph: the others get no box and no closure
         // capturing the node (made and freed per node otherwise).
@@ -233,7 +236,7 @@ final class Engine {
             let box = SubgraphBox()
             subgraphBox = box
             ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues, outputSlots: outputSlots,
-                               inferSubgraph: subgraphInferrer(node, ref: ref, scope: scope, opsets: opsets, box: box))
+                               inferSubgraph: subgraphInferrer(node, ref: ref(), scope: scope, opsets: opsets, box: box))
         } else {
             subgraphBox = nil
             ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues, outputSlots: outputSlots)
@@ -244,22 +247,23 @@ final class Engine {
             // negative size flowing on into costs.
             try SizeCheck.validate(outputs: outputs)
             if Self.introducesOpaqueExpression(outputs, inputs: inputTypes) {
-                diagnostics.append(Diagnostic(.warning, node: ref, ShapeFinding.opaqueDim))
+                diagnostics.append(Diagnostic(.warning, node: ref(), ShapeFinding.opaqueDim))
             }
             if outputs.count < node.outputs.count {
                 outputs += Array(repeating: .unknown, count: node.outputs.count - outputs.count)
             }
-            inference.outputTypes = Array(outputs.prefix(node.outputs.count))
+            // Most rules return one type per output: the array is kept, not copied.
+            inference.outputTypes = outputs.count == node.outputs.count ? outputs : Array(outputs.prefix(node.outputs.count))
             for (index, id) in outputIDs.enumerated() where id >= 0 {
                 if index < ctx.outputValues.count, let value = ctx.outputValues[index] { scope.values[Int(id)] = value }
             }
-            for warning in ctx.warnings { diagnostics.append(Diagnostic(.warning, node: ref, ShapeFinding.rule(warning))) }
+            for warning in ctx.warnings { diagnostics.append(Diagnostic(.warning, node: ref(), ShapeFinding.rule(warning))) }
         } catch {
             if error.isUpstream {
                 inference.status = .upstreamUnknown
             } else {
                 inference.status = .failed(error)
-                diagnostics.append(Diagnostic(.error, node: ref, error))
+                diagnostics.append(Diagnostic(.error, node: ref(), error))
             }
         }
         if let subgraphBox {
@@ -268,7 +272,7 @@ final class Engine {
         if subgraphBox?.tooDeep == true {
             let error = ShapeError.unsupported("subgraphs nested deeper than \(Self.maxGraphDepth) levels are not inferred")
             inference.status = .failed(error)
-            diagnostics.append(Diagnostic(.error, node: ref, error))
+            diagnostics.append(Diagnostic(.error, node: ref(), error))
         }
         record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
         return inference
@@ -309,7 +313,7 @@ final class Engine {
     }
 
     /// Stores a node's output types and tracks where unknown dims first appeared.
-    func record(_ inference: NodeInference, node: Node, ref: NodeRef, outputIDs: ArraySlice<Int32>, scope: Scope) {
+    func record(_ inference: NodeInference, node: Node, ref: () -> NodeRef, outputIDs: ArraySlice<Int32>, scope: Scope) {
         var inheritedOrigin: NodeRef?
         for name in node.inputs where !name.isEmpty {
             if let origin = scope.origin(name) { inheritedOrigin = origin; break }
@@ -318,17 +322,21 @@ final class Engine {
             let type = inference.outputTypes[index]
             // The old type says whether the name was produced before.
             if scope.define(Int(id), type) {
-                diagnostics.append(Diagnostic(.error, node: ref, ShapeFinding.producedTwice(node.outputs[index])))
+                diagnostics.append(Diagnostic(.error, node: ref(), ShapeFinding.producedTwice(node.outputs[index])))
             }
             if Self.hasUnknown(type) {
-                scope.unknownOrigin[node.outputs[index]] = inheritedOrigin ?? ref
+                scope.unknownOrigin[node.outputs[index]] = inheritedOrigin ?? ref()
             }
         }
     }
 
     /// Whether an output dim holds an `expr_…` symbol (past `Polynomial.Budget`) that no input has.
     static func introducesOpaqueExpression(_ outputs: [ValueType], inputs: [ValueType?]) -> Bool {
-        func has(_ type: ValueType?) -> Bool { type?.tensor?.shape?.contains { $0.hasOpaqueExpression } ?? false }
+        func has(_ type: ValueType?) -> Bool {
+            guard case .tensor(let tensor)? = type, let shape = tensor.shape else { return false }
+            for dim in shape { if case .polynomial(let p) = dim, p.hasOpaqueExpression { return true } }
+            return false
+        }
         return outputs.contains(where: has) && !inputs.contains(where: has)
     }
 
