@@ -97,15 +97,9 @@ final class Engine {
             scope.constants.insert(name)
         }
         // Every name the nodes use numbered once, in file order; ordering and inference use the ids.
+        let fileIDs = scope.numberNames(of: graph.nodes)
         var constantProducers = 0
-        var fileIDs = NodeTensorIDs()
-        fileIDs.inputStart.reserveCapacity(graph.nodes.count + 1)
-        fileIDs.outputStart.reserveCapacity(graph.nodes.count + 1)
         for index in graph.nodes.indices {
-            for name in graph.nodes[index].inputs { fileIDs.inputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
-            for name in graph.nodes[index].outputs { fileIDs.outputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
-            fileIDs.inputStart.append(Int32(truncatingIfNeeded: fileIDs.inputIDs.count))
-            fileIDs.outputStart.append(Int32(truncatingIfNeeded: fileIDs.outputIDs.count))
             let opType = graph.nodes[index].opType
             if opType == "Constant" || opType == "ConstantOfShape" { constantProducers += graph.nodes[index].outputs.count }
         }
@@ -148,6 +142,7 @@ final class Engine {
 
     // MARK: Nodes
 
+    /// Infers `node`, which is `graph.nodes[index]`.
     func inferNode(_ node: Node, index: Int, graph: InferredNodes, scope: Scope, opsets: [String: Int], defaultOpset: Int,
                    inputIDs: ArraySlice<Int32>, outputIDs: ArraySlice<Int32>) -> NodeInference {
         // Named only in diagnostics and unknown-dim origins: built when one is written.
@@ -155,13 +150,13 @@ final class Engine {
         // Most nodes are in the default domain: its version is looked up once per graph, not hashed per node.
         let opset = node.domain.isEmpty ? defaultOpset : opset(for: node.domain, in: opsets)
         var inputTypes: [ValueType?] = []
-        var inputValues: [TensorValue?] = []
         inputTypes.reserveCapacity(node.inputs.count)
-        inputValues.reserveCapacity(node.inputs.count)
-        for (name, id) in zip(node.inputs, inputIDs) {
+        // Shared nils until an input has a value (most nodes have none): no array is made for them.
+        var inputValues = ShapeContext.noValues(node.inputs.count)
+        var hasInputValues = false
+        for (position, (name, id)) in zip(node.inputs, inputIDs).enumerated() {
             if id < 0 {
                 inputTypes.append(nil)
-                inputValues.append(nil)
                 continue
             }
             if let type = scope.type(id: Int(id)) {
@@ -170,17 +165,20 @@ final class Engine {
                 diagnostics.append(Diagnostic(.error, node: ref(), ShapeFinding.undefinedInput(name)))
                 inputTypes.append(.unknown)
             }
-            inputValues.append(scope.value(id: Int(id)))
+            if let value = scope.value(id: Int(id)) {
+                inputValues[position] = value
+                hasInputValues = true
+            }
         }
         var inference = NodeInference(index: index, graph: graph, opset: opset, inputTypes: inputTypes,
-                                      inputValues: inputValues.contains { $0 != nil } ? inputValues : [],
-                                      outputTypes: node.outputs.map { _ in .unknown }, status: .inferred,
+                                      inputValues: hasInputValues ? inputValues : [],
+                                      outputTypes: Self.unknownTypes(node.outputs.count), status: .inferred,
                                       instance: nil, subgraphs: [])
 
         // Most models define no functions: no key is built and hashed per node then.
         if !functions.isEmpty, let function = functions[node.domain + "::" + node.opType], resolver.schema(for: node, opset: opset) == nil {
             expandFunction(function, call: node, inference: &inference, scope: scope)
-            record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
+            record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
             return inference
         }
 
@@ -190,27 +188,26 @@ final class Engine {
         } catch {
             inference.status = .failed(error)
             diagnostics.append(Diagnostic(.error, node: ref(), error))
-            record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
+            record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
             return inference
         }
         guard let instance else {
             inference.status = .unsupported
             let key = node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)"
             unsupported[key, default: 0] += 1
-            record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
+            record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
             return inference
         }
         inference.instance = instance
         let rule = instance.rule
-        // The arities are read from the shared schema in place (copying it retains its strings and set).
-        if let inputArity = instance.schema?.inputs, let outputArity = instance.schema?.outputs {
+        if let inputArity = instance.inputArity, let outputArity = instance.outputArity {
             let given = node.inputs.count
             let trailingEmpty = node.inputs.reversed().prefix { $0.isEmpty }.count
             if given - trailingEmpty > inputArity.upperBound || given < inputArity.lowerBound {
                 let error = ShapeError.arity(what: "inputs", expected: inputArity, got: given)
                 inference.status = .failed(error)
                 diagnostics.append(Diagnostic(.error, node: ref(), error))
-                record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
+                record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
                 return inference
             }
             // Rules may set `outputValues[0..<lowerBound]` and read their required outputs: a node
@@ -219,14 +216,14 @@ final class Engine {
                 let error = ShapeError.arity(what: "outputs", expected: outputArity, got: node.outputs.count)
                 inference.status = .failed(error)
                 diagnostics.append(Diagnostic(.error, node: ref(), error))
-                record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
+                record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
                 return inference
             }
         }
 
         // Room for every output the op may have, even those the node omits: a rule that sets the
         // value of an optional output must not index past the end (extra values are dropped below).
-        let maxOutputs = instance.schema?.outputs.upperBound ?? 0
+        let maxOutputs = instance.outputArity?.upperBound ?? 0
         let outputSlots = maxOutputs <= 64 ? maxOutputs : 0
         var ctx: ShapeContext
         // Only a node holding a graph can infer a subgraph: the others get no box and no closure
@@ -235,11 +232,12 @@ final class Engine {
         if node.attributes.contains(where: { Self.holdsGraph($0.value) }) {
             let box = SubgraphBox()
             subgraphBox = box
-            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues, outputSlots: outputSlots,
-                               inferSubgraph: subgraphInferrer(node, ref: ref(), scope: scope, opsets: opsets, box: box))
+            ctx = ShapeContext(nodes: graph.nodes, index: index, opset: opset, inputTypes: inputTypes, inputValues: inputValues,
+                               outputSlots: outputSlots, inferSubgraph: subgraphInferrer(node, ref: ref(), scope: scope, opsets: opsets, box: box))
         } else {
             subgraphBox = nil
-            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues, outputSlots: outputSlots)
+            ctx = ShapeContext(nodes: graph.nodes, index: index, opset: opset, inputTypes: inputTypes, inputValues: inputValues,
+                               outputSlots: outputSlots)
         }
         do throws(ShapeError) {
             var outputs = try rule.inferShapes(&ctx)
@@ -274,7 +272,7 @@ final class Engine {
             inference.status = .failed(error)
             diagnostics.append(Diagnostic(.error, node: ref(), error))
         }
-        record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
+        record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
         return inference
     }
 
@@ -312,20 +310,30 @@ final class Engine {
         types.count >= count ? Array(types.prefix(count)) : types + Array(repeating: .unknown, count: count - types.count)
     }
 
-    /// Stores a node's output types and tracks where unknown dims first appeared.
-    func record(_ inference: NodeInference, node: Node, ref: () -> NodeRef, outputIDs: ArraySlice<Int32>, scope: Scope) {
+    /// Stores a node's output types and tracks where unknown dims first appeared. Takes the types
+    /// alone: passing the whole inference, a variable the node's rule may change, copied it.
+    func record(_ outputTypes: [ValueType], node: Node, ref: () -> NodeRef, outputIDs: ArraySlice<Int32>, scope: Scope) {
+        // Where an unknown output's dims were lost: the first input's origin that there is, else this
+        // node. Looked up once, and only for a node with an unknown output.
         var inheritedOrigin: NodeRef?
-        for name in node.inputs where !name.isEmpty {
-            if let origin = scope.origin(name) { inheritedOrigin = origin; break }
+        var lookedUp = false
+        func origin() -> NodeRef {
+            if !lookedUp {
+                lookedUp = true
+                for name in node.inputs where !name.isEmpty {
+                    if let origin = scope.origin(name) { inheritedOrigin = origin; break }
+                }
+            }
+            return inheritedOrigin ?? ref()
         }
         for (index, id) in outputIDs.enumerated() where id >= 0 {
-            let type = inference.outputTypes[index]
+            let type = outputTypes[index]
             // The old type says whether the name was produced before.
             if scope.define(Int(id), type) {
                 diagnostics.append(Diagnostic(.error, node: ref(), ShapeFinding.producedTwice(node.outputs[index])))
             }
             if Self.hasUnknown(type) {
-                scope.unknownOrigin[node.outputs[index]] = inheritedOrigin ?? ref()
+                scope.unknownOrigin[node.outputs[index]] = origin()
             }
         }
     }
@@ -339,6 +347,14 @@ final class Engine {
         }
         return outputs.contains(where: has) && !inputs.contains(where: has)
     }
+
+    /// `count` unknown types: for a small count, one array made once and shared (the outputs of a
+    /// node that fails or has no rule; a node inferred gets its rule's array instead).
+    static func unknownTypes(_ count: Int) -> [ValueType] {
+        count < sharedUnknownTypes.count ? sharedUnknownTypes[count] : Array(repeating: .unknown, count: count)
+    }
+
+    private static let sharedUnknownTypes: [[ValueType]] = (0..<16).map { Array(repeating: .unknown, count: $0) }
 
     static func hasUnknown(_ type: ValueType) -> Bool {
         switch type {
