@@ -170,54 +170,54 @@ final class Engine {
                 hasInputValues = true
             }
         }
-        var inference = NodeInference(index: index, graph: graph, opset: opset, inputTypes: inputTypes,
-                                      inputValues: hasInputValues ? inputValues : [],
-                                      outputTypes: Self.unknownTypes(node.outputs.count), status: .inferred,
-                                      instance: nil, subgraphs: [])
+        // Records the outputs (unknown when not given) and makes the node's inference. The inference
+        // is built once, at the end: one kept in a variable was copied at every return.
+        func finished(_ status: NodeStatus, outputTypes: [ValueType]? = nil, instance: OpInstance? = nil,
+                      subgraphs: [SubgraphInference] = []) -> NodeInference {
+            let outputTypes = outputTypes ?? Self.unknownTypes(node.outputs.count)
+            record(outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
+            return NodeInference(index: index, graph: graph, opset: opset, inputTypes: inputTypes,
+                                 inputValues: hasInputValues ? inputValues : [], outputTypes: outputTypes, status: status,
+                                 instance: instance, subgraphs: subgraphs)
+        }
 
         // Most models define no functions: no key is built and hashed per node then.
         if !functions.isEmpty, let function = functions[node.domain + "::" + node.opType], resolver.schema(for: node, opset: opset) == nil {
-            expandFunction(function, call: node, inference: &inference, scope: scope)
-            record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-            return inference
+            var call = NodeInference(index: index, graph: graph, opset: opset, inputTypes: inputTypes,
+                                     inputValues: hasInputValues ? inputValues : [], outputTypes: Self.unknownTypes(node.outputs.count),
+                                     status: .inferred, instance: nil, subgraphs: [])
+            expandFunction(function, call: node, inference: &call, scope: scope)
+            record(call.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
+            return call
         }
 
         let instance: OpInstance?
         do {
             instance = try self.instance(for: node, opset: opset)
         } catch {
-            inference.status = .failed(error)
             diagnostics.append(Diagnostic(.error, node: ref(), error))
-            record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-            return inference
+            return finished(.failed(error))
         }
         guard let instance else {
-            inference.status = .unsupported
             let key = node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)"
             unsupported[key, default: 0] += 1
-            record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-            return inference
+            return finished(.unsupported)
         }
-        inference.instance = instance
         let rule = instance.rule
         if let inputArity = instance.inputArity, let outputArity = instance.outputArity {
             let given = node.inputs.count
             let trailingEmpty = node.inputs.reversed().prefix { $0.isEmpty }.count
             if given - trailingEmpty > inputArity.upperBound || given < inputArity.lowerBound {
                 let error = ShapeError.arity(what: "inputs", expected: inputArity, got: given)
-                inference.status = .failed(error)
                 diagnostics.append(Diagnostic(.error, node: ref(), error))
-                record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-                return inference
+                return finished(.failed(error), instance: instance)
             }
             // Rules may set `outputValues[0..<lowerBound]` and read their required outputs: a node
             // that declares fewer outputs than the op requires (a damaged file) fails here, typed.
             if node.outputs.count < outputArity.lowerBound {
                 let error = ShapeError.arity(what: "outputs", expected: outputArity, got: node.outputs.count)
-                inference.status = .failed(error)
                 diagnostics.append(Diagnostic(.error, node: ref(), error))
-                record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-                return inference
+                return finished(.failed(error), instance: instance)
             }
         }
 
@@ -239,6 +239,8 @@ final class Engine {
             ctx = ShapeContext(nodes: graph.nodes, index: index, opset: opset, inputTypes: inputTypes, inputValues: inputValues,
                                outputSlots: outputSlots)
         }
+        var status = NodeStatus.inferred
+        var outputTypes: [ValueType]?
         do throws(ShapeError) {
             var outputs = try rule.inferShapes(&ctx)
             // A negative known dim (Expand to -5, Resize `sizes` of -1) is this node's finding, never a
@@ -251,29 +253,25 @@ final class Engine {
                 outputs += Array(repeating: .unknown, count: node.outputs.count - outputs.count)
             }
             // Most rules return one type per output: the array is kept, not copied.
-            inference.outputTypes = outputs.count == node.outputs.count ? outputs : Array(outputs.prefix(node.outputs.count))
+            outputTypes = outputs.count == node.outputs.count ? outputs : Array(outputs.prefix(node.outputs.count))
             for (index, id) in outputIDs.enumerated() where id >= 0 {
                 if index < ctx.outputValues.count, let value = ctx.outputValues[index] { scope.values[Int(id)] = value }
             }
             for warning in ctx.warnings { diagnostics.append(Diagnostic(.warning, node: ref(), ShapeFinding.rule(warning))) }
         } catch {
             if error.isUpstream {
-                inference.status = .upstreamUnknown
+                status = .upstreamUnknown
             } else {
-                inference.status = .failed(error)
+                status = .failed(error)
                 diagnostics.append(Diagnostic(.error, node: ref(), error))
             }
         }
-        if let subgraphBox {
-            inference.subgraphs = subgraphBox.graphs
-        }
         if subgraphBox?.tooDeep == true {
             let error = ShapeError.unsupported("subgraphs nested deeper than \(Self.maxGraphDepth) levels are not inferred")
-            inference.status = .failed(error)
+            status = .failed(error)
             diagnostics.append(Diagnostic(.error, node: ref(), error))
         }
-        record(inference.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-        return inference
+        return finished(status, outputTypes: outputTypes, instance: instance, subgraphs: subgraphBox?.graphs ?? [])
     }
 
     /// Infers the subgraphs of `node` (its If branches, Loop/Scan bodies) for its rule, collecting them in `box`.
@@ -310,8 +308,7 @@ final class Engine {
         types.count >= count ? Array(types.prefix(count)) : types + Array(repeating: .unknown, count: count - types.count)
     }
 
-    /// Stores a node's output types and tracks where unknown dims first appeared. Takes the types
-    /// alone: passing the whole inference, a variable the node's rule may change, copied it.
+    /// Stores a node's output types and tracks where unknown dims first appeared.
     func record(_ outputTypes: [ValueType], node: Node, ref: () -> NodeRef, outputIDs: ArraySlice<Int32>, scope: Scope) {
         // Where an unknown output's dims were lost: the first input's origin that there is, else this
         // node. Looked up once, and only for a node with an unknown output.
