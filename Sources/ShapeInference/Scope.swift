@@ -28,9 +28,9 @@ final class Scope {
     }
 
     /// The ids of every input and output name of `nodes` (file order; -1 for `""`), new names
-    /// numbered as `id(_:)` does. The table and types are taken out of the scope for the loop: a
-    /// class's stored property is checked for exclusive access on every use, which cost about as
-    /// much as interning the name.
+    /// numbered as `id(_:)` does. The table and types are taken out of the scope for the loop: where
+    /// exclusivity is checked at run time (debug builds; release builds before 6062915), every use of
+    /// a class's stored property is checked, which cost about as much as interning the name.
     func numberNames(of nodes: [Node]) -> NodeTensorIDs {
         var names = self.names
         var types = self.types
