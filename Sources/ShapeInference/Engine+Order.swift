@@ -17,10 +17,19 @@ extension Engine {
             for id in ids.outputs(index) where id >= 0 { producer[Int(id)] = Int32(truncatingIfNeeded: index) }
         }
         // Names a subgraph reads from this graph: only those this graph numbered can have a producer here.
+        // The node's subgraphs in `Node.subgraphs` order, read from its attributes in place (that
+        // property is called on a copy of the node).
         func outerProducers(_ index: Int, _ visit: (Int) -> Void) {
-            for (_, subgraph) in graph.nodes[index].subgraphs {
+            func visitReferences(_ subgraph: Graph) {
                 for name in subgraph.outerScopeReferences where !name.isEmpty {
                     if let id = scope.names.id(of: name), producer[id] >= 0 { visit(Int(producer[id])) }
+                }
+            }
+            for attribute in graph.nodes[index].attributes {
+                switch attribute.value {
+                case .graph(let subgraph): visitReferences(subgraph)
+                case .graphs(let subgraphs): subgraphs.forEach(visitReferences)
+                default: continue
                 }
             }
         }

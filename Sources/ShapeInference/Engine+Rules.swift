@@ -7,23 +7,61 @@ extension Engine {
     /// `RuleKey` share one instance, made for the first of them; a rule that fails to parse is
     /// never cached, so each such node reports its own error.
     func instance(for node: Node, opset: Int) throws(ShapeError) -> OpInstance? {
-        guard sharesRules, let key = RuleKey(node: node, opset: opset) else { return try makeInstance(node, opset: opset) }
-        // Runs of one op (a chain of Relus, a layer's repeated pattern) answer without hashing the key.
-        if let last = lastRule, last.key == key { return last.instance }
-        let instance: OpInstance?
-        if let cached = rules[key] {
-            instance = cached
-        } else {
-            instance = try makeInstance(node, opset: opset)
-            rules[key] = .some(instance)
+        // A node whose attributes cannot be keyed (a Constant's tensor) looks nothing up.
+        guard sharesRules, RuleKey.isShareable(node) else { return try makeInstance(node, opset: opset) }
+        // Runs of one op (a chain of Relus, a layer's repeated pattern) answer from the last rule.
+        if let last = lastRule, last.matches(node, opset: opset) { return last.instance }
+        if let shared = rules[node.opType]?.scanned.first(where: { $0.matches(node, opset: opset) }) {
+            lastRule = shared
+            return shared.instance
         }
-        lastRule = (key, instance)
-        return instance
+        guard let key = RuleKey(node: node, opset: opset) else { return try makeInstance(node, opset: opset) }
+        if let shared = rules[node.opType]?.hashed[key] {
+            lastRule = shared
+            return shared.instance
+        }
+        let shared = SharedRule(key: key, instance: try makeInstance(node, opset: opset))
+        rules[node.opType, default: RuleBucket()].insert(shared)
+        lastRule = shared
+        return shared.instance
     }
 
     private func makeInstance(_ node: Node, opset: Int) throws(ShapeError) -> OpInstance? {
         guard let rule = try resolver.shapeRule(for: node, opset: opset) else { return nil }
         return OpInstance(rule: rule, schema: schema(for: node, opset: opset))
+    }
+}
+
+/// A rule made once for every node with its key. A class: the last one looked up is kept
+/// without copying the key.
+final class SharedRule {
+    let key: RuleKey
+    let instance: OpInstance?
+
+    init(key: RuleKey, instance: OpInstance?) {
+        self.key = key
+        self.instance = instance
+    }
+
+    /// Whether `node` (with shareable attributes) at `opset` has this rule's key: what
+    /// `RuleKey(node:opset:) == key` says, without building a key.
+    func matches(_ node: Node, opset: Int) -> Bool {
+        guard key.op.opset == opset, key.inputCount == node.inputs.count, key.outputCount == node.outputs.count,
+              key.op.opType == node.opType, key.op.domain == node.domain, key.attributes == node.attributes else { return false }
+        return RuleKey.omitted(node) == key.omitted
+    }
+}
+
+/// The shared rules of one op type. A layer uses a handful per op: the first `scanLimit` are
+/// compared with the node in turn, without building or hashing a key; the rest (an op whose
+/// attributes vary node by node) are hashed, so a lookup never scans more than `scanLimit`.
+struct RuleBucket {
+    static let scanLimit = 8
+    private(set) var scanned: [SharedRule] = []
+    private(set) var hashed: [RuleKey: SharedRule] = [:]
+
+    mutating func insert(_ rule: SharedRule) {
+        if scanned.count < Self.scanLimit { scanned.append(rule) } else { hashed[rule.key] = rule }
     }
 }
 
@@ -40,16 +78,27 @@ struct RuleKey: Hashable {
     /// `nil` when the node gets a rule of its own: an attribute that holds a graph or a tensor (not
     /// hashed deeply), a float that equality cannot tell apart (NaN, -0), or more than 32 inputs or outputs.
     init?(node: Node, opset: Int) {
-        guard node.inputs.count <= 32, node.outputs.count <= 32 else { return nil }
-        for attribute in node.attributes where !Self.isShareable(attribute.value) { return nil }
-        var omitted: UInt64 = 0
-        for (index, name) in node.inputs.enumerated() where name.isEmpty { omitted |= 1 << UInt64(index) }
-        for (index, name) in node.outputs.enumerated() where name.isEmpty { omitted |= 1 << UInt64(32 + index) }
+        guard Self.isShareable(node) else { return nil }
         self.op = SchemaKey(domain: node.domain, opType: node.opType, opset: opset)
         self.attributes = node.attributes
         self.inputCount = node.inputs.count
         self.outputCount = node.outputs.count
-        self.omitted = omitted
+        self.omitted = Self.omitted(node)
+    }
+
+    /// Whether `node` may share a rule: at most 32 inputs and outputs, every attribute shareable.
+    static func isShareable(_ node: Node) -> Bool {
+        guard node.inputs.count <= 32, node.outputs.count <= 32 else { return false }
+        for attribute in node.attributes where !isShareable(attribute.value) { return false }
+        return true
+    }
+
+    /// The `omitted` bits of `node`'s names (at most 32 inputs and outputs).
+    static func omitted(_ node: Node) -> UInt64 {
+        var omitted: UInt64 = 0
+        for (index, name) in node.inputs.enumerated() where name.isEmpty { omitted |= 1 << UInt64(index) }
+        for (index, name) in node.outputs.enumerated() where name.isEmpty { omitted |= 1 << UInt64(32 + index) }
+        return omitted
     }
 
     static func isShareable(_ value: Attribute.Value) -> Bool {

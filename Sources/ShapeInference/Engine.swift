@@ -9,10 +9,10 @@ final class Engine {
     var schemas: [SchemaKey: OpSchema?] = [:]
     /// The last schema looked up, and its key.
     var lastSchema: (key: SchemaKey, schema: OpSchema?)?
-    /// Rules shared among nodes (`instance(for:opset:)`), when the resolver allows it.
-    var rules: [RuleKey: OpInstance?] = [:]
-    /// The last rule looked up, and its key.
-    var lastRule: (key: RuleKey, instance: OpInstance?)?
+    /// Rules shared among nodes (`instance(for:opset:)`), when the resolver allows it, by op type.
+    var rules: [String: RuleBucket] = [:]
+    /// The last rule looked up.
+    var lastRule: SharedRule?
     let sharesRules: Bool
     var unsupported: [String: Int] = [:]
     let functions: [String: Function]
@@ -97,15 +97,9 @@ final class Engine {
             scope.constants.insert(name)
         }
         // Every name the nodes use numbered once, in file order; ordering and inference use the ids.
+        let fileIDs = scope.numberNames(of: graph.nodes)
         var constantProducers = 0
-        var fileIDs = NodeTensorIDs()
-        fileIDs.inputStart.reserveCapacity(graph.nodes.count + 1)
-        fileIDs.outputStart.reserveCapacity(graph.nodes.count + 1)
         for index in graph.nodes.indices {
-            for name in graph.nodes[index].inputs { fileIDs.inputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
-            for name in graph.nodes[index].outputs { fileIDs.outputIDs.append(name.isEmpty ? -1 : Int32(truncatingIfNeeded: scope.id(name))) }
-            fileIDs.inputStart.append(Int32(truncatingIfNeeded: fileIDs.inputIDs.count))
-            fileIDs.outputStart.append(Int32(truncatingIfNeeded: fileIDs.outputIDs.count))
             let opType = graph.nodes[index].opType
             if opType == "Constant" || opType == "ConstantOfShape" { constantProducers += graph.nodes[index].outputs.count }
         }
@@ -148,83 +142,89 @@ final class Engine {
 
     // MARK: Nodes
 
+    /// Infers `node`, which is `graph.nodes[index]`.
     func inferNode(_ node: Node, index: Int, graph: InferredNodes, scope: Scope, opsets: [String: Int], defaultOpset: Int,
                    inputIDs: ArraySlice<Int32>, outputIDs: ArraySlice<Int32>) -> NodeInference {
-        let ref = NodeRef(node, index: index, graphPath: graph.path)
+        // Named only in diagnostics and unknown-dim origins: built when one is written.
+        func ref() -> NodeRef { NodeRef(node, index: index, graphPath: graph.path) }
         // Most nodes are in the default domain: its version is looked up once per graph, not hashed per node.
         let opset = node.domain.isEmpty ? defaultOpset : opset(for: node.domain, in: opsets)
         var inputTypes: [ValueType?] = []
-        var inputValues: [TensorValue?] = []
         inputTypes.reserveCapacity(node.inputs.count)
-        inputValues.reserveCapacity(node.inputs.count)
-        for (name, id) in zip(node.inputs, inputIDs) {
+        // Shared nils until an input has a value (most nodes have none): no array is made for them.
+        var inputValues = ShapeContext.noValues(node.inputs.count)
+        var hasInputValues = false
+        for (position, (name, id)) in zip(node.inputs, inputIDs).enumerated() {
             if id < 0 {
                 inputTypes.append(nil)
-                inputValues.append(nil)
                 continue
             }
             if let type = scope.type(id: Int(id)) {
                 inputTypes.append(type)
             } else {
-                diagnostics.append(Diagnostic(.error, node: ref, ShapeFinding.undefinedInput(name)))
+                diagnostics.append(Diagnostic(.error, node: ref(), ShapeFinding.undefinedInput(name)))
                 inputTypes.append(.unknown)
             }
-            inputValues.append(scope.value(id: Int(id)))
+            if let value = scope.value(id: Int(id)) {
+                inputValues[position] = value
+                hasInputValues = true
+            }
         }
-        var inference = NodeInference(index: index, graph: graph, opset: opset, inputTypes: inputTypes,
-                                      inputValues: inputValues.contains { $0 != nil } ? inputValues : [],
-                                      outputTypes: node.outputs.map { _ in .unknown }, status: .inferred,
-                                      instance: nil, subgraphs: [])
+        // Records the outputs (unknown when not given) and makes the node's inference. The inference
+        // is built once, at the end: one kept in a variable was copied at every return.
+        func finished(_ status: NodeStatus, outputTypes: [ValueType]? = nil, instance: OpInstance? = nil,
+                      subgraphs: [SubgraphInference] = []) -> NodeInference {
+            let outputTypes = outputTypes ?? Self.unknownTypes(node.outputs.count)
+            record(outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
+            return NodeInference(index: index, graph: graph, opset: opset, inputTypes: inputTypes,
+                                 inputValues: hasInputValues ? inputValues : [], outputTypes: outputTypes, status: status,
+                                 instance: instance, subgraphs: subgraphs)
+        }
 
         // Most models define no functions: no key is built and hashed per node then.
         if !functions.isEmpty, let function = functions[node.domain + "::" + node.opType], resolver.schema(for: node, opset: opset) == nil {
-            expandFunction(function, call: node, inference: &inference, scope: scope)
-            record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-            return inference
+            var call = NodeInference(index: index, graph: graph, opset: opset, inputTypes: inputTypes,
+                                     inputValues: hasInputValues ? inputValues : [], outputTypes: Self.unknownTypes(node.outputs.count),
+                                     status: .inferred, instance: nil, subgraphs: [])
+            expandFunction(function, call: node, inference: &call, scope: scope)
+            record(call.outputTypes, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
+            return call
         }
 
         let instance: OpInstance?
         do {
             instance = try self.instance(for: node, opset: opset)
         } catch {
-            inference.status = .failed(error)
-            diagnostics.append(Diagnostic(.error, node: ref, error))
-            record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-            return inference
+            diagnostics.append(Diagnostic(.error, node: ref(), error))
+            return finished(.failed(error))
         }
         guard let instance else {
-            inference.status = .unsupported
             let key = node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)"
             unsupported[key, default: 0] += 1
-            record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-            return inference
+            return finished(.unsupported)
         }
-        inference.instance = instance
         let rule = instance.rule
-        if let schema = instance.schema {
+        if let inputArity = instance.inputArity, let outputArity = instance.outputArity {
             let given = node.inputs.count
             let trailingEmpty = node.inputs.reversed().prefix { $0.isEmpty }.count
-            if given - trailingEmpty > schema.inputs.upperBound || given < schema.inputs.lowerBound {
-                let error = ShapeError.arity(what: "inputs", expected: schema.inputs, got: given)
-                inference.status = .failed(error)
-                diagnostics.append(Diagnostic(.error, node: ref, error))
-                record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-                return inference
+            if given - trailingEmpty > inputArity.upperBound || given < inputArity.lowerBound {
+                let error = ShapeError.arity(what: "inputs", expected: inputArity, got: given)
+                diagnostics.append(Diagnostic(.error, node: ref(), error))
+                return finished(.failed(error), instance: instance)
             }
             // Rules may set `outputValues[0..<lowerBound]` and read their required outputs: a node
             // that declares fewer outputs than the op requires (a damaged file) fails here, typed.
-            if node.outputs.count < schema.outputs.lowerBound {
-                let error = ShapeError.arity(what: "outputs", expected: schema.outputs, got: node.outputs.count)
-                inference.status = .failed(error)
-                diagnostics.append(Diagnostic(.error, node: ref, error))
-                record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-                return inference
+            if node.outputs.count < outputArity.lowerBound {
+                let error = ShapeError.arity(what: "outputs", expected: outputArity, got: node.outputs.count)
+                diagnostics.append(Diagnostic(.error, node: ref(), error))
+                return finished(.failed(error), instance: instance)
             }
         }
 
         // Room for every output the op may have, even those the node omits: a rule that sets the
         // value of an optional output must not index past the end (extra values are dropped below).
-        let outputSlots = instance.schema.map { $0.outputs.upperBound <= 64 ? $0.outputs.upperBound : 0 } ?? 0
+        let maxOutputs = instance.outputArity?.upperBound ?? 0
+        let outputSlots = maxOutputs <= 64 ? maxOutputs : 0
         var ctx: ShapeContext
         // Only a node holding a graph can infer a subgraph: the others get no box and no closure
         // capturing the node (made and freed per node otherwise).
@@ -232,46 +232,46 @@ final class Engine {
         if node.attributes.contains(where: { Self.holdsGraph($0.value) }) {
             let box = SubgraphBox()
             subgraphBox = box
-            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues, outputSlots: outputSlots,
-                               inferSubgraph: subgraphInferrer(node, ref: ref, scope: scope, opsets: opsets, box: box))
+            ctx = ShapeContext(nodes: graph.nodes, index: index, opset: opset, inputTypes: inputTypes, inputValues: inputValues,
+                               outputSlots: outputSlots, inferSubgraph: subgraphInferrer(node, ref: ref(), scope: scope, opsets: opsets, box: box))
         } else {
             subgraphBox = nil
-            ctx = ShapeContext(node: node, opset: opset, inputTypes: inputTypes, inputValues: inputValues, outputSlots: outputSlots)
+            ctx = ShapeContext(nodes: graph.nodes, index: index, opset: opset, inputTypes: inputTypes, inputValues: inputValues,
+                               outputSlots: outputSlots)
         }
+        var status = NodeStatus.inferred
+        var outputTypes: [ValueType]?
         do throws(ShapeError) {
             var outputs = try rule.inferShapes(&ctx)
             // A negative known dim (Expand to -5, Resize `sizes` of -1) is this node's finding, never a
             // negative size flowing on into costs.
             try SizeCheck.validate(outputs: outputs)
             if Self.introducesOpaqueExpression(outputs, inputs: inputTypes) {
-                diagnostics.append(Diagnostic(.warning, node: ref, ShapeFinding.opaqueDim))
+                diagnostics.append(Diagnostic(.warning, node: ref(), ShapeFinding.opaqueDim))
             }
             if outputs.count < node.outputs.count {
                 outputs += Array(repeating: .unknown, count: node.outputs.count - outputs.count)
             }
-            inference.outputTypes = Array(outputs.prefix(node.outputs.count))
+            // Most rules return one type per output: the array is kept, not copied.
+            outputTypes = outputs.count == node.outputs.count ? outputs : Array(outputs.prefix(node.outputs.count))
             for (index, id) in outputIDs.enumerated() where id >= 0 {
                 if index < ctx.outputValues.count, let value = ctx.outputValues[index] { scope.values[Int(id)] = value }
             }
-            for warning in ctx.warnings { diagnostics.append(Diagnostic(.warning, node: ref, ShapeFinding.rule(warning))) }
+            for warning in ctx.warnings { diagnostics.append(Diagnostic(.warning, node: ref(), ShapeFinding.rule(warning))) }
         } catch {
             if error.isUpstream {
-                inference.status = .upstreamUnknown
+                status = .upstreamUnknown
             } else {
-                inference.status = .failed(error)
-                diagnostics.append(Diagnostic(.error, node: ref, error))
+                status = .failed(error)
+                diagnostics.append(Diagnostic(.error, node: ref(), error))
             }
-        }
-        if let subgraphBox {
-            inference.subgraphs = subgraphBox.graphs
         }
         if subgraphBox?.tooDeep == true {
             let error = ShapeError.unsupported("subgraphs nested deeper than \(Self.maxGraphDepth) levels are not inferred")
-            inference.status = .failed(error)
-            diagnostics.append(Diagnostic(.error, node: ref, error))
+            status = .failed(error)
+            diagnostics.append(Diagnostic(.error, node: ref(), error))
         }
-        record(inference, node: node, ref: ref, outputIDs: outputIDs, scope: scope)
-        return inference
+        return finished(status, outputTypes: outputTypes, instance: instance, subgraphs: subgraphBox?.graphs ?? [])
     }
 
     /// Infers the subgraphs of `node` (its If branches, Loop/Scan bodies) for its rule, collecting them in `box`.
@@ -309,28 +309,49 @@ final class Engine {
     }
 
     /// Stores a node's output types and tracks where unknown dims first appeared.
-    func record(_ inference: NodeInference, node: Node, ref: NodeRef, outputIDs: ArraySlice<Int32>, scope: Scope) {
+    func record(_ outputTypes: [ValueType], node: Node, ref: () -> NodeRef, outputIDs: ArraySlice<Int32>, scope: Scope) {
+        // Where an unknown output's dims were lost: the first input's origin that there is, else this
+        // node. Looked up once, and only for a node with an unknown output.
         var inheritedOrigin: NodeRef?
-        for name in node.inputs where !name.isEmpty {
-            if let origin = scope.origin(name) { inheritedOrigin = origin; break }
+        var lookedUp = false
+        func origin() -> NodeRef {
+            if !lookedUp {
+                lookedUp = true
+                for name in node.inputs where !name.isEmpty {
+                    if let origin = scope.origin(name) { inheritedOrigin = origin; break }
+                }
+            }
+            return inheritedOrigin ?? ref()
         }
         for (index, id) in outputIDs.enumerated() where id >= 0 {
-            let type = inference.outputTypes[index]
+            let type = outputTypes[index]
             // The old type says whether the name was produced before.
             if scope.define(Int(id), type) {
-                diagnostics.append(Diagnostic(.error, node: ref, ShapeFinding.producedTwice(node.outputs[index])))
+                diagnostics.append(Diagnostic(.error, node: ref(), ShapeFinding.producedTwice(node.outputs[index])))
             }
             if Self.hasUnknown(type) {
-                scope.unknownOrigin[node.outputs[index]] = inheritedOrigin ?? ref
+                scope.unknownOrigin[node.outputs[index]] = origin()
             }
         }
     }
 
     /// Whether an output dim holds an `expr_…` symbol (past `Polynomial.Budget`) that no input has.
     static func introducesOpaqueExpression(_ outputs: [ValueType], inputs: [ValueType?]) -> Bool {
-        func has(_ type: ValueType?) -> Bool { type?.tensor?.shape?.contains { $0.hasOpaqueExpression } ?? false }
+        func has(_ type: ValueType?) -> Bool {
+            guard case .tensor(let tensor)? = type, let shape = tensor.shape else { return false }
+            for dim in shape { if case .polynomial(let p) = dim, p.hasOpaqueExpression { return true } }
+            return false
+        }
         return outputs.contains(where: has) && !inputs.contains(where: has)
     }
+
+    /// `count` unknown types: for a small count, one array made once and shared (the outputs of a
+    /// node that fails or has no rule; a node inferred gets its rule's array instead).
+    static func unknownTypes(_ count: Int) -> [ValueType] {
+        count < sharedUnknownTypes.count ? sharedUnknownTypes[count] : Array(repeating: .unknown, count: count)
+    }
+
+    private static let sharedUnknownTypes: [[ValueType]] = (0..<16).map { Array(repeating: .unknown, count: $0) }
 
     static func hasUnknown(_ type: ValueType) -> Bool {
         switch type {

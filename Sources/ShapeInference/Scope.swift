@@ -27,6 +27,38 @@ final class Scope {
         return id
     }
 
+    /// The ids of every input and output name of `nodes` (file order; -1 for `""`), new names
+    /// numbered as `id(_:)` does. The table and types are taken out of the scope for the loop: where
+    /// exclusivity is checked at run time (debug builds; release builds before 6062915), every use of
+    /// a class's stored property is checked, which cost about as much as interning the name.
+    func numberNames(of nodes: [Node]) -> NodeTensorIDs {
+        var names = self.names
+        var types = self.types
+        // Left empty while the loop runs, so the copies above are the only references (no copy on write).
+        self.names = TensorNameTable()
+        self.types = []
+        defer {
+            self.names = names
+            self.types = types
+        }
+        func id(_ name: String) -> Int32 {
+            if name.isEmpty { return -1 }
+            let id = names.intern(name)
+            if id == types.count { types.append(nil) }
+            return Int32(truncatingIfNeeded: id)
+        }
+        var ids = NodeTensorIDs()
+        ids.inputStart.reserveCapacity(nodes.count + 1)
+        ids.outputStart.reserveCapacity(nodes.count + 1)
+        for index in nodes.indices {
+            for name in nodes[index].inputs { ids.inputIDs.append(id(name)) }
+            for name in nodes[index].outputs { ids.outputIDs.append(id(name)) }
+            ids.inputStart.append(Int32(truncatingIfNeeded: ids.inputIDs.count))
+            ids.outputStart.append(Int32(truncatingIfNeeded: ids.outputIDs.count))
+        }
+        return ids
+    }
+
     /// Defines `name` (by id) as `type`; `true` when it was already defined in this graph.
     @discardableResult
     func define(_ id: Int, _ type: ValueType) -> Bool {

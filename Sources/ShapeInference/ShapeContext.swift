@@ -2,7 +2,11 @@ import ONNXGraph
 
 /// Everything a shape rule may look at for one node, and where it puts propagated values.
 public struct ShapeContext {
-    public let node: Node
+    /// The node, read in place from its graph's node list (`nodes[nodeIndex]`): copying it into
+    /// every context retained each of its fields.
+    public var node: Node { nodes[nodeIndex] }
+    private let nodes: [Node]
+    private let nodeIndex: Int
     /// The opset version imported for the node's domain.
     public let opset: Int
     /// Types of the inputs, `nil` for an omitted optional input (`""`).
@@ -20,7 +24,8 @@ public struct ShapeContext {
 
     public init(node: Node, opset: Int, inputTypes: [ValueType?], inputValues: [TensorValue?],
                 inferSubgraph: @escaping (Graph, [ValueType], [TensorValue?]) -> [ValueType] = { g, _, _ in g.outputs.map { _ in .unknown } }) {
-        self.node = node
+        self.nodes = [node]
+        self.nodeIndex = 0
         self.opset = opset
         self.inputTypes = inputTypes
         self.inputValues = inputValues
@@ -28,20 +33,30 @@ public struct ShapeContext {
         self.inferSubgraphWithValues = inferSubgraph
     }
 
-    /// A context whose `outputValues` has `outputSlots` entries (at least one per node output).
-    init(node: Node, opset: Int, inputTypes: [ValueType?], inputValues: [TensorValue?], outputSlots: Int,
+    /// The context of node `index` of `nodes`, whose `outputValues` has `outputSlots` entries (at
+    /// least one per node output).
+    init(nodes: [Node], index: Int, opset: Int, inputTypes: [ValueType?], inputValues: [TensorValue?], outputSlots: Int,
          inferSubgraph: @escaping (Graph, [ValueType], [TensorValue?]) -> [ValueType] = { g, _, _ in g.outputs.map { _ in .unknown } }) {
-        self.node = node
+        self.nodes = nodes
+        self.nodeIndex = index
         self.opset = opset
         self.inputTypes = inputTypes
         self.inputValues = inputValues
-        self.outputValues = Self.noValues(Swift.max(outputSlots, node.outputs.count))
+        self.outputValues = Self.noValues(Swift.max(outputSlots, nodes[index].outputs.count))
         self.inferSubgraphWithValues = inferSubgraph
     }
 
-    /// `count` nils, appended to a reserved array: `Array(repeating:count:)` looks up its storage
-    /// type's metadata on every call, which cost more than the rest of it (once per node).
+    /// `count` nils: for a small count, one array made once and shared (it is copied when first
+    /// written, so a rule that sets a value gets its own). Most nodes' input and output values.
     static func noValues(_ count: Int) -> [TensorValue?] {
+        count < sharedNoValues.count ? sharedNoValues[count] : makeNoValues(count)
+    }
+
+    private static let sharedNoValues: [[TensorValue?]] = (0..<16).map(makeNoValues)
+
+    /// `count` nils, appended to a reserved array: `Array(repeating:count:)` looks up its storage
+    /// type's metadata on every call, which cost more than the rest of it.
+    private static func makeNoValues(_ count: Int) -> [TensorValue?] {
         var values: [TensorValue?] = []
         values.reserveCapacity(count)
         for _ in 0..<count { values.append(nil) }

@@ -66,10 +66,15 @@ final class InferredNodes: Sendable {
 final class OpInstance: Sendable {
     @usableFromInline let rule: any ShapeRule
     @usableFromInline let schema: OpSchema?
+    /// The schema's arities, checked per node without copying the schema (its strings and set).
+    let inputArity: ClosedRange<Int>?
+    let outputArity: ClosedRange<Int>?
 
     init(rule: any ShapeRule, schema: OpSchema?) {
         self.rule = rule
         self.schema = schema
+        inputArity = schema?.inputs
+        outputArity = schema?.outputs
     }
 }
 

@@ -17,6 +17,36 @@ import Testing
         #expect(TensorNameTable().id(of: "x") == nil)
     }
 
+    /// Names past the first 16 slots (the table grows 4 times), names that differ only in the
+    /// middle or in their last byte, the empty name, and a non-ASCII one each keep their first id.
+    @Test func tensorNameTableKeepsIDsAcrossGrowthAndNearNames() {
+        var table = TensorNameTable()
+        var names: [String] = []
+        for layer in 0..<100 { names.append("/model/layers.\(layer)/self_attn/q_proj/MatMul_output_0") }
+        names += ["", "a", "ab", "abcdefgh", "abcdefgi", "abcdefghi", "σ_1", "onnx::MatMul_12", "onnx::MatMul_13"]
+        for (index, name) in names.enumerated() { #expect(table.intern(name) == index) }
+        for (index, name) in names.enumerated() {
+            #expect(table.intern(name) == index)
+            #expect(table.id(of: name) == index)
+        }
+        #expect(table.count == 109)
+        #expect(table.names == names)
+        #expect(table.id(of: "/model/layers.100/self_attn/q_proj/MatMul_output_0") == nil)
+        #expect(table.id(of: "abcdefgj") == nil)
+        #expect(TensorNameTable.slotCount(for: 0) == 16)
+        #expect(TensorNameTable.slotCount(for: 8) == 16)
+        #expect(TensorNameTable.slotCount(for: 9) == 32)
+    }
+
+    /// The hash reads every byte, the last ones (past the 8-byte words) included.
+    @Test func tensorNameHashTellsNamesByEveryByte() {
+        let base = "/model/layers.0/mlp/Mul_output_0"
+        #expect(TensorNameTable.hash(base) == TensorNameTable.hash(String(base)))
+        #expect(TensorNameTable.hash(base) != TensorNameTable.hash("/model/layers.1/mlp/Mul_output_0"))
+        #expect(TensorNameTable.hash(base) != TensorNameTable.hash(base + "1"))
+        #expect(TensorNameTable.hash("abcdefgh") != TensorNameTable.hash("abcdefgh\u{0}"))
+    }
+
     static func model(_ nodes: [Node], initializers: [TensorData] = []) -> Model {
         let x = ValueInfo(name: "x", type: .tensor(TensorType(dtype: .float, shape: [.value(2), .value(3)])))
         return Model(irVersion: 8, opsetImports: [OpsetImport(domain: "", version: 17)],

@@ -28,11 +28,16 @@ struct ConstantOp: DataMovementOperator {
     let type: TensorType
     let value: TensorValue?
 
+    /// The attributes that may hold a Constant's value (exactly one must be present).
+    static let valueAttributes = ["value", "sparse_value", "value_float", "value_floats", "value_int", "value_ints", "value_string", "value_strings"]
+
     init(node: Node, opset: Int) throws(ShapeError) {
-        let kinds = ["value", "sparse_value", "value_float", "value_floats", "value_int", "value_ints", "value_string", "value_strings"]
-        let present = node.attributes.filter { kinds.contains($0.name) }
-        guard let attribute = present.first else { throw .missingAttribute("value") }
-        guard present.count == 1 else {
+        // Found without building the list of present ones (one per Constant node; a decoder holds
+        // thousands): the list is made only for the error.
+        guard let first = node.attributes.firstIndex(where: { Self.valueAttributes.contains($0.name) }) else { throw .missingAttribute("value") }
+        let attribute = node.attributes[first]
+        if node.attributes[(first + 1)...].contains(where: { Self.valueAttributes.contains($0.name) }) {
+            let present = node.attributes.filter { Self.valueAttributes.contains($0.name) }
             throw .invalidAttribute(name: attribute.name, reason: "exactly one value attribute is allowed, got \(present.map(\.name))")
         }
         switch (attribute.name, attribute.value) {

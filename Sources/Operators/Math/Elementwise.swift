@@ -54,7 +54,8 @@ struct BinaryMathOp: OperatorRule {
         let a = try ctx.tensor(0)
         if row.sameTypeInputs { try ElementwiseSupport.requireSameType(ctx, [0, 1]) }
         guard let shapes = try ElementwiseSupport.binaryShapes(&ctx, legacy: legacy) else { return [.tensor(TensorType(dtype: a.dtype, shape: nil))] }
-        ctx.outputValues[0] = fold(ctx, dtype: a.dtype, shapes: shapes.inputs, output: shapes.output)
+        // Set only when folded: the context's values start as shared nils, copied on the first write.
+        if let value = fold(ctx, dtype: a.dtype, shapes: shapes.inputs, output: shapes.output) { ctx.outputValues[0] = value }
         return [.tensor(TensorType(dtype: a.dtype, shape: shapes.output))]
     }
 

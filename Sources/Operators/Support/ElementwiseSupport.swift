@@ -62,7 +62,10 @@ enum ElementwiseSupport {
     /// The output shape of a binary op, and the (aligned) input shapes to expand values with.
     static func binaryShapes(_ a: [Dim], _ b: [Dim], legacy: LegacyBroadcast?) throws(ShapeError)
         -> (output: [Dim], inputs: [[Dim]]) {
-        guard let legacy else { return (try broadcast([a, b]), [a, b]) }
+        guard let legacy else {
+            let inputs = [a, b]
+            return (try broadcast(inputs), inputs)
+        }
         let alignedB = try legacyAlignedShape(a, b, legacy: legacy)
         // The output is A's shape; where A has a symbol and B a known size, the size is known.
         var output = a
@@ -78,7 +81,11 @@ enum ElementwiseSupport {
     static func binaryShapes(_ ctx: inout ShapeContext, legacy: LegacyBroadcast?) throws(ShapeError) -> (output: [Dim], inputs: [[Dim]])? {
         guard let sa = try ctx.tensor(0).shape, let sb = try ctx.tensor(1).shape else { return nil }
         let shapes = try binaryShapes(sa, sb, legacy: legacy)
-        if legacy == nil { ctx.warnings += Broadcast.assumptions([sa, sb]) }
+        if legacy == nil {
+            // Numpy broadcasting: `shapes.inputs` is `[sa, sb]`.
+            let lines = Broadcast.assumptions(shapes.inputs)
+            if !lines.isEmpty { ctx.warnings += lines }
+        }
         return shapes
     }
 

@@ -4,8 +4,13 @@ import ONNXGraph
 public enum Broadcast {
     /// The broadcast shape of `shapes`; throws on incompatible known dims.
     public static func shape(_ shapes: [[Dim]]) throws(ShapeError) -> [Dim] {
-        let rank = shapes.map(\.count).max() ?? 0
-        var result: [Dim] = Array(repeating: 1, count: rank)
+        // Equal shapes (most binary ops of a transformer) broadcast to themselves: every dim meets
+        // 1, then itself.
+        if shapes.count == 2, shapes[0] == shapes[1] { return shapes[0] }
+        let rank = maxRank(shapes)
+        var result: [Dim] = []
+        result.reserveCapacity(rank)
+        for _ in 0..<rank { result.append(1) }
         for shape in shapes {
             let offset = rank - shape.count
             for (index, dim) in shape.enumerated() {
@@ -16,6 +21,13 @@ public enum Broadcast {
             }
         }
         return result
+    }
+
+    /// The largest rank of `shapes` (0 for none), without a key path or a closure per call.
+    static func maxRank(_ shapes: [[Dim]]) -> Int {
+        var rank = 0
+        for shape in shapes where shape.count > rank { rank = shape.count }
+        return rank
     }
 }
 
@@ -28,7 +40,11 @@ extension Broadcast {
     /// says where it holds. Opaque `min(k, …)`/`max(…)` forms are left alone (they come from
     /// slicing a fixed table and are equal by construction).
     public static func assumptions(_ shapes: [[Dim]]) -> [String] {
-        let rank = shapes.map(\.count).max() ?? 0
+        // A line needs a symbolic dim on an axis where another shape differs from it: equal shapes,
+        // or shapes of known sizes only, assume nothing.
+        if shapes.count == 2, shapes[0] == shapes[1] { return [] }
+        guard shapes.contains(where: { $0.contains { if case .polynomial = $0 { true } else { false } } }) else { return [] }
+        let rank = maxRank(shapes)
         var lines: [String] = []
         for axis in 0..<rank {
             var known: Int?
