@@ -40,8 +40,12 @@ enum {
 #define MAX_TAG_BYTES 5             /* protobuf-c rejects longer tags */
 #define MAX_FIELD_NUMBER 536870911u /* 2^29 - 1 */
 
+/* The readers below run once or more per field of the file: inlined, the walk takes about half the
+ * instructions it takes with calls (clang and gcc leave them out of line when used twice). */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 /* Reads a base-128 varint of at most 10 bytes whose value fits 64 bits. */
-static CONNX_status read_varint(const uint8_t *bytes, size_t *pos, size_t end, uint64_t *value)
+static CONNX_status read_long_varint(const uint8_t *bytes, size_t *pos, size_t end, uint64_t *value)
 {
     uint64_t result = 0;
     size_t at = *pos;
@@ -61,28 +65,45 @@ static CONNX_status read_varint(const uint8_t *bytes, size_t *pos, size_t end, u
     return CONNX_ERR_MALFORMED; /* unreachable: the 10th byte either ends or fails above */
 }
 
+/* read_long_varint, with the one-byte case (most lengths and small values) inline. */
+static ALWAYS_INLINE CONNX_status read_varint(const uint8_t *bytes, size_t *pos, size_t end, uint64_t *value)
+{
+    if (*pos < end && bytes[*pos] < 0x80) {
+        *value = bytes[(*pos)++];
+        return CONNX_OK;
+    }
+    return read_long_varint(bytes, pos, end, value);
+}
+
+/* Wire types 0, 1, 2 and 5 as a bit set (see is_valid_wire_type). */
+#define VALID_WIRE_TYPES ((1u << WIRE_VARINT) | (1u << WIRE_FIXED64) | (1u << WIRE_LENGTH_DELIMITED) | (1u << WIRE_FIXED32))
+
 /* Reads a field tag with the same limits protobuf-c applies (at most 5 bytes), and rejects what is
  * not a valid tag: field number 0 or above 2^29-1, groups (3, 4) and wire types 6 and 7. */
-static CONNX_status read_tag(const uint8_t *bytes, size_t *pos, size_t end, uint32_t *field_number,
-                             unsigned *wire_type)
+static ALWAYS_INLINE CONNX_status read_tag(const uint8_t *bytes, size_t *pos, size_t end, uint32_t *field_number,
+                                    unsigned *wire_type)
 {
     uint64_t tag = 0;
     size_t at = *pos;
-    for (unsigned i = 0;; i++) {
-        if (i == MAX_TAG_BYTES)
-            return CONNX_ERR_MALFORMED;
-        if (at >= end)
-            return CONNX_ERR_TRUNCATED;
-        uint8_t byte = bytes[at++];
-        tag |= (uint64_t)(byte & 0x7f) << (7 * i);
-        if ((byte & 0x80) == 0)
-            break;
+    if (at < end && bytes[at] < 0x80) {
+        tag = bytes[at++]; /* field numbers 1 to 15: every tag of an ONNX file but a few */
+    } else {
+        for (unsigned i = 0;; i++) {
+            if (i == MAX_TAG_BYTES)
+                return CONNX_ERR_MALFORMED;
+            if (at >= end)
+                return CONNX_ERR_TRUNCATED;
+            uint8_t byte = bytes[at++];
+            tag |= (uint64_t)(byte & 0x7f) << (7 * i);
+            if ((byte & 0x80) == 0)
+                break;
+        }
     }
     uint64_t number = tag >> 3;
     unsigned wire = (unsigned)(tag & 7);
     if (number == 0 || number > MAX_FIELD_NUMBER)
         return CONNX_ERR_MALFORMED;
-    if (wire != WIRE_VARINT && wire != WIRE_FIXED64 && wire != WIRE_LENGTH_DELIMITED && wire != WIRE_FIXED32)
+    if (((VALID_WIRE_TYPES >> wire) & 1u) == 0)
         return CONNX_ERR_MALFORMED;
     *field_number = (uint32_t)number;
     *wire_type = wire;
@@ -102,8 +123,8 @@ typedef struct {
 } wire_field;
 
 /* Reads the field that starts at *pos. On failure *error_at is where the problem was found. */
-static CONNX_status read_field(const uint8_t *bytes, size_t *pos, size_t end, wire_field *field,
-                               size_t *error_at)
+static ALWAYS_INLINE CONNX_status read_field(const uint8_t *bytes, size_t *pos, size_t end, wire_field *field,
+                                      size_t *error_at)
 {
     size_t at = *pos;
     field->tag_begin = at;
@@ -191,6 +212,58 @@ typedef struct {
     size_t new_size;      /* size of the rewritten content */
 } rewritten_message;
 
+/* The message-typed fields of one message type, by field number, so that the walk does not search
+ * the descriptor for every length-delimited field. Numbers from FIELD_TABLE_NUMBERS up (none in
+ * onnx-ml.proto's messages but a few) are looked up in the descriptor. */
+#define FIELD_TABLE_NUMBERS 32
+#define FIELD_TABLE_CAPACITY 32 /* onnx-ml.proto defines 28 message types */
+
+typedef struct {
+    const ProtobufCMessageDescriptor *descriptor;
+    const ProtobufCMessageDescriptor *nested[FIELD_TABLE_NUMBERS]; /* NULL: not a message field */
+} field_table;
+
+/* The message types whose fields check_caps counts; found once per message, not once per field. */
+typedef enum {
+    COUNTED_NONE,
+    COUNTED_MODEL,
+    COUNTED_GRAPH,
+    COUNTED_FUNCTION,
+    COUNTED_NODE,
+    COUNTED_TENSOR,
+    COUNTED_SPARSE_TENSOR,
+    COUNTED_SHAPE,
+    COUNTED_ATTRIBUTE,
+} counted_message;
+
+static counted_message counted_message_of(const ProtobufCMessageDescriptor *descriptor)
+{
+    if (descriptor == &onnx__node_proto__descriptor)
+        return COUNTED_NODE;
+    if (descriptor == &onnx__attribute_proto__descriptor)
+        return COUNTED_ATTRIBUTE;
+    if (descriptor == &onnx__tensor_proto__descriptor)
+        return COUNTED_TENSOR;
+    if (descriptor == &onnx__tensor_shape_proto__descriptor)
+        return COUNTED_SHAPE;
+    if (descriptor == &onnx__graph_proto__descriptor)
+        return COUNTED_GRAPH;
+    if (descriptor == &onnx__function_proto__descriptor)
+        return COUNTED_FUNCTION;
+    if (descriptor == &onnx__model_proto__descriptor)
+        return COUNTED_MODEL;
+    if (descriptor == &onnx__sparse_tensor_proto__descriptor)
+        return COUNTED_SPARSE_TENSOR;
+    return COUNTED_NONE;
+}
+
+/* One message being walked: its type, what check_caps counts in it, and its field table. */
+typedef struct {
+    const ProtobufCMessageDescriptor *descriptor;
+    counted_message counted;
+    const field_table *fields; /* NULL when the walker's tables are full */
+} message_type;
+
 typedef struct {
     const uint8_t *bytes;
     size_t size;
@@ -204,7 +277,35 @@ typedef struct {
     size_t nodes;          /* NodeProtos seen in the whole file (graphs and functions) */
     size_t opset_imports;  /* OperatorSetIdProtos seen in the whole file */
     size_t references;     /* node inputs/outputs and graph inputs/outputs seen in the whole file */
+    field_table tables[FIELD_TABLE_CAPACITY]; /* filled as message types are met */
+    size_t table_count;
 } walker;
+
+/* The field table of `descriptor`, made on first use; NULL when all tables are taken. */
+static const field_table *field_table_of(walker *w, const ProtobufCMessageDescriptor *descriptor)
+{
+    for (size_t i = 0; i < w->table_count; i++)
+        if (w->tables[i].descriptor == descriptor)
+            return &w->tables[i];
+    if (w->table_count == FIELD_TABLE_CAPACITY)
+        return NULL;
+    field_table *table = &w->tables[w->table_count++];
+    table->descriptor = descriptor;
+    memset(table->nested, 0, sizeof table->nested);
+    for (unsigned i = 0; i < descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *member = &descriptor->fields[i];
+        if (member->id < FIELD_TABLE_NUMBERS && member->type == PROTOBUF_C_TYPE_MESSAGE)
+            table->nested[member->id] = (const ProtobufCMessageDescriptor *)member->descriptor;
+    }
+    return table;
+}
+
+static message_type message_type_of(walker *w, const ProtobufCMessageDescriptor *descriptor)
+{
+    message_type type = {
+        .descriptor = descriptor, .counted = counted_message_of(descriptor), .fields = field_table_of(w, descriptor)};
+    return type;
+}
 
 /* Elements a repeated scalar field adds: 1 when written unpacked, else one per varint in the packed
  * run (fixed-width packed runs hold fewer elements than bytes, so this bounds them too). */
@@ -219,38 +320,60 @@ static size_t repeated_elements(const walker *w, const wire_field *field)
 }
 
 /* The pre-pass caps (CONNX.h). `values` counts this message's capped list elements so far. */
-static CONNX_status check_caps(walker *w, const ProtobufCMessageDescriptor *descriptor, const wire_field *field,
-                               size_t *values)
+static CONNX_status check_caps(walker *w, counted_message counted, const wire_field *field, size_t *values)
 {
     uint32_t number = field->field_number;
-    if ((descriptor == &onnx__graph_proto__descriptor && number == 1) ||
-        (descriptor == &onnx__function_proto__descriptor && number == 7)) {
-        if (++w->nodes > CONNX_MAX_NODES)
-            return CONNX_ERR_TOO_MANY_NODES;
-    } else if ((descriptor == &onnx__node_proto__descriptor && (number == 1 || number == 2)) ||
-               (descriptor == &onnx__graph_proto__descriptor && (number == 11 || number == 12))) {
-        if (++w->references > CONNX_MAX_TENSOR_REFERENCES)
-            return CONNX_ERR_TOO_MANY_REFERENCES;
-    } else if ((descriptor == &onnx__model_proto__descriptor && number == 8) ||
-               (descriptor == &onnx__function_proto__descriptor && number == 9)) {
-        if (++w->opset_imports > CONNX_MAX_OPSET_IMPORTS)
-            return CONNX_ERR_TOO_MANY_OPSETS;
-    } else if ((descriptor == &onnx__tensor_proto__descriptor && number == 1) ||
-               (descriptor == &onnx__sparse_tensor_proto__descriptor && number == 3)) {
-        *values += repeated_elements(w, field);
-        if (*values > CONNX_MAX_DIMS)
+    switch (counted) {
+    case COUNTED_NONE:
+        break;
+    case COUNTED_GRAPH:
+    case COUNTED_FUNCTION:
+        if ((counted == COUNTED_GRAPH && number == 1) || (counted == COUNTED_FUNCTION && number == 7)) {
+            if (++w->nodes > CONNX_MAX_NODES)
+                return CONNX_ERR_TOO_MANY_NODES;
+        } else if (counted == COUNTED_GRAPH && (number == 11 || number == 12)) {
+            if (++w->references > CONNX_MAX_TENSOR_REFERENCES)
+                return CONNX_ERR_TOO_MANY_REFERENCES;
+        } else if (counted == COUNTED_FUNCTION && number == 9) {
+            if (++w->opset_imports > CONNX_MAX_OPSET_IMPORTS)
+                return CONNX_ERR_TOO_MANY_OPSETS;
+        }
+        break;
+    case COUNTED_NODE:
+        if (number == 1 || number == 2) {
+            if (++w->references > CONNX_MAX_TENSOR_REFERENCES)
+                return CONNX_ERR_TOO_MANY_REFERENCES;
+        }
+        break;
+    case COUNTED_MODEL:
+        if (number == 8) {
+            if (++w->opset_imports > CONNX_MAX_OPSET_IMPORTS)
+                return CONNX_ERR_TOO_MANY_OPSETS;
+        }
+        break;
+    case COUNTED_TENSOR:
+    case COUNTED_SPARSE_TENSOR:
+        if ((counted == COUNTED_TENSOR && number == 1) || (counted == COUNTED_SPARSE_TENSOR && number == 3)) {
+            *values += repeated_elements(w, field);
+            if (*values > CONNX_MAX_DIMS)
+                return CONNX_ERR_TOO_MANY_VALUES;
+        }
+        break;
+    case COUNTED_SHAPE:
+        if (number == 1 && ++*values > CONNX_MAX_DIMS) /* Dimension messages, one per field */
             return CONNX_ERR_TOO_MANY_VALUES;
-    } else if (descriptor == &onnx__tensor_shape_proto__descriptor && number == 1) {
-        if (++*values > CONNX_MAX_DIMS) /* Dimension messages, one per field */
-            return CONNX_ERR_TOO_MANY_VALUES;
-    } else if (descriptor == &onnx__attribute_proto__descriptor && number >= 7 && number <= 11) {
-        /* floats=7 (packed: 4 bytes each), ints=8 (packed varints), strings, tensors, graphs */
-        if (number == 7 && field->wire_type == WIRE_LENGTH_DELIMITED)
-            *values += (field->value_end - field->value_begin) / 4;
-        else
-            *values += number == 8 ? repeated_elements(w, field) : 1;
-        if (*values > CONNX_MAX_ATTRIBUTE_VALUES)
-            return CONNX_ERR_TOO_MANY_VALUES;
+        break;
+    case COUNTED_ATTRIBUTE:
+        if (number >= 7 && number <= 11) {
+            /* floats=7 (packed: 4 bytes each), ints=8 (packed varints), strings, tensors, graphs */
+            if (number == 7 && field->wire_type == WIRE_LENGTH_DELIMITED)
+                *values += (field->value_end - field->value_begin) / 4;
+            else
+                *values += number == 8 ? repeated_elements(w, field) : 1;
+            if (*values > CONNX_MAX_ATTRIBUTE_VALUES)
+                return CONNX_ERR_TOO_MANY_VALUES;
+        }
+        break;
     }
     return CONNX_OK;
 }
@@ -267,22 +390,22 @@ static bool is_tensor_payload_field(uint32_t field_number)
     }
 }
 
-static bool should_strip(const walker *w, const ProtobufCMessageDescriptor *descriptor,
-                         const wire_field *field)
+static bool should_strip(const walker *w, const message_type *type, const wire_field *field)
 {
-    return w->strip_threshold > 0 && descriptor == &onnx__tensor_proto__descriptor &&
+    return w->strip_threshold > 0 && type->counted == COUNTED_TENSOR &&
            field->wire_type == WIRE_LENGTH_DELIMITED && is_tensor_payload_field(field->field_number) &&
            field->value_end - field->value_begin > w->strip_threshold;
 }
 
 /* The message type protobuf-c will parse this field as, or NULL when it keeps the bytes as they are
  * (scalars, strings, packed arrays, unknown fields, or a wire type protobuf-c will refuse). */
-static const ProtobufCMessageDescriptor *nested_message_type(const ProtobufCMessageDescriptor *descriptor,
-                                                             const wire_field *field)
+static const ProtobufCMessageDescriptor *nested_message_type(const message_type *type, const wire_field *field)
 {
     if (field->wire_type != WIRE_LENGTH_DELIMITED)
         return NULL;
-    const ProtobufCFieldDescriptor *member = protobuf_c_message_descriptor_get_field(descriptor, field->field_number);
+    if (type->fields != NULL && field->field_number < FIELD_TABLE_NUMBERS)
+        return type->fields->nested[field->field_number];
+    const ProtobufCFieldDescriptor *member = protobuf_c_message_descriptor_get_field(type->descriptor, field->field_number);
     if (member == NULL || member->type != PROTOBUF_C_TYPE_MESSAGE)
         return NULL;
     return (const ProtobufCMessageDescriptor *)member->descriptor;
@@ -326,6 +449,7 @@ static CONNX_status push_rewritten(walker *w, size_t content_begin)
 static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor *descriptor, size_t begin,
                                     size_t end, unsigned depth, size_t *new_size, bool *changed)
 {
+    const message_type type = message_type_of(w, descriptor);
     size_t total = 0;
     bool any_change = false;
     size_t pos = begin;
@@ -338,7 +462,7 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
             w->error_offset = error_at;
             return status;
         }
-        status = check_caps(w, descriptor, &field, &capped_values);
+        status = check_caps(w, type.counted, &field, &capped_values);
         if (status != CONNX_OK) {
             w->error_offset = field.tag_begin;
             return status;
@@ -350,7 +474,7 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
             w->error_offset = field.tag_begin;
             return CONNX_ERR_MALFORMED;
         }
-        const ProtobufCMessageDescriptor *nested = nested_message_type(descriptor, &field);
+        const ProtobufCMessageDescriptor *nested = nested_message_type(&type, &field);
         if (nested != NULL) {
             if (depth >= CONNX_MAX_NESTING) {
                 w->error_offset = field.tag_begin;
@@ -380,7 +504,7 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
                 /* nothing inside changed, so every slot pushed after ours was popped: pop ours */
                 w->rewritten_count = slot;
             }
-        } else if (should_strip(w, descriptor, &field)) {
+        } else if (should_strip(w, &type, &field)) {
             contribution = marker_size(&field);
             any_change = true;
             w->stripped_payloads++;
@@ -425,6 +549,7 @@ static bool output_varint(output_buffer *out, uint64_t value)
 static CONNX_status write_message(walker *w, const ProtobufCMessageDescriptor *descriptor, size_t begin,
                                   size_t end, unsigned depth, output_buffer *out, size_t *next_rewritten)
 {
+    const message_type type = message_type_of(w, descriptor);
     size_t pos = begin;
     while (pos < end) {
         wire_field field;
@@ -434,7 +559,7 @@ static CONNX_status write_message(walker *w, const ProtobufCMessageDescriptor *d
             w->error_offset = error_at;
             return status;
         }
-        const ProtobufCMessageDescriptor *nested = nested_message_type(descriptor, &field);
+        const ProtobufCMessageDescriptor *nested = nested_message_type(&type, &field);
         if (nested != NULL && *next_rewritten < w->rewritten_count &&
             w->rewritten[*next_rewritten].content_begin == field.value_begin) {
             if (depth >= CONNX_MAX_NESTING)
@@ -449,7 +574,7 @@ static CONNX_status write_message(walker *w, const ProtobufCMessageDescriptor *d
                 return status;
             if (out->used - nested_start != nested_size)
                 return CONNX_ERR_MALFORMED;
-        } else if (should_strip(w, descriptor, &field)) {
+        } else if (should_strip(w, &type, &field)) {
             if (!output_varint(out, stripped_marker_tag) || !output_varint(out, marker_content_size(&field)) ||
                 !output_varint(out, field.field_number) || !output_varint(out, field.value_begin) ||
                 !output_varint(out, field.value_end - field.value_begin))
