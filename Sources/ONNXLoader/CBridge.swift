@@ -97,7 +97,10 @@ public enum ModelLoader {
             if isText(buffer) { throw .notAModel(path: path, reason: "it is a text file") }
             throw mapStatus(status, path: path, offset: unpacked.error_offset)
         }
-        var converter = ProtoConverter(buffer: buffer, path: path)
+        // About one new name per node (its output) and per initializer; a quarter more for the rest.
+        let mainGraph = proto.pointee.graph?.pointee
+        let expectedNames = (mainGraph?.n_node ?? 0) + (mainGraph?.n_initializer ?? 0)
+        var converter = ProtoConverter(buffer: buffer, path: path, interner: StringInterner(capacity: expectedNames + expectedNames / 4))
         let model = try converter.model(proto.pointee, buffer: buffer)
         return LoadedModel(model: model, path: path, fileByteCount: buffer.count,
                            skippedPayloadBytes: Int(unpacked.stripped_bytes), externalDataFiles: [:])

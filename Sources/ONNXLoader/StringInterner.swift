@@ -33,11 +33,14 @@ struct StringInterner {
     private var slots: [Int32]
     private var mask: Int
 
+    /// A table sized for about `capacity` distinct strings (it grows past that).
     init(capacity: Int = 1024) {
+        let capacity = min(max(capacity, 8), 1 << 24) // (a count read from a file: bounded)
         var size = 16
         while size < capacity * 2 { size *= 2 }
         slots = Array(repeating: 0, count: size)
         mask = size - 1
+        entries.reserveCapacity(capacity)
     }
 
     /// The number of distinct strings made so far.
@@ -55,22 +58,26 @@ struct StringInterner {
         let hash = Self.hash(bytes, count: count)
         var slot = Int(truncatingIfNeeded: hash) & mask
         for _ in 0..<Self.maximumProbes {
-            let index = Int(slots[slot])
-            if index == 0 {
-                let string = String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
-                entries.append(Entry(bytes: bytes, count: count, hash: hash, string: string))
-                slots[slot] = Int32(entries.count)
-                if entries.count * 2 > slots.count { grow() }
-                return string
-            }
+            let index = Int(slots[slot]) &- 1
+            if index < 0 { return inserted(bytes, count: count, hash: hash, at: slot) }
             // fields read in place: copying the entry would retain and release its string
-            if entries[index - 1].hash == hash, entries[index - 1].count == count,
-               memcmp(entries[index - 1].bytes, bytes, count) == 0 {
-                return entries[index - 1].string
+            if entries[index].hash == hash, entries[index].count == count, memcmp(entries[index].bytes, bytes, count) == 0 {
+                return entries[index].string
             }
-            slot = (slot + 1) & mask
+            slot = (slot &+ 1) & mask
         }
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    /// Makes the string and records it in the empty `slot` (out of line: the lookup above runs for
+    /// every name, this once per distinct one).
+    @inline(never)
+    private mutating func inserted(_ bytes: UnsafePointer<UInt8>, count: Int, hash: UInt64, at slot: Int) -> String {
+        let string = String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+        entries.append(Entry(bytes: bytes, count: count, hash: hash, string: string))
+        slots[slot] = Int32(entries.count)
+        if entries.count * 2 > slots.count { grow() }
+        return string
     }
 
     /// Doubles the slots and places every entry again (an entry that finds no slot within
@@ -103,12 +110,12 @@ struct StringInterner {
             hash = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
         }
         var offset = 0
-        while offset + 8 <= count {
+        while offset &+ 8 <= count {
             hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-            offset += 8
+            offset &+= 8
         }
         if offset < count { // the last 8 bytes, overlapping the words already mixed
-            hash = (hash ^ raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            hash = (hash ^ raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
         }
         var z = hash &* 0xBF58_476D_1CE4_E5B9
         z ^= z >> 31
