@@ -218,11 +218,6 @@ typedef struct {
 #define FIELD_TABLE_NUMBERS 32
 #define FIELD_TABLE_CAPACITY 32 /* onnx-ml.proto defines 28 message types */
 
-typedef struct {
-    const ProtobufCMessageDescriptor *descriptor;
-    const ProtobufCMessageDescriptor *nested[FIELD_TABLE_NUMBERS]; /* NULL: not a message field */
-} field_table;
-
 /* The message types whose fields check_caps counts; found once per message, not once per field. */
 typedef enum {
     COUNTED_NONE,
@@ -257,11 +252,18 @@ static counted_message counted_message_of(const ProtobufCMessageDescriptor *desc
     return COUNTED_NONE;
 }
 
+typedef struct field_table {
+    const ProtobufCMessageDescriptor *descriptor;
+    counted_message counted;
+    const ProtobufCMessageDescriptor *nested[FIELD_TABLE_NUMBERS]; /* NULL: not a message field */
+    struct field_table *nested_tables[FIELD_TABLE_NUMBERS];       /* their tables, found on first use */
+} field_table;
+
 /* One message being walked: its type, what check_caps counts in it, and its field table. */
 typedef struct {
     const ProtobufCMessageDescriptor *descriptor;
     counted_message counted;
-    const field_table *fields; /* NULL when the walker's tables are full */
+    field_table *fields; /* NULL when the walker's tables are full */
 } message_type;
 
 typedef struct {
@@ -282,7 +284,7 @@ typedef struct {
 } walker;
 
 /* The field table of `descriptor`, made on first use; NULL when all tables are taken. */
-static const field_table *field_table_of(walker *w, const ProtobufCMessageDescriptor *descriptor)
+static field_table *field_table_of(walker *w, const ProtobufCMessageDescriptor *descriptor)
 {
     for (size_t i = 0; i < w->table_count; i++)
         if (w->tables[i].descriptor == descriptor)
@@ -291,7 +293,9 @@ static const field_table *field_table_of(walker *w, const ProtobufCMessageDescri
         return NULL;
     field_table *table = &w->tables[w->table_count++];
     table->descriptor = descriptor;
+    table->counted = counted_message_of(descriptor);
     memset(table->nested, 0, sizeof table->nested);
+    memset(table->nested_tables, 0, sizeof table->nested_tables);
     for (unsigned i = 0; i < descriptor->n_fields; i++) {
         const ProtobufCFieldDescriptor *member = &descriptor->fields[i];
         if (member->id < FIELD_TABLE_NUMBERS && member->type == PROTOBUF_C_TYPE_MESSAGE)
@@ -304,6 +308,25 @@ static message_type message_type_of(walker *w, const ProtobufCMessageDescriptor 
 {
     message_type type = {
         .descriptor = descriptor, .counted = counted_message_of(descriptor), .fields = field_table_of(w, descriptor)};
+    return type;
+}
+
+/* The type of the message `nested` found in field `number` of a `parent` message: from the parent's
+ * table after the first time (the walk meets a type once per message, ~17,000 times in a 7,000-node
+ * decoder, and searching the tables each time cost ~25 instructions). */
+static ALWAYS_INLINE message_type nested_message_type_of(walker *w, const message_type *parent, uint32_t number,
+                                                         const ProtobufCMessageDescriptor *nested)
+{
+    if (parent->fields == NULL || number >= FIELD_TABLE_NUMBERS)
+        return message_type_of(w, nested);
+    field_table *table = parent->fields->nested_tables[number];
+    if (table == NULL) {
+        table = field_table_of(w, nested);
+        if (table == NULL)
+            return message_type_of(w, nested);
+        parent->fields->nested_tables[number] = table;
+    }
+    message_type type = {.descriptor = nested, .counted = table->counted, .fields = table};
     return type;
 }
 
@@ -446,10 +469,9 @@ static CONNX_status push_rewritten(walker *w, size_t content_begin)
 /* Pass 1. Validates the message content [begin, end) of type `descriptor` at nesting `depth`,
  * computes its size after stripping, and reports whether anything inside it was stripped.
  * Recursion is bounded by CONNX_MAX_NESTING. */
-static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor *descriptor, size_t begin,
-                                    size_t end, unsigned depth, size_t *new_size, bool *changed)
+static CONNX_status measure_message(walker *w, const message_type *type, size_t begin, size_t end, unsigned depth,
+                                    size_t *new_size, bool *changed)
 {
-    const message_type type = message_type_of(w, descriptor);
     size_t total = 0;
     bool any_change = false;
     size_t pos = begin;
@@ -462,7 +484,7 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
             w->error_offset = error_at;
             return status;
         }
-        status = check_caps(w, type.counted, &field, &capped_values);
+        status = check_caps(w, type->counted, &field, &capped_values);
         if (status != CONNX_OK) {
             w->error_offset = field.tag_begin;
             return status;
@@ -474,7 +496,7 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
             w->error_offset = field.tag_begin;
             return CONNX_ERR_MALFORMED;
         }
-        const ProtobufCMessageDescriptor *nested = nested_message_type(&type, &field);
+        const ProtobufCMessageDescriptor *nested = nested_message_type(type, &field);
         if (nested != NULL) {
             if (depth >= CONNX_MAX_NESTING) {
                 w->error_offset = field.tag_begin;
@@ -488,7 +510,8 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
             }
             size_t nested_size;
             bool nested_changed;
-            status = measure_message(w, nested, field.value_begin, field.value_end, depth + 1, &nested_size,
+            const message_type nested_type = nested_message_type_of(w, type, field.field_number, nested);
+            status = measure_message(w, &nested_type, field.value_begin, field.value_end, depth + 1, &nested_size,
                                      &nested_changed);
             if (status != CONNX_OK)
                 return status;
@@ -504,7 +527,7 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
                 /* nothing inside changed, so every slot pushed after ours was popped: pop ours */
                 w->rewritten_count = slot;
             }
-        } else if (should_strip(w, &type, &field)) {
+        } else if (should_strip(w, type, &field)) {
             contribution = marker_size(&field);
             any_change = true;
             w->stripped_payloads++;
@@ -546,10 +569,9 @@ static bool output_varint(output_buffer *out, uint64_t value)
 /* Pass 2. Writes the message content [begin, end) with the decisions pass 1 made. The input was
  * validated by pass 1; any disagreement here is an internal inconsistency and fails cleanly.
  * `next_rewritten` walks w->rewritten in the same pre-order pass 1 recorded it. */
-static CONNX_status write_message(walker *w, const ProtobufCMessageDescriptor *descriptor, size_t begin,
-                                  size_t end, unsigned depth, output_buffer *out, size_t *next_rewritten)
+static CONNX_status write_message(walker *w, const message_type *type, size_t begin, size_t end, unsigned depth,
+                                  output_buffer *out, size_t *next_rewritten)
 {
-    const message_type type = message_type_of(w, descriptor);
     size_t pos = begin;
     while (pos < end) {
         wire_field field;
@@ -559,7 +581,7 @@ static CONNX_status write_message(walker *w, const ProtobufCMessageDescriptor *d
             w->error_offset = error_at;
             return status;
         }
-        const ProtobufCMessageDescriptor *nested = nested_message_type(&type, &field);
+        const ProtobufCMessageDescriptor *nested = nested_message_type(type, &field);
         if (nested != NULL && *next_rewritten < w->rewritten_count &&
             w->rewritten[*next_rewritten].content_begin == field.value_begin) {
             if (depth >= CONNX_MAX_NESTING)
@@ -569,12 +591,13 @@ static CONNX_status write_message(walker *w, const ProtobufCMessageDescriptor *d
                 !output_varint(out, nested_size))
                 return CONNX_ERR_MALFORMED;
             size_t nested_start = out->used;
-            status = write_message(w, nested, field.value_begin, field.value_end, depth + 1, out, next_rewritten);
+            const message_type nested_type = nested_message_type_of(w, type, field.field_number, nested);
+            status = write_message(w, &nested_type, field.value_begin, field.value_end, depth + 1, out, next_rewritten);
             if (status != CONNX_OK)
                 return status;
             if (out->used - nested_start != nested_size)
                 return CONNX_ERR_MALFORMED;
-        } else if (should_strip(w, &type, &field)) {
+        } else if (should_strip(w, type, &field)) {
             if (!output_varint(out, stripped_marker_tag) || !output_varint(out, marker_content_size(&field)) ||
                 !output_varint(out, field.field_number) || !output_varint(out, field.value_begin) ||
                 !output_varint(out, field.value_end - field.value_begin))
@@ -595,7 +618,8 @@ static CONNX_status prepare_message(walker *w, const ProtobufCMessageDescriptor 
     *compacted_size = 0;
     size_t new_size;
     bool changed;
-    CONNX_status status = measure_message(w, descriptor, 0, w->size, 0, &new_size, &changed);
+    const message_type type = message_type_of(w, descriptor);
+    CONNX_status status = measure_message(w, &type, 0, w->size, 0, &new_size, &changed);
     if (status != CONNX_OK || !changed)
         return status;
 
@@ -603,7 +627,7 @@ static CONNX_status prepare_message(walker *w, const ProtobufCMessageDescriptor 
     if (out.bytes == NULL)
         return CONNX_ERR_NO_MEMORY;
     size_t next_rewritten = 0;
-    status = write_message(w, descriptor, 0, w->size, 0, &out, &next_rewritten);
+    status = write_message(w, &type, 0, w->size, 0, &out, &next_rewritten);
     if (status == CONNX_OK && (out.used != new_size || next_rewritten != w->rewritten_count))
         status = CONNX_ERR_MALFORMED; /* the passes disagree: refuse rather than unpack garbage */
     if (status != CONNX_OK) {
