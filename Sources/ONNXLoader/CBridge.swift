@@ -145,7 +145,13 @@ public enum ModelLoader {
     static func externalFiles(of model: Model, modelPath: String) -> [String: Bool] {
         var names = Set<String>()
         func collect(_ graph: Graph) {
-            for tensor in graph.initializers { if case .external(let p, _, _) = tensor.location { names.insert(p) } }
+            var previous: String? // initializers mostly name one file in a row; hashing each name again cost ~500 instructions
+            for tensor in graph.initializers {
+                if case .external(let p, _, _) = tensor.location, p != previous {
+                    names.insert(p)
+                    previous = p
+                }
+            }
             // by index, reading only the attributes: a `for node in` loop copies every node
             for index in graph.nodes.indices where !graph.nodes[index].attributes.isEmpty {
                 for attribute in graph.nodes[index].attributes {
@@ -218,7 +224,7 @@ struct ProtoConverter {
 
     mutating func function(_ p: Onnx__FunctionProto) throws(LoadError) -> Function {
         var nodes: [Node] = []
-        for n in messages(p.node, p.n_node) { nodes.append(try node(n.pointee)) }
+        for n in messages(p.node, p.n_node) { nodes.append(try node(n)) }
         var defaults: [Attribute] = []
         for a in messages(p.attribute_proto, p.n_attribute_proto) { defaults.append(try attribute(a.pointee)) }
         return Function(
@@ -232,7 +238,7 @@ struct ProtoConverter {
     mutating func graph(_ p: Onnx__GraphProto) throws(LoadError) -> Graph {
         var nodes: [Node] = []
         nodes.reserveCapacity(p.n_node)
-        for n in messages(p.node, p.n_node) { nodes.append(try node(n.pointee)) }
+        for n in messages(p.node, p.n_node) { nodes.append(try node(n)) }
         var initializers: [TensorData] = []
         initializers.reserveCapacity(p.n_initializer)
         for t in messages(p.initializer, p.n_initializer) { initializers.append(try tensor(t.pointee)) }
@@ -246,17 +252,19 @@ struct ProtoConverter {
             initializers: initializers, sparseInitializers: sparse, docString: string(p.doc_string))
     }
 
-    mutating func node(_ p: Onnx__NodeProto) throws(LoadError) -> Node {
+    /// Reads the NodeProto in place: copying the struct out (as `pointee` does) cost a memcpy per node.
+    mutating func node(_ p: UnsafeMutablePointer<Onnx__NodeProto>) throws(LoadError) -> Node {
         var attributes: [Attribute] = []
-        if p.n_attribute == 1, let only = p.attribute?[0] {
+        let attributeCount = p.pointee.n_attribute
+        if attributeCount == 1, let only = p.pointee.attribute?[0] {
             attributes = [try attribute(only.pointee)] // a literal: cheaper than reserving (see `names`)
-        } else if p.n_attribute > 1 {
-            attributes.reserveCapacity(p.n_attribute)
-            for a in messages(p.attribute, p.n_attribute) { attributes.append(try attribute(a.pointee)) }
+        } else if attributeCount > 1 {
+            attributes.reserveCapacity(attributeCount)
+            for a in messages(p.pointee.attribute, attributeCount) { attributes.append(try attribute(a.pointee)) }
         }
-        return Node(name: string(p.name), opType: name(p.op_type), domain: name(p.domain),
-                    inputs: names(p.input, p.n_input), outputs: names(p.output, p.n_output),
-                    attributes: attributes, overload: string(p.overload), docString: string(p.doc_string))
+        return Node(name: string(p.pointee.name), opType: name(p.pointee.op_type), domain: name(p.pointee.domain),
+                    inputs: names(p.pointee.input, p.pointee.n_input), outputs: names(p.pointee.output, p.pointee.n_output),
+                    attributes: attributes, overload: string(p.pointee.overload), docString: string(p.pointee.doc_string))
     }
 
     mutating func valueInfos(_ p: UnsafeMutablePointer<UnsafeMutablePointer<Onnx__ValueInfoProto>?>?, _ count: Int) -> [ValueInfo] {
@@ -292,18 +300,21 @@ struct ProtoConverter {
 
     /// A declared shape. A dim with neither value nor name is `.unknown`; a negative value too.
     func shape(_ p: Onnx__TensorShapeProto) -> [Dim] {
-        messages(p.dim, p.n_dim).map { dim in
+        var dims: [Dim] = []
+        if p.n_dim > 0 { dims.reserveCapacity(p.n_dim) } // (a lazy sequence's `map` grows the array step by step)
+        for dim in messages(p.dim, p.n_dim) {
             let d = dim.pointee
             switch d.value_case {
             case ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE:
-                return d.dim_value >= 0 && d.dim_value <= Int64(Int.max) ? .value(Int(d.dim_value)) : .unknown
+                dims.append(d.dim_value >= 0 && d.dim_value <= Int64(Int.max) ? .value(Int(d.dim_value)) : .unknown)
             case ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM:
                 let name = string(d.dim_param)
-                return name.isEmpty ? .unknown : .symbol(name)
+                dims.append(name.isEmpty ? .unknown : .symbol(name))
             default:
-                return .unknown
+                dims.append(.unknown)
             }
         }
+        return dims
     }
 
     func dataType(_ raw: Int32) -> DataType { DataType(rawValue: raw) ?? .undefined }
