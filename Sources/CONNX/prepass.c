@@ -75,18 +75,18 @@ static ALWAYS_INLINE CONNX_status read_varint(const uint8_t *bytes, size_t *pos,
     return read_long_varint(bytes, pos, end, value);
 }
 
-/* Wire types 0, 1, 2 and 5 as a bit set (see is_valid_wire_type). */
+/* The wire types a tag may carry (varint, fixed64, length-delimited, fixed32), as a bit set. */
 #define VALID_WIRE_TYPES ((1u << WIRE_VARINT) | (1u << WIRE_FIXED64) | (1u << WIRE_LENGTH_DELIMITED) | (1u << WIRE_FIXED32))
 
 /* Reads a field tag with the same limits protobuf-c applies (at most 5 bytes), and rejects what is
  * not a valid tag: field number 0 or above 2^29-1, groups (3, 4) and wire types 6 and 7. */
 static ALWAYS_INLINE CONNX_status read_tag(const uint8_t *bytes, size_t *pos, size_t end, uint32_t *field_number,
-                                    unsigned *wire_type)
+                                           unsigned *wire_type)
 {
     uint64_t tag = 0;
     size_t at = *pos;
     if (at < end && bytes[at] < 0x80) {
-        tag = bytes[at++]; /* field numbers 1 to 15: every tag of an ONNX file but a few */
+        tag = bytes[at++]; /* field numbers 1 to 15: most tags of an ONNX file */
     } else {
         for (unsigned i = 0;; i++) {
             if (i == MAX_TAG_BYTES)
@@ -124,7 +124,7 @@ typedef struct {
 
 /* Reads the field that starts at *pos. On failure *error_at is where the problem was found. */
 static ALWAYS_INLINE CONNX_status read_field(const uint8_t *bytes, size_t *pos, size_t end, wire_field *field,
-                                      size_t *error_at)
+                                             size_t *error_at)
 {
     size_t at = *pos;
     field->tag_begin = at;
