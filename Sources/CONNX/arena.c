@@ -176,7 +176,27 @@ static bool grow(CONNX_arena *arena, size_t needed)
     return true;
 }
 
-void *CONNX_arena_alloc(CONNX_arena *arena, size_t size)
+/* Bytes a small allocation of `size` takes in a block (see the comment at the top). */
+static size_t small_allocation_size(size_t size)
+{
+    size_t rounded = size == 0 ? ARENA_ALIGNMENT : (size + ARENA_ALIGNMENT - 1) & ~(size_t)(ARENA_ALIGNMENT - 1);
+    return rounded + ARENA_REDZONE; /* malloc(0) returns a distinct pointer; so does this */
+}
+
+static void *take_small(CONNX_arena *arena, size_t size, size_t needed)
+{
+    uint8_t *pointer = arena->cursor;
+    arena->cursor += needed;
+    arena->stats.used_bytes += needed;
+    arena->stats.small_allocations++;
+    ARENA_UNPOISON(pointer, size);
+    return pointer;
+}
+
+/* A large allocation, or a small one that needs a new block. Kept out of line so that the common
+ * case below is a few instructions with no registers to save (it runs once per protobuf-c
+ * allocation: every message, string and array of the model). */
+__attribute__((noinline)) static void *allocate_slowly(CONNX_arena *arena, size_t size)
 {
     if (size >= CONNX_ARENA_LARGE) {
         void *pointer = allocate_large(arena, size);
@@ -184,19 +204,20 @@ void *CONNX_arena_alloc(CONNX_arena *arena, size_t size)
             arena->failed = true;
         return pointer;
     }
-    /* malloc(0) returns a distinct pointer; so does this */
-    size_t rounded = size == 0 ? ARENA_ALIGNMENT : (size + ARENA_ALIGNMENT - 1) & ~(size_t)(ARENA_ALIGNMENT - 1);
-    size_t needed = rounded + ARENA_REDZONE;
-    if ((size_t)(arena->limit - arena->cursor) < needed && !grow(arena, needed)) {
+    size_t needed = small_allocation_size(size);
+    if (!grow(arena, needed)) {
         arena->failed = true;
         return NULL;
     }
-    uint8_t *pointer = arena->cursor;
-    arena->cursor += needed;
-    arena->stats.used_bytes += needed;
-    arena->stats.small_allocations++;
-    ARENA_UNPOISON(pointer, size);
-    return pointer;
+    return take_small(arena, size, needed);
+}
+
+void *CONNX_arena_alloc(CONNX_arena *arena, size_t size)
+{
+    size_t needed = small_allocation_size(size);
+    if (size < CONNX_ARENA_LARGE && (size_t)(arena->limit - arena->cursor) >= needed)
+        return take_small(arena, size, needed);
+    return allocate_slowly(arena, size);
 }
 
 /* Whether `pointer` lies in one of the blocks. */

@@ -24,162 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------------------------------------------------------------------------------------------
- * Wire-format primitives. Positions are offsets into the whole input buffer; `end` bounds the
- * enclosing message. Every reader fails rather than read at or past `end`.
- * ------------------------------------------------------------------------------------------- */
-
-enum {
-    WIRE_VARINT = 0,
-    WIRE_FIXED64 = 1,
-    WIRE_LENGTH_DELIMITED = 2,
-    WIRE_FIXED32 = 5,
-};
-
-#define MAX_VARINT_BYTES 10
-#define MAX_TAG_BYTES 5             /* protobuf-c rejects longer tags */
-#define MAX_FIELD_NUMBER 536870911u /* 2^29 - 1 */
-
-/* Reads a base-128 varint of at most 10 bytes whose value fits 64 bits. */
-static CONNX_status read_varint(const uint8_t *bytes, size_t *pos, size_t end, uint64_t *value)
-{
-    uint64_t result = 0;
-    size_t at = *pos;
-    for (unsigned i = 0; i < MAX_VARINT_BYTES; i++) {
-        if (at >= end)
-            return CONNX_ERR_TRUNCATED;
-        uint8_t byte = bytes[at++];
-        if (i == MAX_VARINT_BYTES - 1 && byte > 1)
-            return CONNX_ERR_MALFORMED; /* bits beyond 64, or an 11th byte */
-        result |= (uint64_t)(byte & 0x7f) << (7 * i);
-        if ((byte & 0x80) == 0) {
-            *value = result;
-            *pos = at;
-            return CONNX_OK;
-        }
-    }
-    return CONNX_ERR_MALFORMED; /* unreachable: the 10th byte either ends or fails above */
-}
-
-/* Reads a field tag with the same limits protobuf-c applies (at most 5 bytes), and rejects what is
- * not a valid tag: field number 0 or above 2^29-1, groups (3, 4) and wire types 6 and 7. */
-static CONNX_status read_tag(const uint8_t *bytes, size_t *pos, size_t end, uint32_t *field_number,
-                             unsigned *wire_type)
-{
-    uint64_t tag = 0;
-    size_t at = *pos;
-    for (unsigned i = 0;; i++) {
-        if (i == MAX_TAG_BYTES)
-            return CONNX_ERR_MALFORMED;
-        if (at >= end)
-            return CONNX_ERR_TRUNCATED;
-        uint8_t byte = bytes[at++];
-        tag |= (uint64_t)(byte & 0x7f) << (7 * i);
-        if ((byte & 0x80) == 0)
-            break;
-    }
-    uint64_t number = tag >> 3;
-    unsigned wire = (unsigned)(tag & 7);
-    if (number == 0 || number > MAX_FIELD_NUMBER)
-        return CONNX_ERR_MALFORMED;
-    if (wire != WIRE_VARINT && wire != WIRE_FIXED64 && wire != WIRE_LENGTH_DELIMITED && wire != WIRE_FIXED32)
-        return CONNX_ERR_MALFORMED;
-    *field_number = (uint32_t)number;
-    *wire_type = wire;
-    *pos = at;
-    return CONNX_OK;
-}
-
-/* One field as laid out in the input: [tag_begin, value_begin) holds the tag (and for
- * length-delimited fields the length prefix too), [value_begin, value_end) the value. */
-typedef struct {
-    uint32_t field_number;
-    unsigned wire_type;
-    size_t tag_begin;
-    size_t tag_end;     /* end of the tag bytes, where a length prefix starts */
-    size_t value_begin; /* content of a length-delimited field, or the scalar bytes */
-    size_t value_end;
-} wire_field;
-
-/* Reads the field that starts at *pos. On failure *error_at is where the problem was found. */
-static CONNX_status read_field(const uint8_t *bytes, size_t *pos, size_t end, wire_field *field,
-                               size_t *error_at)
-{
-    size_t at = *pos;
-    field->tag_begin = at;
-    *error_at = at;
-    CONNX_status status = read_tag(bytes, &at, end, &field->field_number, &field->wire_type);
-    if (status != CONNX_OK)
-        return status;
-    field->tag_end = at;
-    *error_at = at;
-    uint64_t value;
-    switch (field->wire_type) {
-    case WIRE_VARINT:
-        field->value_begin = at;
-        status = read_varint(bytes, &at, end, &value);
-        if (status != CONNX_OK)
-            return status;
-        break;
-    case WIRE_FIXED64:
-        if (end - at < 8)
-            return CONNX_ERR_TRUNCATED;
-        field->value_begin = at;
-        at += 8;
-        break;
-    case WIRE_FIXED32:
-        if (end - at < 4)
-            return CONNX_ERR_TRUNCATED;
-        field->value_begin = at;
-        at += 4;
-        break;
-    case WIRE_LENGTH_DELIMITED:
-        status = read_varint(bytes, &at, end, &value);
-        if (status != CONNX_OK)
-            return status;
-        /* compare against what is left, never add to the position first: no wrap-around */
-        if (value > (uint64_t)(end - at))
-            return CONNX_ERR_TRUNCATED;
-        field->value_begin = at;
-        at += (size_t)value;
-        break;
-    default:
-        return CONNX_ERR_MALFORMED;
-    }
-    field->value_end = at;
-    *pos = at;
-    return CONNX_OK;
-}
-
-static size_t varint_size(uint64_t value)
-{
-    size_t size = 1;
-    while (value >= 0x80) {
-        value >>= 7;
-        size++;
-    }
-    return size;
-}
-
-/* Writes a varint; the caller has checked that varint_size(value) bytes fit. */
-static size_t write_varint(uint8_t *out, uint64_t value)
-{
-    size_t n = 0;
-    while (value >= 0x80) {
-        out[n++] = (uint8_t)(value | 0x80);
-        value >>= 7;
-    }
-    out[n++] = (uint8_t)value;
-    return n;
-}
-
-static bool add_size(size_t *total, size_t amount)
-{
-    if (amount > SIZE_MAX - *total)
-        return false;
-    *total += amount;
-    return true;
-}
+#include "wire.h"
 
 /* ---------------------------------------------------------------------------------------------
  * The stripping walker
@@ -190,6 +35,60 @@ typedef struct {
     size_t content_begin; /* offset of the message content in the input; unique and increasing */
     size_t new_size;      /* size of the rewritten content */
 } rewritten_message;
+
+/* The message-typed fields of one message type, by field number, so that the walk does not search
+ * the descriptor for every length-delimited field. Numbers from FIELD_TABLE_NUMBERS up (none in
+ * onnx-ml.proto's messages but a few) are looked up in the descriptor. */
+#define FIELD_TABLE_NUMBERS 32
+#define FIELD_TABLE_CAPACITY 32 /* onnx-ml.proto defines 28 message types */
+
+/* The message types whose fields check_caps counts; found once per message, not once per field. */
+typedef enum {
+    COUNTED_NONE,
+    COUNTED_MODEL,
+    COUNTED_GRAPH,
+    COUNTED_FUNCTION,
+    COUNTED_NODE,
+    COUNTED_TENSOR,
+    COUNTED_SPARSE_TENSOR,
+    COUNTED_SHAPE,
+    COUNTED_ATTRIBUTE,
+} counted_message;
+
+static counted_message counted_message_of(const ProtobufCMessageDescriptor *descriptor)
+{
+    if (descriptor == &onnx__node_proto__descriptor)
+        return COUNTED_NODE;
+    if (descriptor == &onnx__attribute_proto__descriptor)
+        return COUNTED_ATTRIBUTE;
+    if (descriptor == &onnx__tensor_proto__descriptor)
+        return COUNTED_TENSOR;
+    if (descriptor == &onnx__tensor_shape_proto__descriptor)
+        return COUNTED_SHAPE;
+    if (descriptor == &onnx__graph_proto__descriptor)
+        return COUNTED_GRAPH;
+    if (descriptor == &onnx__function_proto__descriptor)
+        return COUNTED_FUNCTION;
+    if (descriptor == &onnx__model_proto__descriptor)
+        return COUNTED_MODEL;
+    if (descriptor == &onnx__sparse_tensor_proto__descriptor)
+        return COUNTED_SPARSE_TENSOR;
+    return COUNTED_NONE;
+}
+
+typedef struct field_table {
+    const ProtobufCMessageDescriptor *descriptor;
+    counted_message counted;
+    const ProtobufCMessageDescriptor *nested[FIELD_TABLE_NUMBERS]; /* NULL: not a message field */
+    struct field_table *nested_tables[FIELD_TABLE_NUMBERS];       /* their tables, found on first use */
+} field_table;
+
+/* One message being walked: its type, what check_caps counts in it, and its field table. */
+typedef struct {
+    const ProtobufCMessageDescriptor *descriptor;
+    counted_message counted;
+    field_table *fields; /* NULL when the walker's tables are full */
+} message_type;
 
 typedef struct {
     const uint8_t *bytes;
@@ -204,7 +103,56 @@ typedef struct {
     size_t nodes;          /* NodeProtos seen in the whole file (graphs and functions) */
     size_t opset_imports;  /* OperatorSetIdProtos seen in the whole file */
     size_t references;     /* node inputs/outputs and graph inputs/outputs seen in the whole file */
+    field_table tables[FIELD_TABLE_CAPACITY]; /* filled as message types are met */
+    size_t table_count;
 } walker;
+
+/* The field table of `descriptor`, made on first use; NULL when all tables are taken. */
+static field_table *field_table_of(walker *w, const ProtobufCMessageDescriptor *descriptor)
+{
+    for (size_t i = 0; i < w->table_count; i++)
+        if (w->tables[i].descriptor == descriptor)
+            return &w->tables[i];
+    if (w->table_count == FIELD_TABLE_CAPACITY)
+        return NULL;
+    field_table *table = &w->tables[w->table_count++];
+    table->descriptor = descriptor;
+    table->counted = counted_message_of(descriptor);
+    memset(table->nested, 0, sizeof table->nested);
+    memset(table->nested_tables, 0, sizeof table->nested_tables);
+    for (unsigned i = 0; i < descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *member = &descriptor->fields[i];
+        if (member->id < FIELD_TABLE_NUMBERS && member->type == PROTOBUF_C_TYPE_MESSAGE)
+            table->nested[member->id] = (const ProtobufCMessageDescriptor *)member->descriptor;
+    }
+    return table;
+}
+
+static message_type message_type_of(walker *w, const ProtobufCMessageDescriptor *descriptor)
+{
+    message_type type = {
+        .descriptor = descriptor, .counted = counted_message_of(descriptor), .fields = field_table_of(w, descriptor)};
+    return type;
+}
+
+/* The type of the message `nested` found in field `number` of a `parent` message: from the parent's
+ * table after the first time (the walk meets a type once per message, ~17,000 times in a 7,000-node
+ * decoder, and searching the tables each time cost ~25 instructions). */
+static ALWAYS_INLINE message_type nested_message_type_of(walker *w, const message_type *parent, uint32_t number,
+                                                         const ProtobufCMessageDescriptor *nested)
+{
+    if (parent->fields == NULL || number >= FIELD_TABLE_NUMBERS)
+        return message_type_of(w, nested);
+    field_table *table = parent->fields->nested_tables[number];
+    if (table == NULL) {
+        table = field_table_of(w, nested);
+        if (table == NULL)
+            return message_type_of(w, nested);
+        parent->fields->nested_tables[number] = table;
+    }
+    message_type type = {.descriptor = nested, .counted = table->counted, .fields = table};
+    return type;
+}
 
 /* Elements a repeated scalar field adds: 1 when written unpacked, else one per varint in the packed
  * run (fixed-width packed runs hold fewer elements than bytes, so this bounds them too). */
@@ -219,38 +167,60 @@ static size_t repeated_elements(const walker *w, const wire_field *field)
 }
 
 /* The pre-pass caps (CONNX.h). `values` counts this message's capped list elements so far. */
-static CONNX_status check_caps(walker *w, const ProtobufCMessageDescriptor *descriptor, const wire_field *field,
-                               size_t *values)
+static CONNX_status check_caps(walker *w, counted_message counted, const wire_field *field, size_t *values)
 {
     uint32_t number = field->field_number;
-    if ((descriptor == &onnx__graph_proto__descriptor && number == 1) ||
-        (descriptor == &onnx__function_proto__descriptor && number == 7)) {
-        if (++w->nodes > CONNX_MAX_NODES)
-            return CONNX_ERR_TOO_MANY_NODES;
-    } else if ((descriptor == &onnx__node_proto__descriptor && (number == 1 || number == 2)) ||
-               (descriptor == &onnx__graph_proto__descriptor && (number == 11 || number == 12))) {
-        if (++w->references > CONNX_MAX_TENSOR_REFERENCES)
-            return CONNX_ERR_TOO_MANY_REFERENCES;
-    } else if ((descriptor == &onnx__model_proto__descriptor && number == 8) ||
-               (descriptor == &onnx__function_proto__descriptor && number == 9)) {
-        if (++w->opset_imports > CONNX_MAX_OPSET_IMPORTS)
-            return CONNX_ERR_TOO_MANY_OPSETS;
-    } else if ((descriptor == &onnx__tensor_proto__descriptor && number == 1) ||
-               (descriptor == &onnx__sparse_tensor_proto__descriptor && number == 3)) {
-        *values += repeated_elements(w, field);
-        if (*values > CONNX_MAX_DIMS)
+    switch (counted) {
+    case COUNTED_NONE:
+        break;
+    case COUNTED_GRAPH:
+    case COUNTED_FUNCTION:
+        if ((counted == COUNTED_GRAPH && number == 1) || (counted == COUNTED_FUNCTION && number == 7)) {
+            if (++w->nodes > CONNX_MAX_NODES)
+                return CONNX_ERR_TOO_MANY_NODES;
+        } else if (counted == COUNTED_GRAPH && (number == 11 || number == 12)) {
+            if (++w->references > CONNX_MAX_TENSOR_REFERENCES)
+                return CONNX_ERR_TOO_MANY_REFERENCES;
+        } else if (counted == COUNTED_FUNCTION && number == 9) {
+            if (++w->opset_imports > CONNX_MAX_OPSET_IMPORTS)
+                return CONNX_ERR_TOO_MANY_OPSETS;
+        }
+        break;
+    case COUNTED_NODE:
+        if (number == 1 || number == 2) {
+            if (++w->references > CONNX_MAX_TENSOR_REFERENCES)
+                return CONNX_ERR_TOO_MANY_REFERENCES;
+        }
+        break;
+    case COUNTED_MODEL:
+        if (number == 8) {
+            if (++w->opset_imports > CONNX_MAX_OPSET_IMPORTS)
+                return CONNX_ERR_TOO_MANY_OPSETS;
+        }
+        break;
+    case COUNTED_TENSOR:
+    case COUNTED_SPARSE_TENSOR:
+        if ((counted == COUNTED_TENSOR && number == 1) || (counted == COUNTED_SPARSE_TENSOR && number == 3)) {
+            *values += repeated_elements(w, field);
+            if (*values > CONNX_MAX_DIMS)
+                return CONNX_ERR_TOO_MANY_VALUES;
+        }
+        break;
+    case COUNTED_SHAPE:
+        if (number == 1 && ++*values > CONNX_MAX_DIMS) /* Dimension messages, one per field */
             return CONNX_ERR_TOO_MANY_VALUES;
-    } else if (descriptor == &onnx__tensor_shape_proto__descriptor && number == 1) {
-        if (++*values > CONNX_MAX_DIMS) /* Dimension messages, one per field */
-            return CONNX_ERR_TOO_MANY_VALUES;
-    } else if (descriptor == &onnx__attribute_proto__descriptor && number >= 7 && number <= 11) {
-        /* floats=7 (packed: 4 bytes each), ints=8 (packed varints), strings, tensors, graphs */
-        if (number == 7 && field->wire_type == WIRE_LENGTH_DELIMITED)
-            *values += (field->value_end - field->value_begin) / 4;
-        else
-            *values += number == 8 ? repeated_elements(w, field) : 1;
-        if (*values > CONNX_MAX_ATTRIBUTE_VALUES)
-            return CONNX_ERR_TOO_MANY_VALUES;
+        break;
+    case COUNTED_ATTRIBUTE:
+        if (number >= 7 && number <= 11) {
+            /* floats=7 (packed: 4 bytes each), ints=8 (packed varints), strings, tensors, graphs */
+            if (number == 7 && field->wire_type == WIRE_LENGTH_DELIMITED)
+                *values += (field->value_end - field->value_begin) / 4;
+            else
+                *values += number == 8 ? repeated_elements(w, field) : 1;
+            if (*values > CONNX_MAX_ATTRIBUTE_VALUES)
+                return CONNX_ERR_TOO_MANY_VALUES;
+        }
+        break;
     }
     return CONNX_OK;
 }
@@ -267,22 +237,22 @@ static bool is_tensor_payload_field(uint32_t field_number)
     }
 }
 
-static bool should_strip(const walker *w, const ProtobufCMessageDescriptor *descriptor,
-                         const wire_field *field)
+static bool should_strip(const walker *w, const message_type *type, const wire_field *field)
 {
-    return w->strip_threshold > 0 && descriptor == &onnx__tensor_proto__descriptor &&
+    return w->strip_threshold > 0 && type->counted == COUNTED_TENSOR &&
            field->wire_type == WIRE_LENGTH_DELIMITED && is_tensor_payload_field(field->field_number) &&
            field->value_end - field->value_begin > w->strip_threshold;
 }
 
 /* The message type protobuf-c will parse this field as, or NULL when it keeps the bytes as they are
  * (scalars, strings, packed arrays, unknown fields, or a wire type protobuf-c will refuse). */
-static const ProtobufCMessageDescriptor *nested_message_type(const ProtobufCMessageDescriptor *descriptor,
-                                                             const wire_field *field)
+static const ProtobufCMessageDescriptor *nested_message_type(const message_type *type, const wire_field *field)
 {
     if (field->wire_type != WIRE_LENGTH_DELIMITED)
         return NULL;
-    const ProtobufCFieldDescriptor *member = protobuf_c_message_descriptor_get_field(descriptor, field->field_number);
+    if (type->fields != NULL && field->field_number < FIELD_TABLE_NUMBERS)
+        return type->fields->nested[field->field_number];
+    const ProtobufCFieldDescriptor *member = protobuf_c_message_descriptor_get_field(type->descriptor, field->field_number);
     if (member == NULL || member->type != PROTOBUF_C_TYPE_MESSAGE)
         return NULL;
     return (const ProtobufCMessageDescriptor *)member->descriptor;
@@ -323,8 +293,8 @@ static CONNX_status push_rewritten(walker *w, size_t content_begin)
 /* Pass 1. Validates the message content [begin, end) of type `descriptor` at nesting `depth`,
  * computes its size after stripping, and reports whether anything inside it was stripped.
  * Recursion is bounded by CONNX_MAX_NESTING. */
-static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor *descriptor, size_t begin,
-                                    size_t end, unsigned depth, size_t *new_size, bool *changed)
+static CONNX_status measure_message(walker *w, const message_type *type, size_t begin, size_t end, unsigned depth,
+                                    size_t *new_size, bool *changed)
 {
     size_t total = 0;
     bool any_change = false;
@@ -338,7 +308,7 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
             w->error_offset = error_at;
             return status;
         }
-        status = check_caps(w, descriptor, &field, &capped_values);
+        status = check_caps(w, type->counted, &field, &capped_values);
         if (status != CONNX_OK) {
             w->error_offset = field.tag_begin;
             return status;
@@ -350,7 +320,7 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
             w->error_offset = field.tag_begin;
             return CONNX_ERR_MALFORMED;
         }
-        const ProtobufCMessageDescriptor *nested = nested_message_type(descriptor, &field);
+        const ProtobufCMessageDescriptor *nested = nested_message_type(type, &field);
         if (nested != NULL) {
             if (depth >= CONNX_MAX_NESTING) {
                 w->error_offset = field.tag_begin;
@@ -364,7 +334,8 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
             }
             size_t nested_size;
             bool nested_changed;
-            status = measure_message(w, nested, field.value_begin, field.value_end, depth + 1, &nested_size,
+            const message_type nested_type = nested_message_type_of(w, type, field.field_number, nested);
+            status = measure_message(w, &nested_type, field.value_begin, field.value_end, depth + 1, &nested_size,
                                      &nested_changed);
             if (status != CONNX_OK)
                 return status;
@@ -380,7 +351,7 @@ static CONNX_status measure_message(walker *w, const ProtobufCMessageDescriptor 
                 /* nothing inside changed, so every slot pushed after ours was popped: pop ours */
                 w->rewritten_count = slot;
             }
-        } else if (should_strip(w, descriptor, &field)) {
+        } else if (should_strip(w, type, &field)) {
             contribution = marker_size(&field);
             any_change = true;
             w->stripped_payloads++;
@@ -422,8 +393,8 @@ static bool output_varint(output_buffer *out, uint64_t value)
 /* Pass 2. Writes the message content [begin, end) with the decisions pass 1 made. The input was
  * validated by pass 1; any disagreement here is an internal inconsistency and fails cleanly.
  * `next_rewritten` walks w->rewritten in the same pre-order pass 1 recorded it. */
-static CONNX_status write_message(walker *w, const ProtobufCMessageDescriptor *descriptor, size_t begin,
-                                  size_t end, unsigned depth, output_buffer *out, size_t *next_rewritten)
+static CONNX_status write_message(walker *w, const message_type *type, size_t begin, size_t end, unsigned depth,
+                                  output_buffer *out, size_t *next_rewritten)
 {
     size_t pos = begin;
     while (pos < end) {
@@ -434,7 +405,7 @@ static CONNX_status write_message(walker *w, const ProtobufCMessageDescriptor *d
             w->error_offset = error_at;
             return status;
         }
-        const ProtobufCMessageDescriptor *nested = nested_message_type(descriptor, &field);
+        const ProtobufCMessageDescriptor *nested = nested_message_type(type, &field);
         if (nested != NULL && *next_rewritten < w->rewritten_count &&
             w->rewritten[*next_rewritten].content_begin == field.value_begin) {
             if (depth >= CONNX_MAX_NESTING)
@@ -444,12 +415,13 @@ static CONNX_status write_message(walker *w, const ProtobufCMessageDescriptor *d
                 !output_varint(out, nested_size))
                 return CONNX_ERR_MALFORMED;
             size_t nested_start = out->used;
-            status = write_message(w, nested, field.value_begin, field.value_end, depth + 1, out, next_rewritten);
+            const message_type nested_type = nested_message_type_of(w, type, field.field_number, nested);
+            status = write_message(w, &nested_type, field.value_begin, field.value_end, depth + 1, out, next_rewritten);
             if (status != CONNX_OK)
                 return status;
             if (out->used - nested_start != nested_size)
                 return CONNX_ERR_MALFORMED;
-        } else if (should_strip(w, descriptor, &field)) {
+        } else if (should_strip(w, type, &field)) {
             if (!output_varint(out, stripped_marker_tag) || !output_varint(out, marker_content_size(&field)) ||
                 !output_varint(out, field.field_number) || !output_varint(out, field.value_begin) ||
                 !output_varint(out, field.value_end - field.value_begin))
@@ -470,7 +442,8 @@ static CONNX_status prepare_message(walker *w, const ProtobufCMessageDescriptor 
     *compacted_size = 0;
     size_t new_size;
     bool changed;
-    CONNX_status status = measure_message(w, descriptor, 0, w->size, 0, &new_size, &changed);
+    const message_type type = message_type_of(w, descriptor);
+    CONNX_status status = measure_message(w, &type, 0, w->size, 0, &new_size, &changed);
     if (status != CONNX_OK || !changed)
         return status;
 
@@ -478,7 +451,7 @@ static CONNX_status prepare_message(walker *w, const ProtobufCMessageDescriptor 
     if (out.bytes == NULL)
         return CONNX_ERR_NO_MEMORY;
     size_t next_rewritten = 0;
-    status = write_message(w, descriptor, 0, w->size, 0, &out, &next_rewritten);
+    status = write_message(w, &type, 0, w->size, 0, &out, &next_rewritten);
     if (status == CONNX_OK && (out.used != new_size || next_rewritten != w->rewritten_count))
         status = CONNX_ERR_MALFORMED; /* the passes disagree: refuse rather than unpack garbage */
     if (status != CONNX_OK) {
