@@ -52,9 +52,16 @@ public struct AnalysisReport: Sendable {
 
     /// Op type → node count over the main graph, `domain.Op` outside the default domain.
     public var opHistogram: [(op: String, count: Int)] {
-        var counts: [String: Int] = [:]
-        for node in model.graph.nodes { counts[node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)", default: 0] += 1 }
-        return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+        var table = OpKeyTable()
+        var counts: [Int] = []
+        // By index: only the two names are read, not a copy of each node.
+        let nodes = model.graph.nodes
+        for index in nodes.indices {
+            let id = table.id(opType: nodes[index].opType, domain: nodes[index].domain)
+            if id == counts.count { counts.append(0) }
+            counts[id] += 1
+        }
+        return zip(table.keys, counts).sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map { ($0.0, $0.1) }
     }
 
     /// Initializer count and bytes by stored dtype (as the file stores them, whatever `--dtype` says).

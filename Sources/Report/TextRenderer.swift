@@ -217,28 +217,12 @@ public enum TextRenderer {
     /// One row per op type (`domain.Op` outside the default domain), heaviest FLOPs first.
     static func opRows(_ report: AnalysisReport) -> [OpRow] {
         var rows: [OpRow] = []
-        var rowOf: [String: Int] = [:]
+        var table = OpKeyTable()
         // By index, reading only the fields summed: binding each whole record copies (retains) all of it.
         let nodes = report.costs.nodes
-        // The previous node's op and row: runs of one op (a chain, a stack of layers) skip the key and its hashing.
-        var previous: (opType: String, domain: String, row: Int)?
         for index in nodes.indices {
-            // Only the two names the key needs (a whole `NodeRef` also copies the node's name and path).
-            let opType = nodes[index].opType, domain = nodes[index].domain
-            let row: Int
-            if let previous, previous.opType == opType, previous.domain == domain {
-                row = previous.row
-            } else {
-                let key = domain.isEmpty ? opType : "\(domain).\(opType)"
-                if let known = rowOf[key] {
-                    row = known
-                } else {
-                    row = rows.count
-                    rowOf[key] = row
-                    rows.append(OpRow(op: key))
-                }
-                previous = (opType, domain, row)
-            }
+            let row = table.id(opType: nodes[index].opType, domain: nodes[index].domain)
+            if row == rows.count { rows.append(OpRow(op: table.keys[row])) }
             // Modified in place: no copy of the row (and of its counts) per node.
             rows[row].add(costed: nodes[index].status == .costed, macs: nodes[index].macs,
                           flops: nodes[index].flops, params: nodes[index].params,

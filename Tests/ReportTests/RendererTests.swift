@@ -77,3 +77,27 @@ import Testing
         #expect(lines[2].contains("t4") && lines[3].contains("a100") && lines[4].contains("h100"))
     }
 }
+
+/// The op keys the histogram and the by-op table group nodes by.
+@Suite struct OpKeyTableTests {
+    @Test func idsInOrderOfFirstAppearance() {
+        var table = OpKeyTable()
+        // Interleaved as a decoder layer interleaves them, with runs of one op; "Gelu" sits in
+        // another domain next to a default-domain "Gelu" (same op name, other key).
+        let walk: [(String, String)] = [("MatMul", ""), ("Add", ""), ("Add", ""), ("Mul", ""), ("Gelu", "com.microsoft"),
+                                        ("Gelu", ""), ("MatMul", ""), ("Gelu", "com.microsoft"), ("Mul", ""), ("Mul", "")]
+        let ids = walk.map { table.id(opType: $0.0, domain: $0.1) }
+        #expect(ids == [0, 1, 1, 2, 3, 4, 0, 3, 2, 2])
+        #expect(table.keys == ["MatMul", "Add", "Mul", "com.microsoft.Gelu", "Gelu"])
+    }
+
+    @Test func manyKeysFoundAgain() {
+        var table = OpKeyTable()
+        let names = (0..<40).map { "Op\($0)" }
+        let first = names.map { table.id(opType: $0, domain: "") }
+        let again = names.reversed().map { table.id(opType: $0, domain: "") }
+        #expect(first == Array(0..<40))
+        #expect(again == Array((0..<40).reversed()))
+        #expect(table.keys == names)
+    }
+}
