@@ -104,18 +104,19 @@ struct StringInterner {
     static func hash(_ bytes: UnsafePointer<UInt8>, count: Int) -> UInt64 {
         let raw = UnsafeRawPointer(bytes)
         var hash = UInt64(truncatingIfNeeded: count)
-        if count < 8 { // one word, from the bytes there are (never read past the string)
+        if count < 8 { // one word, from the bytes there are (never read outside the string)
             var word: UInt64 = 0
             for index in 0..<count { word |= UInt64(bytes[index]) << (8 * UInt64(index)) }
             hash = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
-        }
-        var offset = 0
-        while offset &+ 8 <= count {
-            hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-            offset &+= 8
-        }
-        if offset < count { // the last 8 bytes, overlapping the words already mixed
-            hash = (hash ^ raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+        } else {
+            var offset = 0
+            while offset &+ 8 <= count {
+                hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+                offset &+= 8
+            }
+            if offset < count { // the last 8 bytes, overlapping the words already mixed
+                hash = (hash ^ raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            }
         }
         var z = hash &* 0xBF58_476D_1CE4_E5B9
         z ^= z >> 31

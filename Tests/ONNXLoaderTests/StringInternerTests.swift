@@ -91,4 +91,16 @@ import Testing
         #expect(short == shortAlone)
         #expect(plain != short)
     }
+
+    /// Nor the bytes before it: a name shorter than 8 bytes once also read the 8 bytes ending at its
+    /// end, reaching before its start (AddressSanitizer: use-after-poison in the arena's red zone).
+    @Test(arguments: 1...15)
+    func theHashReadsNothingBeforeTheString(count: Int) {
+        let name = Array("abcdefghijklmno".utf8.prefix(count))
+        let afterZeros = [UInt8](repeating: 0, count: 8) + name
+        let afterOnes = [UInt8](repeating: 0xFF, count: 8) + name
+        let a = afterZeros.withUnsafeBufferPointer { StringInterner.hash($0.baseAddress! + 8, count: count) }
+        let b = afterOnes.withUnsafeBufferPointer { StringInterner.hash($0.baseAddress! + 8, count: count) }
+        #expect(a == b)
+    }
 }
