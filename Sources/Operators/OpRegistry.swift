@@ -46,6 +46,14 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
         return RegisteredRule(try entry.instantiate(node: node, opset: opset))
     }
 
+    /// The entry found once: its schema, and its parser for each node.
+    public func ruleMaker(for node: Node, opset: Int) -> ShapeRuleMaker {
+        guard let entry = entry(domain: node.domain, type: node.opType, opset: opset) else {
+            return ShapeRuleMaker(schema: nil) { _, _ in nil }
+        }
+        return ShapeRuleMaker(schema: entry.schema) { node, opset throws(ShapeError) in RegisteredRule(try entry.instantiate(node: node, opset: opset)) }
+    }
+
     /// Every operator parses only its attributes, and checks only which inputs and outputs the node
     /// has: it never keeps a name, so nodes alike share one instance.
     public var sharesRules: Bool { true }
@@ -98,6 +106,8 @@ public struct RegisteredRule: OperatorRule {
     public func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         try rule.inferShapes(&ctx)
     }
+
+    public var outputIsInputType: Bool { rule.outputIsInputType }
 
     public func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         try rule.cost(ctx)

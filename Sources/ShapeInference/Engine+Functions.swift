@@ -53,7 +53,7 @@ extension Engine {
             index < function.outputs.count ? (child.type(function.outputs[index]) ?? .unknown) : .unknown
         }
         for (index, name) in call.outputs.enumerated() where index < function.outputs.count && !name.isEmpty {
-            if let value = child.localValue(function.outputs[index]) { scope.values[scope.id(name)] = value }
+            if let value = child.localValue(function.outputs[index]) { scope.setValue(value, id: scope.id(name)) }
         }
     }
 }

@@ -26,6 +26,9 @@ extension Engine {
 
     /// Every dim still unknown in the main graph's values, with the node that lost it.
     func unresolved(in graph: GraphInference, scope: Scope) -> [UnresolvedDim] {
+        // `record` keeps an origin for every output with an unknown dim (or rank, or type): none kept,
+        // none to list, and the outputs need not be read again.
+        if scope.unknownOrigin.isEmpty { return [] }
         var result: [UnresolvedDim] = []
         // By index, reading two fields: binding each whole record copies (retains) every field of it.
         for position in graph.nodes.indices {

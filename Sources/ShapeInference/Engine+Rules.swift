@@ -27,8 +27,25 @@ extension Engine {
     }
 
     private func makeInstance(_ node: Node, opset: Int) throws(ShapeError) -> OpInstance? {
-        guard let rule = try resolver.shapeRule(for: node, opset: opset) else { return nil }
-        return OpInstance(rule: rule, schema: schema(for: node, opset: opset))
+        let maker = ruleMaker(for: node, opset: opset)
+        guard let rule = try maker.make(node, opset) else { return nil }
+        return OpInstance(rule: rule, schema: maker.schema)
+    }
+
+    /// The resolver's maker for `node`'s op at `opset`, asked once per (domain, op, opset) of the run.
+    private func ruleMaker(for node: Node, opset: Int) -> ShapeRuleMaker {
+        let key = SchemaKey(domain: node.domain, opType: node.opType, opset: opset)
+        // Runs of one op (the Constants of a layer) answer without hashing the key.
+        if let last = lastMaker, last.key == key { return last.maker }
+        let maker: ShapeRuleMaker
+        if let cached = makers[key] {
+            maker = cached
+        } else {
+            maker = resolver.ruleMaker(for: node, opset: opset)
+            makers[key] = maker
+        }
+        lastMaker = (key, maker)
+        return maker
     }
 }
 

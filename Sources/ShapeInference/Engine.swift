@@ -5,10 +5,10 @@ final class Engine {
     let model: Model
     let resolver: any ShapeRuleResolver
     var diagnostics: [Diagnostic] = []
-    /// Schemas by op, shared by every node of the op (`schema(for:opset:)`).
-    var schemas: [SchemaKey: OpSchema?] = [:]
-    /// The last schema looked up, and its key.
-    var lastSchema: (key: SchemaKey, schema: OpSchema?)?
+    /// Rule makers (with their schemas) by op, shared by every node of the op (`ruleMaker(for:opset:)`),
+    /// and the last one looked up.
+    var makers: [SchemaKey: ShapeRuleMaker] = [:]
+    var lastMaker: (key: SchemaKey, maker: ShapeRuleMaker)?
     /// Rules shared among nodes (`instance(for:opset:)`), when the resolver allows it, by op type.
     var rules: [String: RuleBucket] = [:]
     /// The last rule looked up.
@@ -45,23 +45,6 @@ final class Engine {
         modelOpsets = opsets
     }
 
-    /// The schema of `node`'s op at `opset`, looked up once per (domain, op, opset) of the run: a
-    /// resolver's schema depends on nothing else.
-    func schema(for node: Node, opset: Int) -> OpSchema? {
-        let key = SchemaKey(domain: node.domain, opType: node.opType, opset: opset)
-        // Runs of one op (a chain of Relus, a layer's repeated pattern) answer without hashing the key.
-        if let last = lastSchema, last.key == key { return last.schema }
-        let schema: OpSchema?
-        if let cached = schemas[key] {
-            schema = cached
-        } else {
-            schema = resolver.schema(for: node, opset: opset)
-            schemas[key] = .some(schema)
-        }
-        lastSchema = (key, schema)
-        return schema
-    }
-
     /// The version of `domain` the graph imports; 1 when it imports none (every domain's first opset).
     func opset(for domain: String, in opsets: [String: Int]) -> Int {
         opsets[domain] ?? 1
@@ -83,12 +66,12 @@ final class Engine {
             scope.define(scope.id(name), type)
         }
         for (name, value) in zip(formalNames, formalValues) where !name.isEmpty {
-            if let value { scope.values[scope.id(name)] = value }
+            if let value { scope.setValue(value, id: scope.id(name)) }
         }
         for tensor in graph.initializers {
             let id = scope.id(tensor.name)
             scope.define(id, .tensor(tensor.tensorType))
-            if let value = tensor.value { scope.values[id] = value }
+            if let value = tensor.value { scope.setValue(value, id: id) }
             scope.constants.insert(tensor.name)
         }
         for sparse in graph.sparseInitializers {
@@ -221,6 +204,19 @@ final class Engine {
             }
         }
 
+        // A unary activation of a tensor: its output is the input's type (no context, no rule call).
+        // An input that is no tensor goes to the rule, which says why.
+        if instance.outputIsInputType, node.outputs.count == 1, inputTypes.count == 1, let input = inputTypes[0], case .tensor = input {
+            let outputs = [input]
+            do throws(ShapeError) {
+                try SizeCheck.validate(outputs: outputs)
+            } catch {
+                diagnostics.append(Diagnostic(.error, node: ref(), error))
+                return finished(.failed(error), instance: instance)
+            }
+            return finished(.inferred, outputTypes: outputs, instance: instance)
+        }
+
         // Room for every output the op may have, even those the node omits: a rule that sets the
         // value of an optional output must not index past the end (extra values are dropped below).
         let maxOutputs = instance.outputArity?.upperBound ?? 0
@@ -255,7 +251,7 @@ final class Engine {
             // Most rules return one type per output: the array is kept, not copied.
             outputTypes = outputs.count == node.outputs.count ? outputs : Array(outputs.prefix(node.outputs.count))
             for (index, id) in outputIDs.enumerated() where id >= 0 {
-                if index < ctx.outputValues.count, let value = ctx.outputValues[index] { scope.values[Int(id)] = value }
+                if index < ctx.outputValues.count, let value = ctx.outputValues[index] { scope.setValue(value, id: Int(id)) }
             }
             for warning in ctx.warnings { diagnostics.append(Diagnostic(.warning, node: ref(), ShapeFinding.rule(warning))) }
         } catch {

@@ -6,8 +6,9 @@ final class Scope {
     /// This graph's tensor names as ids; `types` is indexed by them (`nil`: named, not defined here).
     var names = TensorNameTable()
     var types: [ValueType?] = []
-    /// Known values of small tensors, by id of this graph.
-    var values: [Int: TensorValue] = [:]
+    /// Known values of small tensors, by id of this graph: indexed like `types` once a value is set
+    /// (an array lookup, not a hash per input), and empty in a graph that has none.
+    private(set) var values: [TensorValue?] = []
     var constants: Set<String> = []
     /// For values with unknown dims: the node where the first unknown appeared.
     var unknownOrigin: [String: NodeRef] = [:]
@@ -59,6 +60,16 @@ final class Scope {
         return ids
     }
 
+    /// Sets the known value of id `id` of this graph.
+    func setValue(_ value: TensorValue, id: Int) {
+        if id >= values.count {
+            // Room at once for every name the graph reserved (`reserve`); later growth is geometric.
+            if values.isEmpty { values.reserveCapacity(Swift.max(types.capacity, id + 1)) }
+            while values.count <= id { values.append(nil) }
+        }
+        values[id] = value
+    }
+
     /// Defines `name` (by id) as `type`; `true` when it was already defined in this graph.
     @discardableResult
     func define(_ id: Int, _ type: ValueType) -> Bool {
@@ -77,9 +88,12 @@ final class Scope {
     func type(_ name: String) -> ValueType? { localType(name) ?? parent?.type(name) }
     func value(_ name: String) -> TensorValue? { localValue(name) ?? parent?.value(name) }
     /// The value of id `id` of this graph, or of its name in the enclosing graphs.
-    func value(id: Int) -> TensorValue? { (values.isEmpty ? nil : values[id]) ?? parent?.value(names.names[id]) }
+    func value(id: Int) -> TensorValue? { (id < values.count ? values[id] : nil) ?? parent?.value(names.names[id]) }
     /// The value of `name` when this graph (not its parents) holds one.
-    func localValue(_ name: String) -> TensorValue? { values.isEmpty ? nil : names.id(of: name).flatMap { values[$0] } }
+    func localValue(_ name: String) -> TensorValue? {
+        guard !values.isEmpty, let id = names.id(of: name), id < values.count else { return nil }
+        return values[id]
+    }
     func isConstant(_ name: String) -> Bool { constants.contains(name) || (localType(name) == nil && parent?.isConstant(name) == true) }
     func origin(_ name: String) -> NodeRef? { (unknownOrigin.isEmpty ? nil : unknownOrigin[name]) ?? parent?.origin(name) }
     func isDefined(_ name: String) -> Bool { localType(name) != nil || parent?.isDefined(name) == true }

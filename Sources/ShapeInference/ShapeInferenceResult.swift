@@ -69,12 +69,15 @@ final class OpInstance: Sendable {
     /// The schema's arities, checked per node without copying the schema (its strings and set).
     let inputArity: ClosedRange<Int>?
     let outputArity: ClosedRange<Int>?
+    /// The rule's `outputIsInputType`, asked once per instance rather than per node.
+    let outputIsInputType: Bool
 
     init(rule: any ShapeRule, schema: OpSchema?) {
         self.rule = rule
         self.schema = schema
         inputArity = schema?.inputs
         outputArity = schema?.outputs
+        outputIsInputType = rule.outputIsInputType
     }
 }
 

@@ -58,6 +58,14 @@ public protocol ShapeRule: Sendable {
     /// Returns one type per node output. May set `ctx.outputValues` for value propagation
     /// (Shape → Gather → Concat → Reshape chains).
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType]
+    /// Whether the rule returns its input 0's tensor type unchanged as its one output, and sets no
+    /// values or warnings (unary activations): the engine then passes a tensor input's type on
+    /// without making a context or calling the rule (a 100,000-node chain of Relus).
+    var outputIsInputType: Bool { get }
+}
+
+extension ShapeRule {
+    public var outputIsInputType: Bool { false }
 }
 
 /// Finds the rule for a node. The `Operators` target provides it, so this target never imports it.
@@ -71,9 +79,31 @@ public protocol ShapeRuleResolver: Sendable {
     /// outputs are present, never on their names: then nodes that agree on all of those share one
     /// rule, made once (a 100,000-node chain of Relus parses one).
     var sharesRules: Bool { get }
+    /// What `shapeRule` and `schema` find for `node`'s op at `opset`, to make the rules of every node
+    /// of that op and opset: the engine asks once per (domain, op, opset), not once per node (each
+    /// Constant node makes a rule of its own).
+    func ruleMaker(for node: Node, opset: Int) -> ShapeRuleMaker
 }
 
 extension ShapeRuleResolver {
     /// Rules are made per node unless the resolver states that they may be shared.
     public var sharesRules: Bool { false }
+
+    /// A maker that asks `shapeRule` for each node.
+    public func ruleMaker(for node: Node, opset: Int) -> ShapeRuleMaker {
+        ShapeRuleMaker(schema: schema(for: node, opset: opset)) { node, opset throws(ShapeError) in try shapeRule(for: node, opset: opset) }
+    }
+}
+
+/// Makes the rules of one op at one opset (`ShapeRuleResolver.ruleMaker`), with their schema. A
+/// class: the engine keeps the last one looked up without copying the schema's fields.
+public final class ShapeRuleMaker: Sendable {
+    public let schema: OpSchema?
+    /// The rule for a node of the op (`nil`: no rule exists); throws when its attributes are invalid.
+    public let make: @Sendable (Node, Int) throws(ShapeError) -> (any ShapeRule)?
+
+    public init(schema: OpSchema?, make: @escaping @Sendable (Node, Int) throws(ShapeError) -> (any ShapeRule)?) {
+        self.schema = schema
+        self.make = make
+    }
 }

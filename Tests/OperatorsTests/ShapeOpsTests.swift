@@ -171,6 +171,12 @@ func flatten(opset: Int, axis: Int, input: [Dim], expected: [Dim]) throws {
     let c = try run(node("Transpose", ["x"], attrs: ["perm": .ints([1, 0])]), inputs: [t(.int64, 2, 3)], values: [ints([0, 1, 2, 3, 4, 5])])
     #expect(c.values == [ints([0, 3, 1, 4, 2, 5])])
     #expect(throws: ShapeError.self) { try run(node("Transpose", ["x"], attrs: ["perm": .ints([0, 0])]), inputs: [t(.float, 2, 3)]) }
+    // Out of range, negative, and of another length than the rank: none is a permutation.
+    #expect(TransposeOp.isPermutation([2, 0, 1], rank: 3))
+    #expect(TransposeOp.isPermutation([], rank: 0))
+    #expect(!TransposeOp.isPermutation([0, 2], rank: 2))
+    #expect(!TransposeOp.isPermutation([-1, 0], rank: 2))
+    #expect(!TransposeOp.isPermutation([0, 1], rank: 3))
 }
 
 @Test func identityPassesAnyType() throws {

@@ -74,6 +74,24 @@ import Testing
         #expect(Set(result.unresolved.compactMap { $0.lostAt?.name }) == ["m"])
     }
 
+    /// A Relu passes its tensor input's type on as its rule would: a shape of unknown rank stays
+    /// unknown, a negative size is the node's error, and a sequence goes to the rule, which refuses it.
+    @Test func unaryActivationPassesTensorTypesAsItsRuleDoes() {
+        let relu = [Node(name: "r", opType: "Relu", inputs: ["x"], outputs: ["y"])]
+        func run(_ input: ValueType) -> ShapeInferenceResult {
+            ShapePropagation(model: Self.model(relu, inputs: [ValueInfo(name: "x", type: input)], outputs: ["y"]),
+                             resolver: OpRegistry.builtin).run()
+        }
+        let unranked = ValueType.tensor(TensorType(dtype: .int64, shape: nil))
+        #expect(run(unranked).outputs.first?.type == unranked)
+        let negative = run(.tensor(TensorType(dtype: .float, shape: [2, -3])))
+        #expect(negative.outputs.first?.type == .unknown)
+        #expect(negative.diagnostics.contains { $0.severity == .error && $0.message.contains("-3") })
+        let sequence = run(.sequence(.tensor(TensorType(dtype: .float, shape: [2]))))
+        #expect(sequence.outputs.first?.type == .unknown)
+        #expect(sequence.diagnostics.contains { $0.severity == .error && $0.message.contains("expected a tensor") })
+    }
+
     @Test func bindingsAndInputOverrides() {
         let nodes = [Node(name: "r", opType: "Relu", inputs: ["x"], outputs: ["y"])]
         let model = Self.model(nodes, inputs: [Self.tensor("x", [.symbol("batch"), .symbol("sequence")])], outputs: ["y"])

@@ -17,6 +17,25 @@ import Testing
         #expect(TensorNameTable().id(of: "x") == nil)
     }
 
+    /// Values set out of order and past the ids first reserved read back by id and by name; ids
+    /// without one (before, between, after) have none, and a subgraph's scope sees its parent's.
+    @Test func scopeKeepsValuesByID() {
+        let scope = Scope(parent: nil)
+        let a = scope.id("a"), b = scope.id("b"), c = scope.id("c")
+        #expect(scope.value(id: b) == nil)
+        scope.setValue(.ints([2]), id: b)
+        #expect(scope.value(id: a) == nil)
+        #expect(scope.value(id: b) == .ints([2]))
+        #expect(scope.value(id: c) == nil)
+        scope.setValue(.ints([3, 4]), id: c)
+        #expect(scope.localValue("c") == .ints([3, 4]))
+        #expect(scope.localValue("a") == nil)
+        #expect(scope.localValue("z") == nil)
+        let child = Scope(parent: scope)
+        #expect(child.value(id: child.id("b")) == .ints([2]))
+        #expect(child.localValue("b") == nil)
+    }
+
     /// Names past the first 16 slots (the table grows 4 times), names that differ only in the
     /// middle or in their last byte, the empty name, and a non-ASCII one each keep their first id.
     @Test func tensorNameTableKeepsIDsAcrossGrowthAndNearNames() {

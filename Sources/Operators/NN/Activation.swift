@@ -57,6 +57,8 @@ struct ActivationOp: OperatorRule {
         [.tensor(try ctx.tensor(0))]
     }
 
+    var outputIsInputType: Bool { true }
+
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {
         .elementwise(try ctx.outputElements(), flopsPerElement: row.flopsPerElement + extraFLOPs,
                      transcendentalsPerElement: row.transcendentalsPerElement)
@@ -106,6 +108,8 @@ struct GeluOp: Operator {
     func inferShapes(_ ctx: inout ShapeContext) throws(ShapeError) -> [ValueType] {
         [.tensor(try ctx.tensor(0))]
     }
+
+    var outputIsInputType: Bool { true }
 
     static let formula = "Cost per element: \"none\" `Conventions.gelu` (5) + 1 transcendental (erf); \"tanh\" `Conventions.geluTanh` (9) + 1 transcendental (tanh)."
     func cost(_ ctx: CostContext) throws(CostError) -> OpCost {

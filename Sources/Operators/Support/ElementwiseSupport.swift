@@ -199,11 +199,20 @@ enum ElementwiseSupport {
         return result
     }
 
+    /// Whether inputs `0..<count` all have known values: most nodes have none, and then no fold
+    /// builds its known output shape.
+    static func hasValues(_ ctx: ShapeContext, count: Int) -> Bool {
+        guard count <= ctx.inputValues.count else { return false }
+        for index in 0..<count where ctx.inputValues[index] == nil { return false }
+        return true
+    }
+
     /// Folds integer values elementwise: every input `i` in `shapes` must have known values; `combine`
     /// gets one value per input and returns `nil` when the result cannot be decided (then no output
     /// value at all).
     static func foldInts(_ ctx: ShapeContext, shapes: [[Dim]], output: [Dim],
                          _ combine: ([Dim]) -> Dim?) -> TensorValue? {
+        guard hasValues(ctx, count: shapes.count) else { return nil }
         guard let out = ValueKit.known(output), let outCount = count(out), outCount <= valueLimit else { return nil }
         var columns: [[Dim]] = []
         for (index, shape) in shapes.enumerated() {
@@ -223,6 +232,7 @@ enum ElementwiseSupport {
     /// Folds floating values elementwise (see `foldInts`).
     static func foldDoubles(_ ctx: ShapeContext, shapes: [[Dim]], output: [Dim],
                             _ combine: ([Double]) -> Double?) -> TensorValue? {
+        guard hasValues(ctx, count: shapes.count) else { return nil }
         guard let out = ValueKit.known(output), let outCount = count(out), outCount <= valueLimit else { return nil }
         var columns: [[Double]] = []
         for (index, shape) in shapes.enumerated() {

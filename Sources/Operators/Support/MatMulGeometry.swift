@@ -33,8 +33,14 @@ struct MatMulGeometry {
         self.k = k
         m = a2[a2.count - 2]
         n = b2[b2.count - 1]
-        batch = try Broadcast.shape([Array(a2.dropLast(2)), Array(b2.dropLast(2))])
-        output = batch + (a.count == 1 ? [] : [m]) + (b.count == 1 ? [] : [n])
+        // Equal batch dims (most products) broadcast to themselves, as `Broadcast.shape` says.
+        let batchA = a2.dropLast(2), batchB = b2.dropLast(2)
+        batch = batchA.elementsEqual(batchB) ? Array(batchA) : try Broadcast.shape([Array(batchA), Array(batchB)])
+        var output = batch
+        output.reserveCapacity(batch.count + 2)
+        if a.count != 1 { output.append(m) }
+        if b.count != 1 { output.append(n) }
+        self.output = output
     }
 
     /// `∏batch`: how many M×N products.

@@ -124,12 +124,13 @@ enum ValueKit {
 
 
     /// Two dims that must be equal (Concat's non-axis dims): a known value wins over a symbol; two
-    /// different known values are an error.
-    static func unify(_ a: Dim, _ b: Dim, what: String) throws(ShapeError) -> Dim {
+    /// different known values are an error, named by `what` (made only then: Concat names every axis
+    /// of every node).
+    static func unify(_ a: Dim, _ b: Dim, what: @autoclosure () -> String) throws(ShapeError) -> Dim {
         if a == b { return a }
         switch (a, b) {
         case (.value(let x), .value(let y)):
-            throw .incompatibleDims("\(what): \(x) vs \(y)")
+            throw .incompatibleDims("\(what()): \(x) vs \(y)")
         case (.value, _): return a
         case (_, .value): return b
         case (.unknown, _): return b

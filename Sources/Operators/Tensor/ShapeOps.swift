@@ -314,7 +314,7 @@ struct TransposeOp: DataMovementOperator {
         }
         let rank = shape.count
         let p = perm ?? Array((0..<rank).reversed())
-        guard p.count == rank, Set(p) == Set(0..<rank) else {
+        guard Self.isPermutation(p, rank: rank) else {
             throw .invalidAttribute(name: "perm", reason: "\(p) is not a permutation of 0..<\(rank)")
         }
         let output = p.map { shape[$0] }
@@ -328,6 +328,18 @@ struct TransposeOp: DataMovementOperator {
             ctx.outputValues[0] = sources.flatMap { ValueKit.pick(value, $0) }
         }
         return [ValueKit.tensor(input.dtype, output)]
+    }
+
+    /// Whether `p` holds each axis of `0..<rank` exactly once (marked in a list of flags: two sets
+    /// built and compared per node cost more than the rest of the rule).
+    static func isPermutation(_ p: [Int], rank: Int) -> Bool {
+        guard p.count == rank else { return false }
+        var seen = [Bool](repeating: false, count: rank)
+        for axis in p {
+            guard axis >= 0, axis < rank, !seen[axis] else { return false }
+            seen[axis] = true
+        }
+        return true
     }
 }
 
