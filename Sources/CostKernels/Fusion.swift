@@ -114,9 +114,10 @@ extension CostPass.State {
         // Tensor names as dense ids, each name hashed once (the table the activation sweep used);
         // every table below is an array.
         let names = ids.names
-        let inputIDs = ids.inputIDs, outputStart = ids.outputStart
-        func inputs(_ index: Int) -> ArraySlice<Int> { ids.inputs(index) }
-        func outputs(_ index: Int) -> ArraySlice<Int> { ids.outputs(index) }
+        let inputIDs = ids.inputIDs, inputStart = ids.inputStart, outputIDs = ids.outputIDs, outputStart = ids.outputStart
+        // Slices of these local arrays: slicing through `ids` retained and released its array per call.
+        func inputs(_ index: Int) -> ArraySlice<Int> { inputIDs[inputStart[index]..<inputStart[index + 1]] }
+        func outputs(_ index: Int) -> ArraySlice<Int> { outputIDs[outputStart[index]..<outputStart[index + 1]] }
         let outerReferences = ids.outerReferences
         let graphInputIDs = ids.graphInputIDs
         let graphOutputIDs = ids.graphOutputIDs
@@ -170,7 +171,7 @@ extension CostPass.State {
             let traits = traitsOf[index]
             // The node's fields read in place: binding the whole node copied every field of it.
             let inputNames = graph.nodes[index].node.inputs
-            let firstInput = ids.inputStart[index]
+            let firstInput = inputStart[index]
             var role = FusionRole.of(inputs: inputNames, holdsSubgraphs: graph.nodes[index].node.holdsSubgraphs, traits: traits) { slot in
                 let id = inputIDs[firstInput + slot]
                 return id >= 0 && folded[id]

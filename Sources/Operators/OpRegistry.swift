@@ -69,10 +69,21 @@ public struct OpRegistry: ShapeRuleResolver, CostRuleResolver, Sendable {
     }
 
     /// The cost by the node's rule, called in place (`costRule(for:)` copies the rule into a new box).
+    ///
+    /// A rule this registry made is recognised by comparing its opened type with `RegisteredRule`
+    /// (one metadata compare): `as? RegisteredRule` ran the runtime's general cast, per node.
     public func cost(by rule: any ShapeRule, _ context: CostContext) throws(CostError) -> OpCost? {
-        if let registered = rule as? RegisteredRule { return try registered.rule.cost(context) }
+        if let cost = try Self.costIfRegistered(rule, context) { return cost }
         guard let rule = rule as? any OperatorRule else { return nil }
         return try rule.cost(context)
+    }
+
+    /// `(rule as? RegisteredRule)?.cost(context)`: `nil` only when `rule` is of another type.
+    /// Called with the existential opened, so the type test is a compare, not a cast.
+    private static func costIfRegistered<Rule: ShapeRule>(_ rule: Rule, _ context: CostContext) throws(CostError) -> OpCost? {
+        guard Rule.self == RegisteredRule.self else { return nil }
+        // Same type, so the reinterpretation is exact.
+        return try unsafeBitCast(rule, to: RegisteredRule.self).rule.cost(context)
     }
 
     /// The subgraph policy of a control-flow op this registry made (If, Loop, Scan conform).
