@@ -5,13 +5,28 @@ import Testing
 /// The converter's string table: equal C strings give one shared `String`, and every string is the
 /// one `String(cString:)` makes.
 @Suite struct StringInternerTests {
-    /// Runs `body` with a NUL-terminated copy of `bytes` at its own address (as protobuf-c leaves each field).
+    /// The C strings of one test, freed with it: the interner keeps a pointer to the first copy of
+    /// each string, which must outlive it (in the loader they live in the protobuf-c arena).
+    final class CStrings {
+        private var copies: [UnsafeMutablePointer<CChar>] = []
+        deinit { for copy in copies { copy.deallocate() } }
+
+        func make(_ bytes: [UInt8]) -> UnsafePointer<CChar> {
+            let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            for (index, byte) in bytes.enumerated() { copy[index] = CChar(bitPattern: byte) }
+            copy[bytes.count] = 0
+            copies.append(copy)
+            return UnsafePointer(copy)
+        }
+    }
+
+    /// One per test (Swift Testing makes a suite value per test).
+    let cStrings = CStrings()
+
+    /// Runs `body` with a NUL-terminated copy of `bytes` at its own address (as protobuf-c leaves
+    /// each field), kept until the test ends.
     func withCString<T>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
-        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
-        defer { copy.deallocate() }
-        for (index, byte) in bytes.enumerated() { copy[index] = CChar(bitPattern: byte) }
-        copy[bytes.count] = 0
-        return body(copy)
+        body(cStrings.make(bytes))
     }
 
     func storage(_ string: String) -> UnsafeRawPointer? {
