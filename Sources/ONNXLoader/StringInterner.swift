@@ -1,5 +1,6 @@
 // Makes Swift strings from the C strings of an unpacked model, one `String` per distinct name.
 import Foundation
+import ONNXGraph
 
 /// Turns the C strings of one unpacked model into `String`s, making each distinct long string once.
 ///
@@ -99,28 +100,8 @@ struct StringInterner {
         }
     }
 
-    /// A 64-bit hash of `count` bytes, eight at a time: a multiply per word (a bijection, so no
-    /// word's bits are lost), then SplitMix64's finalizer, so that every bit reaches the slot's bits.
+    /// `NameHash` of the `count` bytes at `bytes`, unseeded (see the type's comment).
     static func hash(_ bytes: UnsafePointer<UInt8>, count: Int) -> UInt64 {
-        let raw = UnsafeRawPointer(bytes)
-        var hash = UInt64(truncatingIfNeeded: count)
-        if count < 8 { // one word, from the bytes there are (never read outside the string)
-            var word: UInt64 = 0
-            for index in 0..<count { word |= UInt64(bytes[index]) << (8 * UInt64(index)) }
-            hash = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
-        } else {
-            var offset = 0
-            while offset &+ 8 <= count {
-                hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-                offset &+= 8
-            }
-            if offset < count { // the last 8 bytes, overlapping the words already mixed
-                hash = (hash ^ raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-            }
-        }
-        var z = hash &* 0xBF58_476D_1CE4_E5B9
-        z ^= z >> 31
-        z = z &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 29)
+        NameHash.hash(UnsafeRawBufferPointer(start: bytes, count: count), seed: 0)
     }
 }

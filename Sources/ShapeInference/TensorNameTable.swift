@@ -81,44 +81,11 @@ public struct TensorNameTable: Sendable {
     /// Chosen once per process: see the type's comment.
     private static let seed = UInt64.random(in: .min ... .max)
 
-    /// A 64-bit hash of the name's UTF-8 bytes: a multiply-rotate over 8-byte words, its result
-    /// mixed (MurmurHash3's finalizer) so that the low bits that pick a slot depend on every byte.
+    /// `NameHash` of the name's UTF-8 bytes, with this process's seed.
     static func hash(_ name: String) -> UInt64 {
         var name = name
-        return name.withUTF8 { bytes -> UInt64 in
-            let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-            var hash = seed ^ UInt64(truncatingIfNeeded: bytes.count)
-            guard let base = bytes.baseAddress else { return mix(hash) }
-            let raw = UnsafeRawPointer(base)
-            var offset = 0
-            while offset + 8 <= bytes.count {
-                let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                hash = (hash.rotated(by: 5) ^ word) &* multiplier
-                offset += 8
-            }
-            if offset < bytes.count {
-                var word: UInt64 = 0
-                for index in offset..<bytes.count { word = word << 8 | UInt64(bytes[index]) }
-                hash = (hash.rotated(by: 5) ^ word) &* multiplier
-            }
-            return mix(hash)
-        }
+        return name.withUTF8 { NameHash.hash(UnsafeRawBufferPointer($0), seed: seed) }
     }
-
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var x = value
-        x ^= x >> 33
-        x &*= 0xFF51_AFD7_ED55_8CCD
-        x ^= x >> 33
-        x &*= 0xC4CE_B9FE_1A85_EC53
-        x ^= x >> 33
-        return x
-    }
-}
-
-extension UInt64 {
-    /// Rotated left by `count` bits (0 < count < 64).
-    fileprivate func rotated(by count: UInt64) -> UInt64 { self << count | self >> (64 - count) }
 }
 
 /// The ids of every node's input and output names, in flat lists (one entry per name; -1 for an
